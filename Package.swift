@@ -1,0 +1,113 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Lookout: a reference generation service and the observability libraries that watch it.
+// Layout (docs/architecture.md has the full map):
+//   BoundedCache            - LRU + TTL cache with hit/miss/eviction counts (no other dependency)
+//   GenerationCore          - the service's domain: accounts, payments, generations, job queue, worker. No HTTP, no SQL.
+//   GenerationSQLite        - the storage adapter: repositories and migrations on SQLite (GRDB)
+//   GenerationHTTP          - the Hummingbird adapter: routes, problem details, OpenAPI document, docs page
+//   GenerationApp           - configuration from the environment and composition into one ServiceGroup
+//   backend, worker         - thin executables over GenerationApp
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "lookout",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "backend", targets: ["backend"]),
+        .executable(name: "worker", targets: ["worker"]),
+        .library(name: "BoundedCache", targets: ["BoundedCache"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .target(
+            name: "BoundedCache",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GenerationCore",
+            dependencies: [
+                "BoundedCache",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GenerationSQLite",
+            dependencies: [
+                "GenerationCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GenerationHTTP",
+            dependencies: [
+                "GenerationCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GenerationApp",
+            dependencies: [
+                "GenerationCore",
+                "GenerationSQLite",
+                "GenerationHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "backend", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
+        .executableTarget(name: "worker", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BoundedCacheTests",
+            dependencies: ["BoundedCache", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GenerationTests",
+            dependencies: [
+                "GenerationCore",
+                "GenerationSQLite",
+                "GenerationHTTP",
+                "GenerationApp",
+                "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

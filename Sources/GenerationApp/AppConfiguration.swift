@@ -1,0 +1,165 @@
+import Foundation
+import GenerationCore
+import GenerationSQLite
+import Logging
+
+/// Every setting of the `backend` and `worker` executables, with its default.
+///
+/// Read once at start-up by ``init(environment:)`` from `LOOKOUT_*` variables; `docs/configuration.md` lists them all.
+/// An invalid value, or an unknown `LOOKOUT_` variable (most often a typo), stops start-up with a
+/// ``ConfigurationError`` naming the variable and what is allowed.
+public struct AppConfiguration: Sendable {
+    public enum LogFormat: String, Sendable, CaseIterable {
+        /// One human-readable line per event.
+        case text
+        /// One JSON object per line, for log shippers.
+        case json
+    }
+
+    /// Interface the HTTP server binds. `LOOKOUT_HTTP_HOST`, default `127.0.0.1`.
+    public var httpHost = "127.0.0.1"
+    /// TCP port; 0 picks a free one (and the chosen port is logged). `LOOKOUT_HTTP_PORT`, default 8080.
+    public var httpPort = 8080
+    /// Where data lives. `LOOKOUT_DATABASE_URL`, default `sqlite://./data/lookout.sqlite`.
+    public var database: SQLiteStorage.Location = .file(path: "./data/lookout.sqlite")
+    /// `LOOKOUT_LOG_FORMAT`, default `text`.
+    public var logFormat: LogFormat = .text
+    /// `LOOKOUT_LOG_LEVEL`, default `info`.
+    public var logLevel: Logger.Level = .info
+    /// Whether `backend` runs the job worker in its own process. `LOOKOUT_WORKER_ENABLED`, default true.
+    public var workerEnabled = true
+    public var worker = GenerationWorker.Configuration()
+    public var generations = GenerationService.Configuration()
+    public var generator = SyntheticGenerator.Configuration()
+    public var payments = PaymentService.Configuration()
+    public var accounts = AccountService.Configuration()
+    public var http = HTTPSettings()
+    /// PBKDF2 iterations for new password hashes. `LOOKOUT_PASSWORD_HASH_ROUNDS`, default 210 000 (also the minimum).
+    public var passwordHashRounds = PasswordHasher.minimumRounds
+
+    /// Settings of the HTTP layer, kept free of Hummingbird types.
+    public struct HTTPSettings: Sendable {
+        /// `LOOKOUT_MAX_BODY_BYTES`, default 1 048 576.
+        public var maxBodyBytes = 1 << 20
+        /// `LOOKOUT_WORKER_HEARTBEAT_MAX_AGE_SECONDS`, default 30.
+        public var workerHeartbeatMaxAge: Duration = .seconds(30)
+        public init() {}
+    }
+
+    public init() {}
+
+    /// Reads `LOOKOUT_*` variables over the defaults.
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        self.init()
+        var reader = EnvironmentReader(environment: environment)
+        httpHost = try reader.string("LOOKOUT_HTTP_HOST", default: httpHost, allowed: "a hostname or IP address, e.g. 127.0.0.1 or 0.0.0.0")
+        httpPort = try reader.integer("LOOKOUT_HTTP_PORT", default: httpPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
+        database = try reader.value("LOOKOUT_DATABASE_URL", default: database, allowed: "sqlite://PATH (e.g. sqlite://./data/lookout.sqlite) or sqlite::memory:", parse: Self.parseDatabaseURL)
+        logFormat = try reader.value("LOOKOUT_LOG_FORMAT", default: logFormat, allowed: "text or json") { LogFormat(rawValue: $0.lowercased()) }
+        logLevel = try reader.value("LOOKOUT_LOG_LEVEL", default: logLevel, allowed: "trace, debug, info, notice, warning, error or critical") { Logger.Level(rawValue: $0.lowercased()) }
+        workerEnabled = try reader.boolean("LOOKOUT_WORKER_ENABLED", default: workerEnabled)
+        worker.concurrency = try reader.integer("LOOKOUT_WORKER_CONCURRENCY", default: worker.concurrency, in: 1...64, allowed: "an integer 1-64")
+        worker.leaseDuration = try reader.seconds("LOOKOUT_JOB_LEASE_SECONDS", default: worker.leaseDuration, in: 1...3600)
+        worker.leaseRenewalInterval = worker.leaseDuration / 3
+        worker.retryBaseDelay = try reader.seconds("LOOKOUT_JOB_RETRY_BASE_SECONDS", default: worker.retryBaseDelay, in: 0...3600)
+        worker.retryMaxDelay = try reader.seconds("LOOKOUT_JOB_RETRY_MAX_SECONDS", default: worker.retryMaxDelay, in: 0...86400)
+        worker.drainTimeout = try reader.seconds("LOOKOUT_SHUTDOWN_DRAIN_SECONDS", default: worker.drainTimeout, in: 0...3600)
+        if let id = environment["LOOKOUT_WORKER_ID"], !id.isEmpty { worker.workerID = id }
+        reader.markKnown("LOOKOUT_WORKER_ID")
+        generations.maxAttempts = try reader.integer("LOOKOUT_JOB_MAX_ATTEMPTS", default: generations.maxAttempts, in: 1...100, allowed: "an integer 1-100")
+        generator.minimumLatency = try reader.milliseconds("LOOKOUT_GENERATOR_MIN_LATENCY_MS", default: generator.minimumLatency)
+        generator.maximumLatency = try reader.milliseconds("LOOKOUT_GENERATOR_MAX_LATENCY_MS", default: generator.maximumLatency)
+        guard generator.maximumLatency >= generator.minimumLatency else {
+            throw ConfigurationError(variable: "LOOKOUT_GENERATOR_MAX_LATENCY_MS", value: "\(generator.maximumLatency)", allowed: "at least LOOKOUT_GENERATOR_MIN_LATENCY_MS")
+        }
+        generator.failureRate = try reader.fraction("LOOKOUT_GENERATOR_FAILURE_RATE", default: generator.failureRate)
+        payments.providerTimeout = try reader.seconds("LOOKOUT_PAYMENT_TIMEOUT_SECONDS", default: payments.providerTimeout, in: 0.001...600)
+        passwordHashRounds = try reader.integer(
+            "LOOKOUT_PASSWORD_HASH_ROUNDS", default: passwordHashRounds, in: PasswordHasher.minimumRounds...10_000_000,
+            allowed: "an integer of at least \(PasswordHasher.minimumRounds)"
+        )
+        http.maxBodyBytes = try reader.integer("LOOKOUT_MAX_BODY_BYTES", default: http.maxBodyBytes, in: 1024...(64 << 20), allowed: "an integer 1024-67108864")
+        http.workerHeartbeatMaxAge = try reader.seconds("LOOKOUT_WORKER_HEARTBEAT_MAX_AGE_SECONDS", default: http.workerHeartbeatMaxAge, in: 1...86400)
+        try reader.rejectUnknown()
+    }
+
+    static func parseDatabaseURL(_ raw: String) -> SQLiteStorage.Location? {
+        if raw == "sqlite::memory:" { return .inMemory }
+        guard raw.hasPrefix("sqlite://") else { return nil }
+        let path = String(raw.dropFirst("sqlite://".count))
+        return path.isEmpty ? nil : .file(path: path)
+    }
+}
+
+/// A setting that cannot be used. The message names the variable, the value and what is allowed.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var variable: String
+    public var value: String
+    public var allowed: String
+
+    public var description: String {
+        "invalid configuration: \(variable)=\"\(value)\" is not allowed; expected \(allowed)"
+    }
+}
+
+/// Reads typed values from the environment and remembers which `LOOKOUT_` variables it understood.
+struct EnvironmentReader {
+    let environment: [String: String]
+    private var known: Set<String> = []
+
+    init(environment: [String: String]) { self.environment = environment }
+
+    mutating func markKnown(_ name: String) { known.insert(name) }
+
+    mutating func value<T>(_ name: String, default fallback: T, allowed: String, parse: (String) -> T?) throws(ConfigurationError) -> T {
+        known.insert(name)
+        guard let raw = environment[name] else { return fallback }
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        guard let value = parse(trimmed) else { throw ConfigurationError(variable: name, value: raw, allowed: allowed) }
+        return value
+    }
+
+    mutating func string(_ name: String, default fallback: String, allowed: String) throws(ConfigurationError) -> String {
+        try value(name, default: fallback, allowed: allowed) { $0.isEmpty ? nil : $0 }
+    }
+
+    mutating func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>, allowed: String) throws(ConfigurationError) -> Int {
+        try value(name, default: fallback, allowed: allowed) { Int($0).flatMap { range.contains($0) ? $0 : nil } }
+    }
+
+    mutating func boolean(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
+        try value(name, default: fallback, allowed: "true or false") {
+            switch $0.lowercased() {
+            case "true", "1", "yes", "on": true
+            case "false", "0", "no", "off": false
+            default: nil
+            }
+        }
+    }
+
+    mutating func fraction(_ name: String, default fallback: Double) throws(ConfigurationError) -> Double {
+        try value(name, default: fallback, allowed: "a number from 0 to 1, e.g. 0.02") { Double($0).flatMap { (0...1).contains($0) ? $0 : nil } }
+    }
+
+    mutating func seconds(_ name: String, default fallback: Duration, in range: ClosedRange<Double>) throws(ConfigurationError) -> Duration {
+        try value(name, default: fallback, allowed: "a number of seconds from \(range.lowerBound) to \(range.upperBound)") {
+            Double($0).flatMap { range.contains($0) ? Duration.seconds($0) : nil }
+        }
+    }
+
+    mutating func milliseconds(_ name: String, default fallback: Duration) throws(ConfigurationError) -> Duration {
+        try value(name, default: fallback, allowed: "a whole number of milliseconds from 0 to 600000") {
+            Int($0).flatMap { (0...600_000).contains($0) ? Duration.milliseconds($0) : nil }
+        }
+    }
+
+    /// Fails on a `LOOKOUT_` variable nobody reads: a typo would otherwise be ignored silently.
+    func rejectUnknown() throws(ConfigurationError) {
+        let unknown = environment.keys.filter { $0.hasPrefix("LOOKOUT_") && !known.contains($0) }.sorted()
+        guard let first = unknown.first else { return }
+        throw ConfigurationError(
+            variable: first, value: environment[first] ?? "",
+            allowed: "no such setting; known settings are \(known.sorted().joined(separator: ", ")) (see docs/configuration.md)"
+        )
+    }
+}

@@ -1,0 +1,89 @@
+import BoundedCache
+import Foundation
+
+/// Submits generations (debit, insert and enqueue in one transaction) and reads them back.
+public struct GenerationService: Sendable {
+    public struct Configuration: Sendable {
+        /// Longest prompt accepted, in characters. Default: 2000.
+        public var maximumPromptLength = 2000
+        /// Attempts a job gets before it is dead-lettered. Default: 3.
+        public var maxAttempts = 3
+        /// Largest page size for listings. Default: 100.
+        public var maximumPageSize = 100
+        /// Page size when none is asked for. Default: 20.
+        public var defaultPageSize = 20
+        /// Finished generations cached in memory (they never change). Default: 10 000.
+        public var cacheCapacity = 10_000
+        /// How long a finished generation stays cached. Default: 5 minutes.
+        public var cacheTTL: Duration = .seconds(300)
+
+        public init() {}
+    }
+
+    private let store: any GenerationStore
+    private let configuration: Configuration
+    private let now: @Sendable () -> Date
+    /// Finished generations by id: the hot read of clients polling for their result.
+    public let finishedCache: BoundedCache<String, Generation, ContinuousClock>
+
+    public init(store: any GenerationStore, configuration: Configuration = .init(), now: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.configuration = configuration
+        self.now = now
+        self.finishedCache = BoundedCache(capacity: configuration.cacheCapacity, timeToLive: configuration.cacheTTL)
+    }
+
+    public func submit(userID: String, prompt: String, kind rawKind: String, traceHeaders: [String: String] = [:]) async throws -> Generation {
+        guard let kind = GenerationKind(rawValue: rawKind) else {
+            let allowed = GenerationKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ServiceError(.validationFailed, "kind must be one of \(allowed)")
+        }
+        let trimmed = prompt.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, prompt.count <= configuration.maximumPromptLength else {
+            throw ServiceError(.validationFailed, "prompt must be 1 to \(configuration.maximumPromptLength) characters and not blank")
+        }
+        let timestamp = now()
+        let generation = Generation(
+            id: Identifier.make(prefix: "gen"), userID: userID, kind: kind, prompt: prompt, status: .queued,
+            creditCost: kind.creditCost, createdAt: timestamp, updatedAt: timestamp
+        )
+        return try await store.submitGeneration(generation, maxAttempts: configuration.maxAttempts, traceHeaders: traceHeaders, now: timestamp)
+    }
+
+    /// The caller's generation; 404 for an unknown id and for someone else's (no existence oracle).
+    public func generation(id: String, userID: String) async throws -> Generation {
+        if let cached = finishedCache.value(forKey: id), cached.userID == userID { return cached }
+        guard let generation = try await store.generation(id: id, userID: userID) else {
+            throw ServiceError(.notFound, "no generation \(id) for this user")
+        }
+        if generation.status.isTerminal { finishedCache.setValue(generation, forKey: id) }
+        return generation
+    }
+
+    /// A page of the caller's generations, newest first. `cursor` is the `next_cursor` of the previous page.
+    public func list(userID: String, status rawStatus: String?, limit: Int?, cursor: String?) async throws -> GenerationPage {
+        var status: GenerationStatus?
+        if let rawStatus {
+            guard let parsed = GenerationStatus(rawValue: rawStatus) else {
+                let allowed = GenerationStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ServiceError(.validationFailed, "status must be one of \(allowed)")
+            }
+            status = parsed
+        }
+        let limit = limit ?? configuration.defaultPageSize
+        guard (1...configuration.maximumPageSize).contains(limit) else {
+            throw ServiceError(.validationFailed, "limit must be between 1 and \(configuration.maximumPageSize)")
+        }
+        var before: Int64?
+        if let cursor {
+            guard let bytes = SecureBytes.decodeBase64URL(cursor), let text = String(bytes: bytes, encoding: .utf8),
+                text.hasPrefix("g:"), let sequence = Int64(text.dropFirst(2))
+            else { throw ServiceError(.validationFailed, "cursor is not one this API returned") }
+            before = sequence
+        }
+        let rows = try await store.generations(userID: userID, status: status, limit: limit + 1, before: before)
+        let items = Array(rows.prefix(limit))
+        let next = rows.count > limit ? items.last.map { SecureBytes.base64URL(Array("g:\($0.sequence)".utf8)) } : nil
+        return GenerationPage(items: items, nextCursor: next)
+    }
+}

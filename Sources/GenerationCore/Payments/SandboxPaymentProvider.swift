@@ -1,0 +1,50 @@
+import Synchronization
+
+/// The default provider: no network, deterministic answers chosen by the card token.
+///
+/// | card token                   | answer                                   |
+/// |------------------------------|------------------------------------------|
+/// | `tok_visa`, `tok_mastercard` | approved                                 |
+/// | `tok_declined`               | declined: "card declined"                |
+/// | `tok_insufficient_funds`     | declined: "insufficient funds"           |
+/// | `tok_expired`                | declined: "card expired"                 |
+/// | `tok_provider_error`         | provider failure (HTTP 502 to the client)|
+/// | `tok_timeout`                | never answers (HTTP 504 after the timeout)|
+/// | anything else                | declined: "unknown card token"           |
+///
+/// Charges are idempotent by reference, like a real provider's idempotency key.
+public final class SandboxPaymentProvider: PaymentProvider {
+    public static let approvedTokens: Set<String> = ["tok_visa", "tok_mastercard"]
+
+    private let charges = Mutex<[String: ChargeResult]>([:])
+    private let chargeCount = Atomic<Int>(0)
+
+    public init() {}
+
+    /// How many distinct charges were made (approved or declined), for tests that prove "never charged twice".
+    public var distinctCharges: Int { chargeCount.load(ordering: .relaxed) }
+
+    public func charge(_ request: ChargeRequest) async throws -> ChargeResult {
+        if let previous = charges.withLock({ $0[request.reference] }) { return previous }
+        let result: ChargeResult
+        switch request.cardToken {
+        case _ where Self.approvedTokens.contains(request.cardToken):
+            result = .approved(providerReference: "sandbox_ch_" + request.reference)
+        case "tok_declined": result = .declined(reason: "card declined")
+        case "tok_insufficient_funds": result = .declined(reason: "insufficient funds")
+        case "tok_expired": result = .declined(reason: "card expired")
+        case "tok_provider_error": throw PaymentProviderError(reason: "sandbox provider error (tok_provider_error)")
+        case "tok_timeout":
+            try await Task.sleep(for: .seconds(3600))
+            throw PaymentProviderError(reason: "sandbox provider did not answer")
+        default: result = .declined(reason: "unknown card token")
+        }
+        let isNew = charges.withLock { charges in
+            guard charges[request.reference] == nil else { return false }
+            charges[request.reference] = result
+            return true
+        }
+        if isNew { chargeCount.add(1, ordering: .relaxed) }
+        return result
+    }
+}

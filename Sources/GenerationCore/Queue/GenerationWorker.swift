@@ -1,0 +1,228 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Runs generation jobs from the durable queue.
+///
+/// - Claims jobs with a lease and renews it while the generator runs; a job whose lease is lost is abandoned at once.
+/// - Retries transient failures with exponential backoff (plus jitter) until `maxAttempts`, then dead-letters,
+///   which fails the generation and refunds its credits.
+/// - Records a heartbeat so that `/health/ready` can tell whether any worker is alive.
+/// - On graceful shutdown: stops claiming, lets running jobs finish for up to `drainTimeout`, then releases what is left
+///   so another worker picks it up at once.
+public struct GenerationWorker: Service {
+    public struct Configuration: Sendable {
+        /// Identifies this worker in leases and heartbeats. Default: `<hostname>-<pid>`.
+        public var workerID: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        /// Jobs run at the same time. Default: 2.
+        public var concurrency = 2
+        /// How long a claim is valid without renewal. A crashed worker's jobs are reclaimed after this. Default: 30 s.
+        public var leaseDuration: Duration = .seconds(30)
+        /// How often a running job's lease is renewed. Default: 10 s (a third of the lease).
+        public var leaseRenewalInterval: Duration = .seconds(10)
+        /// Pause between claims when the queue is empty. Default: 250 ms.
+        public var pollInterval: Duration = .milliseconds(250)
+        /// How often the worker records that it is alive. Default: 5 s.
+        public var heartbeatInterval: Duration = .seconds(5)
+        /// Delay before the first retry; doubles with each attempt. Default: 2 s.
+        public var retryBaseDelay: Duration = .seconds(2)
+        /// Longest delay between retries. Default: 60 s.
+        public var retryMaxDelay: Duration = .seconds(60)
+        /// Share of each retry delay drawn at random (0 = none), so that failed jobs do not retry in lockstep. Default: 0.2.
+        public var retryJitter = 0.2
+        /// How long running jobs may go on after graceful shutdown begins before they are released. Default: 10 s.
+        public var drainTimeout: Duration = .seconds(10)
+
+        public init() {}
+    }
+
+    private let queue: any JobQueue
+    private let generator: any Generator
+    private let configuration: Configuration
+    private let clock: any Clock<Duration>
+    private let now: @Sendable () -> Date
+    private let logger: Logger
+
+    public init(
+        queue: any JobQueue, generator: any Generator, configuration: Configuration = .init(),
+        clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+    ) {
+        self.queue = queue
+        self.generator = generator
+        self.configuration = configuration
+        self.clock = clock
+        self.now = now
+        var logger = logger
+        logger[metadataKey: "worker_id"] = .string(configuration.workerID)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("worker started", metadata: ["concurrency": "\(configuration.concurrency)"])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.heartbeatLoop() }
+            await withTaskGroup(of: Void.self) { slots in
+                for _ in 0..<configuration.concurrency {
+                    slots.addTask { await self.slotLoop() }
+                }
+            }
+            group.cancelAll()
+        }
+        logger.info("worker stopped")
+    }
+
+    /// The delay before retry number `attempt + 1`, before jitter.
+    public static func backoff(afterAttempt attempt: Int, base: Duration, max: Duration) -> Duration {
+        let exponent = Swift.min(Swift.max(attempt - 1, 0), 30)
+        let delay = base * (1 << exponent)
+        return Swift.min(delay, max)
+    }
+
+    // MARK: - Loops
+
+    private func slotLoop() async {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let job: ClaimedJob?
+            do {
+                job = try await queue.claimNextJob(workerID: configuration.workerID, leaseDuration: configuration.leaseDuration.timeInterval, now: now())
+            } catch {
+                logger.error("claiming a job failed", metadata: ["error": "\(error)"])
+                await idle()
+                continue
+            }
+            guard let job else {
+                await idle()
+                continue
+            }
+            await process(job)
+        }
+    }
+
+    /// Sleeps for the poll interval, waking early on graceful shutdown or cancellation.
+    private func idle() async {
+        let clock = self.clock
+        let interval = configuration.pollInterval
+        try? await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
+    }
+
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            do {
+                try await queue.recordWorkerHeartbeat(workerID: configuration.workerID, now: now())
+            } catch {
+                logger.warning("recording the worker heartbeat failed", metadata: ["error": "\(error)"])
+            }
+            try? await clock.sleep(for: configuration.heartbeatInterval)
+        }
+    }
+
+    // MARK: - One job
+
+    private enum JobEvent: Sendable {
+        case finished(Result<GenerationResult, any Error>)
+        case leaseLost
+        case drainTimedOut
+        case stopped
+    }
+
+    private func process(_ job: ClaimedJob) async {
+        var logger = self.logger
+        logger[metadataKey: "job_id"] = "\(job.jobID)"
+        logger[metadataKey: "generation_id"] = .string(job.generationID)
+        logger[metadataKey: "attempt"] = "\(job.attempt)"
+        if job.recoveredFromExpiredLease {
+            logger.warning("reclaimed a job whose previous lease expired")
+        }
+        logger.debug("job started")
+
+        let generator = self.generator
+        let event: JobEvent = await withTaskGroup(of: JobEvent.self) { group in
+            group.addTask {
+                do {
+                    return .finished(.success(try await generator.generate(kind: job.kind, prompt: job.prompt)))
+                } catch {
+                    return .finished(.failure(error))
+                }
+            }
+            group.addTask { await self.renewLease(job) }
+            group.addTask { await self.drainDeadline() }
+            let first = await group.next() ?? .stopped
+            group.cancelAll()
+            return first
+        }
+
+        do {
+            switch event {
+            case .finished(.success(let result)):
+                let outcome = try await shielded { try await self.queue.completeJob(job, result: result, now: self.now()) }
+                logger.info("job completed", metadata: ["outcome": "\(outcome)"])
+            case .finished(.failure(let error)) where error is CancellationError:
+                try await shielded { try await self.queue.releaseJob(job, now: self.now()) }
+                logger.info("job released: worker cancelled")
+            case .finished(.failure(let error)):
+                try await fail(job, error: error, logger: logger)
+            case .leaseLost:
+                logger.warning("job abandoned: its lease was taken over")
+            case .drainTimedOut, .stopped:
+                try await shielded { try await self.queue.releaseJob(job, now: self.now()) }
+                logger.info("job released for another worker: shutdown drain timeout")
+            }
+        } catch {
+            // The lease will expire and another worker will reclaim the job: nothing is lost.
+            logger.error("recording the job's outcome failed; it will be retried after its lease expires", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func fail(_ job: ClaimedJob, error: any Error, logger: Logger) async throws {
+        let permanent = (error as? GeneratorError)?.isPermanent ?? false
+        var retryAt: Date?
+        if !permanent, job.attempt < job.maxAttempts {
+            let delay = Self.backoff(afterAttempt: job.attempt, base: configuration.retryBaseDelay, max: configuration.retryMaxDelay)
+            let jitter = configuration.retryJitter > 0 ? Double.random(in: 0...configuration.retryJitter) : 0
+            retryAt = now().addingTimeInterval(delay.timeInterval * (1 - jitter))
+        }
+        let reason = String(describing: error)
+        let retry = retryAt
+        let outcome = try await shielded { try await self.queue.failJob(job, reason: reason, retryAt: retry, now: self.now()) }
+        switch outcome {
+        case .retryScheduled(let at):
+            logger.warning("job failed; retry scheduled", metadata: ["error": .string(reason), "retry_at": "\(at)"])
+        case .deadLettered:
+            logger.error("job failed for good; dead-lettered and credits refunded", metadata: ["error": .string(reason)])
+        case .leaseLost:
+            logger.warning("job failed but its lease was taken over", metadata: ["error": .string(reason)])
+        }
+    }
+
+    /// Renews the lease until cancelled; returns `.leaseLost` when another worker holds the job.
+    private func renewLease(_ job: ClaimedJob) async -> JobEvent {
+        while true {
+            do {
+                try await clock.sleep(for: configuration.leaseRenewalInterval)
+                let until = now().addingTimeInterval(configuration.leaseDuration.timeInterval)
+                if try await !queue.extendLease(job, until: until, now: now()) { return .leaseLost }
+            } catch is CancellationError {
+                return .stopped
+            } catch {
+                logger.warning("renewing a lease failed; will try again", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Returns `drainTimeout` after graceful shutdown begins; `.stopped` when cancelled first.
+    private func drainDeadline() async -> JobEvent {
+        do {
+            try await gracefulShutdown()
+            try await clock.sleep(for: configuration.drainTimeout)
+            return .drainTimedOut
+        } catch {
+            return .stopped
+        }
+    }
+}
+
+/// Runs `operation` in a task of its own so that the caller's cancellation cannot interrupt it:
+/// recording a job's outcome must finish even while the worker is being torn down.
+private func shielded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await Task { try await operation() }.value
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Everything the service persists, as atomic business operations.
+///
+/// Each method is one transaction. The protocols are shaped so that a PostgreSQL implementation can follow the SQLite one
+/// without any caller changing: no SQL, no connection or transaction types leak out.
+public typealias Storage = AccountStore & PaymentStore & GenerationStore & JobQueue & StorageHealthCheck
+
+public protocol AccountStore: Sendable {
+    /// Inserts a user with zero credits. Throws ``ServiceError/Code/emailTaken`` when the (normalised) email exists.
+    func createUser(id: String, email: String, passwordHash: String, now: Date) async throws -> User
+    func credentials(email: String) async throws -> UserCredentials?
+    func user(id: String) async throws -> User?
+    func createSession(_ session: Session, now: Date) async throws
+    /// The session with that selector, if it has not expired at `now`.
+    func session(selector: String, now: Date) async throws -> Session?
+}
+
+/// The first step of an idempotent payment.
+public enum PaymentBeginning: Sendable, Equatable {
+    /// A new pending payment: the caller must now charge the provider and settle it.
+    case created(Payment)
+    /// A payment with this idempotency key exists already (in any state) and its request matches.
+    case existing(Payment)
+}
+
+/// How a provider call ended, to be stored on the payment.
+public enum PaymentSettlement: Sendable, Equatable {
+    case approved(providerReference: String)
+    case declined(reason: String)
+    case failed(reason: String, timedOut: Bool)
+}
+
+public protocol PaymentStore: Sendable {
+    /// Inserts a pending payment, or returns the one stored under the same user and idempotency key.
+    /// Throws ``ServiceError/Code/idempotencyKeyReused`` if that one was made with a different request.
+    /// Safe under concurrent calls with the same key: exactly one caller gets `.created`.
+    func beginPayment(_ payment: Payment) async throws -> PaymentBeginning
+    /// Records the provider's answer. Approval adds the credits in the same transaction.
+    /// Settling a payment that is no longer pending changes nothing and returns it as stored.
+    func settlePayment(id: String, _ settlement: PaymentSettlement, now: Date) async throws -> Payment
+    func payment(id: String, userID: String) async throws -> Payment?
+    func payment(userID: String, idempotencyKey: String) async throws -> Payment?
+}
+
+public protocol GenerationStore: Sendable {
+    /// Debits the credits, inserts the generation and enqueues its job, in one transaction.
+    /// Throws ``ServiceError/Code/insufficientCredits`` (with `balance` and `cost`) when the balance is short.
+    func submitGeneration(_ generation: Generation, maxAttempts: Int, traceHeaders: [String: String], now: Date) async throws -> Generation
+    func generation(id: String, userID: String) async throws -> Generation?
+    /// The user's generations, newest first, optionally of one status, after `cursor` (exclusive).
+    func generations(userID: String, status: GenerationStatus?, limit: Int, before cursor: Int64?) async throws -> [Generation]
+}
+
+/// What the storage tells about its own health, for `/health/ready`.
+public struct StorageHealth: Sendable, Equatable {
+    public var reachable: Bool
+    public var migrationsApplied: Bool
+    public var latestWorkerHeartbeat: Date?
+
+    public init(reachable: Bool, migrationsApplied: Bool, latestWorkerHeartbeat: Date?) {
+        self.reachable = reachable
+        self.migrationsApplied = migrationsApplied
+        self.latestWorkerHeartbeat = latestWorkerHeartbeat
+    }
+}
+
+public protocol StorageHealthCheck: Sendable {
+    /// Never throws: an unreachable database is reported as such.
+    func health() async -> StorageHealth
+}

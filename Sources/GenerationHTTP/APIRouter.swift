@@ -1,0 +1,66 @@
+import Foundation
+import GenerationCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Settings of the HTTP layer.
+public struct HTTPConfiguration: Sendable {
+    /// Largest request body accepted, in bytes; larger bodies get 413. Default: 1 MiB.
+    public var maxBodyBytes = 1 << 20
+    /// `/health/ready` fails when no worker heartbeat is younger than this. Default: 30 s.
+    public var workerHeartbeatMaxAge: Duration = .seconds(30)
+
+    public init() {}
+}
+
+/// What the routes need from the service.
+public struct APIDependencies: Sendable {
+    public var accounts: AccountService
+    public var payments: PaymentService
+    public var generations: GenerationService
+    public var health: any StorageHealthCheck
+    public var now: @Sendable () -> Date
+
+    public init(
+        accounts: AccountService, payments: PaymentService, generations: GenerationService, health: any StorageHealthCheck,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.accounts = accounts
+        self.payments = payments
+        self.generations = generations
+        self.health = health
+        self.now = now
+    }
+}
+
+/// Builds the router of the whole HTTP API: middleware, `/api/v1`, health, `/openapi.json` and `/docs`.
+public enum APIRouter {
+    public static func build(_ dependencies: APIDependencies, configuration: HTTPConfiguration = .init()) -> (router: Router<APIRequestContext>, routes: RouteTable) {
+        let router = Router(context: APIRequestContext.self)
+        let routes = RouteTable()
+        // Middleware applies to routes added after it: add it first. Outermost first.
+        router.add(middleware: RequestLoggingMiddleware())
+        router.add(middleware: ProblemDetailsMiddleware(routes: routes, maxBodyBytes: configuration.maxBodyBytes))
+
+        HealthRoutes(storage: dependencies.health, workerHeartbeatMaxAge: configuration.workerHeartbeatMaxAge, now: dependencies.now)
+            .register(on: router, table: routes)
+        APIRoutes(
+            accounts: dependencies.accounts, payments: dependencies.payments, generations: dependencies.generations,
+            body: JSONBody(maxBytes: configuration.maxBodyBytes)
+        ).register(on: router, table: routes)
+
+        let openAPI = ByteBuffer(string: OpenAPIDocument.json)
+        router.on(.get, "/openapi.json", recordingIn: routes) { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: openAPI))
+        }
+        let docs = ByteBuffer(string: DocsPage.render(openAPI: OpenAPIDocument.json, problems: ProblemDetails.catalog))
+        router.on(.get, "/docs", recordingIn: routes) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: docs))
+        }
+        return (router, routes)
+    }
+
+    /// The OpenAPI document served at `/openapi.json`.
+    public static var openAPIDocument: String { OpenAPIDocument.json }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GenerationCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The `/api/v1` routes: users, sessions, payments and generations.
+struct APIRoutes: Sendable {
+    let accounts: AccountService
+    let payments: PaymentService
+    let generations: GenerationService
+    let body: JSONBody
+
+    func register(on router: Router<APIRequestContext>, table: RouteTable) {
+        let v1 = "/api/v1"
+        router.on(.post, "\(v1)/users", recordingIn: table) { request, _ in
+            let input = try await body.decode(CredentialsBody.self, from: request)
+            let user = try await accounts.register(email: input.email, password: input.password)
+            return try JSONResponse.make(UserDTO(user), status: .created, headers: [.location: "\(v1)/me"])
+        }
+        router.on(.post, "\(v1)/sessions", recordingIn: table) { request, _ in
+            let input = try await body.decode(CredentialsBody.self, from: request)
+            let login = try await accounts.login(email: input.email, password: input.password)
+            return try JSONResponse.make(SessionDTO(token: login.token, expiresAt: login.expiresAt, user: UserDTO(login.user)), status: .created)
+        }
+        router.on(.get, "\(v1)/me", recordingIn: table) { request, _ in
+            let userID = try await authenticate(request)
+            return try JSONResponse.make(UserDTO(try await accounts.user(id: userID)))
+        }
+        router.on(.post, "\(v1)/payments", recordingIn: table) { request, _ in
+            let userID = try await authenticate(request)
+            let input = try await body.decode(PaymentBody.self, from: request)
+            let outcome = try await payments.pay(
+                userID: userID, idempotencyKey: request.headers[.idempotencyKey],
+                request: .init(amountMinor: input.amountMinor, currency: input.currency, cardToken: input.cardToken)
+            )
+            var headers: HTTPFields = [.location: "\(v1)/payments/\(outcome.payment.id)"]
+            if !outcome.created { headers[.idempotentReplayed] = "true" }
+            return try JSONResponse.make(PaymentDTO(outcome.payment), status: outcome.created ? .created : .ok, headers: headers)
+        }
+        router.on(.get, "\(v1)/payments/{id}", recordingIn: table) { request, context in
+            let userID = try await authenticate(request)
+            let id = try context.parameters.require("id")
+            return try JSONResponse.make(PaymentDTO(try await payments.payment(id: id, userID: userID)))
+        }
+        router.on(.post, "\(v1)/generations", recordingIn: table) { request, _ in
+            let userID = try await authenticate(request)
+            let input = try await body.decode(GenerationBody.self, from: request)
+            let generation = try await generations.submit(userID: userID, prompt: input.prompt, kind: input.kind)
+            return try JSONResponse.make(GenerationDTO(generation), status: .accepted, headers: [.location: "\(v1)/generations/\(generation.id)"])
+        }
+        router.on(.get, "\(v1)/generations/{id}", recordingIn: table) { request, context in
+            let userID = try await authenticate(request)
+            let id = try context.parameters.require("id")
+            return try JSONResponse.make(GenerationDTO(try await generations.generation(id: id, userID: userID)))
+        }
+        router.on(.get, "\(v1)/generations", recordingIn: table) { request, _ in
+            let userID = try await authenticate(request)
+            let query = request.uri.queryParameters
+            var limit: Int?
+            if let rawLimit = query["limit"] {
+                guard let parsed = Int(String(rawLimit)) else {
+                    throw ServiceError(.validationFailed, "limit must be an integer")
+                }
+                limit = parsed
+            }
+            let page = try await generations.list(
+                userID: userID, status: query["status"].map(String.init), limit: limit, cursor: query["cursor"].map(String.init)
+            )
+            return try JSONResponse.make(GenerationPageDTO(items: page.items.map(GenerationDTO.init), nextCursor: page.nextCursor))
+        }
+    }
+
+    private func authenticate(_ request: Request) async throws -> String {
+        var token: String?
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { token = String(parts[1]).trimmingCharacters(in: .whitespaces) }
+        }
+        return try await accounts.authenticate(bearerToken: token)
+    }
+}

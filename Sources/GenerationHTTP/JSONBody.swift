@@ -1,0 +1,75 @@
+import Foundation
+import GenerationCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Reads and decodes JSON request bodies with errors a client can act on.
+struct JSONBody: Sendable {
+    /// Largest body accepted, in bytes.
+    let maxBytes: Int
+
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        if let contentType = request.headers[.contentType] {
+            let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
+                throw ProblemDetails.unsupportedMediaType(contentType)
+            }
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
+            throw ProblemDetails.payloadTooLarge(limit: maxBytes)
+        }
+        let buffer = try await request.body.collect(upTo: maxBytes)
+        guard buffer.readableBytes > 0 else {
+            throw ServiceError(.malformedRequest, "the request needs a JSON body")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw ServiceError(.malformedRequest, Self.describe(error))
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context.codingPath)
+            return "missing field `\(parent.isEmpty ? key.stringValue : parent + "." + key.stringValue)`"
+        case .typeMismatch(let type, let context):
+            return "field `\(path(context.codingPath))` must be \(Self.name(of: type))"
+        case .valueNotFound(let type, let context):
+            return "field `\(path(context.codingPath))` must be \(Self.name(of: type)), not null"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return "the body is not valid JSON" }
+            return "field `\(path(context.codingPath))` is invalid: \(context.debugDescription)"
+        @unknown default:
+            return "the body could not be decoded"
+        }
+    }
+
+    private static func name(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Bool.Type: "a boolean"
+        case is Double.Type: "a number"
+        default: "a JSON object"
+        }
+    }
+}
+
+/// Encodes response bodies: snake_case keys come from each DTO's CodingKeys, dates as ISO 8601.
+enum JSONResponse {
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

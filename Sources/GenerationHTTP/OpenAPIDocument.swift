@@ -1,0 +1,261 @@
+/// The OpenAPI 3.1 description of the whole HTTP API, served at `/openapi.json` and rendered at `/docs`.
+///
+/// Kept true by `OpenAPITests`: every registered route is documented and every documented route exists, and real
+/// responses are validated against the schemas below.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Lookout reference generation service",
+    "version": "1.0.0",
+    "description": "Users register, buy credits through a payment provider and submit generation requests that a worker processes from a durable queue. Every error is application/problem+json (RFC 9457); its `type` links to the problem's explanation on /docs."
+  },
+  "servers": [{"url": "/"}],
+  "components": {
+    "securitySchemes": {
+      "bearer": {"type": "http", "scheme": "bearer", "description": "The `token` returned by POST /api/v1/sessions."}
+    },
+    "parameters": {
+      "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": true, "description": "Any unique string up to 255 printable ASCII characters (a UUID works). Retrying with the same key returns the same payment and never charges twice.", "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
+      "RequestID": {"name": "X-Request-ID", "in": "header", "required": false, "description": "Correlates logs with your request; echoed back. 1-128 characters of [A-Za-z0-9._-].", "schema": {"type": "string"}}
+    },
+    "schemas": {
+      "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details. Extra members (balance, cost, payment_id, limit_bytes) appear where they help.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+          "type": {"type": "string", "description": "Stable problem type, e.g. /docs#problem-insufficient-credits"},
+          "title": {"type": "string"},
+          "status": {"type": "integer"},
+          "detail": {"type": "string", "description": "What went wrong and how to fix it"},
+          "request_id": {"type": "string"},
+          "balance": {"type": "integer"},
+          "cost": {"type": "integer"},
+          "payment_id": {"type": "string"},
+          "limit_bytes": {"type": "integer"}
+        }
+      },
+      "Credentials": {
+        "type": "object",
+        "required": ["email", "password"],
+        "properties": {
+          "email": {"type": "string", "description": "Trimmed and lowercased before use; unique."},
+          "password": {"type": "string", "minLength": 8, "description": "At least 8 characters. Stored as a PBKDF2-SHA256 hash."}
+        }
+      },
+      "User": {
+        "type": "object",
+        "required": ["id", "email", "credits", "created_at"],
+        "properties": {
+          "id": {"type": "string"},
+          "email": {"type": "string"},
+          "credits": {"type": "integer", "description": "Spendable credits"},
+          "created_at": {"type": "string", "format": "date-time"}
+        }
+      },
+      "Session": {
+        "type": "object",
+        "required": ["token", "token_type", "expires_at", "user"],
+        "properties": {
+          "token": {"type": "string", "description": "Send as `Authorization: Bearer <token>`. Shown once."},
+          "token_type": {"type": "string", "enum": ["Bearer"]},
+          "expires_at": {"type": "string", "format": "date-time"},
+          "user": {"$ref": "#/components/schemas/User"}
+        }
+      },
+      "PaymentRequest": {
+        "type": "object",
+        "required": ["amount_minor", "currency", "card_token"],
+        "properties": {
+          "amount_minor": {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "Amount in the currency's minor unit (cents). 100 credits per major unit."},
+          "currency": {"type": "string", "enum": ["AUD", "CAD", "CHF", "CZK", "DKK", "EUR", "GBP", "JPY", "NOK", "NZD", "PLN", "SEK", "SGD", "USD"]},
+          "card_token": {"type": "string", "description": "Sandbox tokens: tok_visa and tok_mastercard (approved), tok_declined, tok_insufficient_funds, tok_expired (402), tok_provider_error (502), tok_timeout (504)."}
+        }
+      },
+      "Payment": {
+        "type": "object",
+        "required": ["id", "status", "amount_minor", "currency", "credits", "failure_reason", "created_at", "updated_at"],
+        "properties": {
+          "id": {"type": "string"},
+          "status": {"type": "string", "enum": ["pending", "approved", "declined", "failed"]},
+          "amount_minor": {"type": "integer"},
+          "currency": {"type": "string"},
+          "credits": {"type": "integer", "description": "Credits this payment buys (added only when approved)"},
+          "failure_reason": {"type": ["string", "null"]},
+          "created_at": {"type": "string", "format": "date-time"},
+          "updated_at": {"type": "string", "format": "date-time"}
+        }
+      },
+      "GenerationRequest": {
+        "type": "object",
+        "required": ["prompt", "kind"],
+        "properties": {
+          "prompt": {"type": "string", "minLength": 1, "maxLength": 2000},
+          "kind": {"type": "string", "enum": ["image", "text"], "description": "image costs 10 credits (an SVG), text costs 2"}
+        }
+      },
+      "Generation": {
+        "type": "object",
+        "required": ["id", "kind", "prompt", "status", "credit_cost", "attempts", "result", "failure_reason", "created_at", "updated_at", "completed_at"],
+        "properties": {
+          "id": {"type": "string"},
+          "kind": {"type": "string", "enum": ["image", "text"]},
+          "prompt": {"type": "string"},
+          "status": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]},
+          "credit_cost": {"type": "integer"},
+          "attempts": {"type": "integer", "description": "Times a worker has started this generation"},
+          "result": {
+            "type": ["object", "null"],
+            "required": ["content_type", "content"],
+            "properties": {"content_type": {"type": "string"}, "content": {"type": "string"}}
+          },
+          "failure_reason": {"type": ["string", "null"], "description": "Set when failed; the credits were refunded"},
+          "created_at": {"type": "string", "format": "date-time"},
+          "updated_at": {"type": "string", "format": "date-time"},
+          "completed_at": {"type": ["string", "null"], "format": "date-time"}
+        }
+      },
+      "GenerationPage": {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {
+          "items": {"type": "array", "items": {"$ref": "#/components/schemas/Generation"}},
+          "next_cursor": {"type": ["string", "null"], "description": "Pass as ?cursor= for the next page; null on the last page"}
+        }
+      },
+      "Health": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {"status": {"type": "string", "enum": ["ok"]}}
+      },
+      "Readiness": {
+        "type": "object",
+        "required": ["status", "checks"],
+        "properties": {
+          "status": {"type": "string", "enum": ["ready", "not_ready"]},
+          "checks": {
+            "type": "object",
+            "description": "database, migrations and worker, each {status: up|down, detail}",
+            "additionalProperties": {
+              "type": "object",
+              "required": ["status", "detail"],
+              "properties": {"status": {"type": "string", "enum": ["up", "down"]}, "detail": {"type": "string"}}
+            }
+          }
+        }
+      }
+    },
+    "responses": {
+      "Problem": {"description": "A problem; see its type on /docs", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    }
+  },
+  "paths": {
+    "/health": {
+      "get": {"summary": "Liveness", "description": "200 while the process answers.", "operationId": "health", "tags": ["health"],
+        "responses": {"200": {"description": "Alive", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}}}
+    },
+    "/health/ready": {
+      "get": {"summary": "Readiness", "description": "200 when the database is reachable, migrations are applied and a worker heartbeat is fresh; 503 otherwise, naming the failing check.", "operationId": "ready", "tags": ["health"],
+        "responses": {
+          "200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
+          "503": {"description": "Not ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}
+        }}
+    },
+    "/openapi.json": {
+      "get": {"summary": "This document", "operationId": "openapi", "tags": ["docs"],
+        "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}
+    },
+    "/docs": {
+      "get": {"summary": "Human-readable API docs", "operationId": "docs", "tags": ["docs"],
+        "responses": {"200": {"description": "A self-contained HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}}}
+    },
+    "/api/v1/users": {
+      "post": {"summary": "Register", "description": "Creates a user with zero credits.", "operationId": "register", "tags": ["accounts"],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Credentials"}}}},
+        "responses": {
+          "201": {"description": "Registered", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+          "400": {"$ref": "#/components/responses/Problem"},
+          "409": {"$ref": "#/components/responses/Problem"},
+          "413": {"$ref": "#/components/responses/Problem"},
+          "415": {"$ref": "#/components/responses/Problem"},
+          "422": {"$ref": "#/components/responses/Problem"}
+        }}
+    },
+    "/api/v1/sessions": {
+      "post": {"summary": "Log in", "description": "Returns a bearer token valid for 24 hours.", "operationId": "login", "tags": ["accounts"],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Credentials"}}}},
+        "responses": {
+          "201": {"description": "Logged in", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}},
+          "400": {"$ref": "#/components/responses/Problem"},
+          "401": {"$ref": "#/components/responses/Problem"}
+        }}
+    },
+    "/api/v1/me": {
+      "get": {"summary": "My profile and credit balance", "operationId": "me", "tags": ["accounts"], "security": [{"bearer": []}],
+        "responses": {
+          "200": {"description": "The caller", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+          "401": {"$ref": "#/components/responses/Problem"}
+        }}
+    },
+    "/api/v1/payments": {
+      "post": {"summary": "Buy credits", "description": "Charges the card through the payment provider. Idempotent per Idempotency-Key: a retry returns the same payment (200, Idempotent-Replayed: true) and never charges twice; a declined or failed payment answers the same problem on every retry.", "operationId": "createPayment", "tags": ["payments"], "security": [{"bearer": []}],
+        "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PaymentRequest"}}}},
+        "responses": {
+          "201": {"description": "Approved; credits added", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Payment"}}}},
+          "200": {"description": "Replay of an approved payment", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Payment"}}}},
+          "400": {"$ref": "#/components/responses/Problem"},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "402": {"$ref": "#/components/responses/Problem"},
+          "409": {"$ref": "#/components/responses/Problem"},
+          "422": {"$ref": "#/components/responses/Problem"},
+          "502": {"$ref": "#/components/responses/Problem"},
+          "504": {"$ref": "#/components/responses/Problem"}
+        }}
+    },
+    "/api/v1/payments/{id}": {
+      "get": {"summary": "A payment", "operationId": "getPayment", "tags": ["payments"], "security": [{"bearer": []}],
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {
+          "200": {"description": "The payment", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Payment"}}}},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "404": {"$ref": "#/components/responses/Problem"}
+        }}
+    },
+    "/api/v1/generations": {
+      "post": {"summary": "Submit a generation", "description": "Debits the kind's price and enqueues the job in one transaction. Poll the Location until status is succeeded or failed; a failed generation is refunded.", "operationId": "createGeneration", "tags": ["generations"], "security": [{"bearer": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerationRequest"}}}},
+        "responses": {
+          "202": {"description": "Accepted and queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Generation"}}}},
+          "400": {"$ref": "#/components/responses/Problem"},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "402": {"$ref": "#/components/responses/Problem"},
+          "422": {"$ref": "#/components/responses/Problem"}
+        }},
+      "get": {"summary": "My generations", "description": "Newest first, paginated by cursor.", "operationId": "listGenerations", "tags": ["generations"], "security": [{"bearer": []}],
+        "parameters": [
+          {"name": "status", "in": "query", "required": false, "schema": {"type": "string", "enum": ["queued", "running", "succeeded", "failed"]}},
+          {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+          {"name": "cursor", "in": "query", "required": false, "schema": {"type": "string"}, "description": "next_cursor of the previous page"}
+        ],
+        "responses": {
+          "200": {"description": "A page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerationPage"}}}},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "422": {"$ref": "#/components/responses/Problem"}
+        }}
+    },
+    "/api/v1/generations/{id}": {
+      "get": {"summary": "A generation and its result", "operationId": "getGeneration", "tags": ["generations"], "security": [{"bearer": []}],
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {
+          "200": {"description": "The generation", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Generation"}}}},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "404": {"$ref": "#/components/responses/Problem"}
+        }}
+    }
+  }
+}
+"""#
+}

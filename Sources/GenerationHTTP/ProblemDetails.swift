@@ -1,0 +1,118 @@
+import Foundation
+import GenerationCore
+import HTTPTypes
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// An RFC 9457 problem document, rendered as `application/problem+json`.
+///
+/// `type` is a stable URI reference per kind of problem: `/docs#problem-<code>`, which the docs page explains.
+public struct ProblemDetails: Error, Sendable, Equatable {
+    public var code: String
+    public var title: String
+    public var status: HTTPResponse.Status
+    public var detail: String
+    public var extensions: [String: ServiceError.Detail]
+    public var headers: HTTPFields
+
+    public init(code: String, title: String, status: HTTPResponse.Status, detail: String, extensions: [String: ServiceError.Detail] = [:], headers: HTTPFields = [:]) {
+        self.code = code
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.extensions = extensions
+        self.headers = headers
+    }
+
+    public var type: String { "/docs#problem-\(code)" }
+
+    /// The problem for a service error.
+    public init(_ error: ServiceError) {
+        let (status, title) = Self.statusAndTitle(for: error.code)
+        var headers: HTTPFields = [:]
+        if error.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        self.init(code: error.code.rawValue, title: title, status: status, detail: error.message, extensions: error.details, headers: headers)
+    }
+
+    static func statusAndTitle(for code: ServiceError.Code) -> (HTTPResponse.Status, String) {
+        switch code {
+        case .malformedRequest: (.badRequest, "Malformed request")
+        case .validationFailed: (.unprocessableContent, "Validation failed")
+        case .emailTaken: (.conflict, "Email already registered")
+        case .invalidCredentials: (.unauthorized, "Invalid credentials")
+        case .unauthorized: (.unauthorized, "Authentication required")
+        case .notFound: (.notFound, "Not found")
+        case .insufficientCredits: (HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), "Insufficient credits")
+        case .idempotencyKeyRequired: (.badRequest, "Idempotency-Key required")
+        case .idempotencyKeyReused: (.unprocessableContent, "Idempotency-Key reused")
+        case .idempotencyInProgress: (.conflict, "Request in progress")
+        case .paymentDeclined: (HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), "Payment declined")
+        case .paymentProviderError: (.badGateway, "Payment provider error")
+        case .paymentProviderTimeout: (.gatewayTimeout, "Payment provider timeout")
+        }
+    }
+
+    /// Problems raised by the HTTP layer itself, not by the service.
+    public static func routeNotFound(_ path: String) -> ProblemDetails {
+        ProblemDetails(code: "route-not-found", title: "Route not found", status: .notFound, detail: "no route matches \(path); see /docs")
+    }
+
+    public static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allowed: [HTTPRequest.Method]) -> ProblemDetails {
+        var headers: HTTPFields = [:]
+        let allow = allowed.map(\.rawValue).joined(separator: ", ")
+        headers[.allow] = allow
+        return ProblemDetails(
+            code: "method-not-allowed", title: "Method not allowed", status: .methodNotAllowed,
+            detail: "\(method.rawValue) is not allowed on \(path); allowed: \(allow)", headers: headers
+        )
+    }
+
+    public static func payloadTooLarge(limit: Int) -> ProblemDetails {
+        ProblemDetails(
+            code: "payload-too-large", title: "Payload too large", status: .contentTooLarge,
+            detail: "the request body exceeds the limit of \(limit) bytes", extensions: ["limit_bytes": .int(Int64(limit))]
+        )
+    }
+
+    public static func unsupportedMediaType(_ contentType: String) -> ProblemDetails {
+        ProblemDetails(
+            code: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType,
+            detail: "the body must be JSON (Content-Type: application/json), not \(contentType)"
+        )
+    }
+
+    public static let internalError = ProblemDetails(
+        code: "internal-error", title: "Internal error", status: .internalServerError,
+        detail: "the server failed to handle this request; it has been logged with the request id"
+    )
+
+    /// Every problem code the API can answer with, for the docs page.
+    public static var catalog: [(code: String, status: Int, title: String)] {
+        var entries = ServiceError.Code.allCases.map { code -> (String, Int, String) in
+            let (status, title) = statusAndTitle(for: code)
+            return (code.rawValue, status.code, title)
+        }
+        for extra in [routeNotFound(""), methodNotAllowed(.get, path: "", allowed: []), payloadTooLarge(limit: 0), unsupportedMediaType(""), internalError] {
+            entries.append((extra.code, extra.status.code, extra.title))
+        }
+        return entries
+    }
+
+    public func response(requestID: String?) -> Response {
+        var object: [String: Any] = [
+            "type": type, "title": title, "status": status.code, "detail": detail,
+        ]
+        if let requestID { object["request_id"] = requestID }
+        for (key, value) in extensions {
+            switch value {
+            case .string(let string): object[key] = string
+            case .int(let int): object[key] = int
+            }
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var headers = self.headers
+        headers[.contentType] = "application/problem+json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,57 @@
+import GenerationCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Logging
+
+/// Turns every error into an `application/problem+json` response, so that no client ever sees an empty or HTML error.
+///
+/// - ``ServiceError`` → its mapped status and type.
+/// - No route for the path → 404 `route-not-found`; the path exists with other methods → 405 `method-not-allowed` + `Allow`.
+/// - A body over the limit → 413. Other framework errors keep their status.
+/// - Anything else is a bug: 500 `internal-error`, logged with the error.
+public struct ProblemDetailsMiddleware: RouterMiddleware {
+    public typealias Context = APIRequestContext
+
+    let routes: RouteTable
+    let maxBodyBytes: Int
+
+    public init(routes: RouteTable, maxBodyBytes: Int) {
+        self.routes = routes
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as ProblemDetails {
+            return problem.response(requestID: context.requestID)
+        } catch let error as ServiceError {
+            if error.code == .malformedRequest || error.code == .validationFailed {
+                context.logger.debug("rejected request", metadata: ["problem": .string(error.code.rawValue), "detail": .string(error.message)])
+            }
+            return ProblemDetails(error).response(requestID: context.requestID)
+        } catch let error as any HTTPResponseError {
+            return problem(for: error, request: request, context: context).response(requestID: context.requestID)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": .string(String(reflecting: error))])
+            return ProblemDetails.internalError.response(requestID: context.requestID)
+        }
+    }
+
+    private func problem(for error: any HTTPResponseError, request: Request, context: Context) -> ProblemDetails {
+        switch error.status {
+        case .notFound where context.endpointPath == nil || context.endpointPath == "NotFound":
+            let allowed = routes.methods(matching: request.uri.path)
+            if allowed.isEmpty { return .routeNotFound(request.uri.path) }
+            return .methodNotAllowed(request.method, path: request.uri.path, allowed: allowed)
+        case .contentTooLarge:
+            return .payloadTooLarge(limit: maxBodyBytes)
+        default:
+            let detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
+            return ProblemDetails(
+                code: "http-\(error.status.code)", title: error.status.reasonPhrase, status: error.status, detail: detail
+            )
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import GRDB
+
+/// Versioned schema migrations, applied in order at start-up. Never edit a shipped migration: add a new one.
+enum Migrations {
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1_initial_schema") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id TEXT PRIMARY KEY,
+                        email TEXT NOT NULL UNIQUE,
+                        password_hash TEXT NOT NULL,
+                        credits INTEGER NOT NULL DEFAULT 0 CHECK (credits >= 0),
+                        created_at REAL NOT NULL
+                    );
+                    CREATE TABLE sessions (
+                        selector TEXT PRIMARY KEY,
+                        secret_hash BLOB NOT NULL,
+                        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        expires_at REAL NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE TABLE payments (
+                        id TEXT PRIMARY KEY,
+                        user_id TEXT NOT NULL REFERENCES users(id),
+                        idempotency_key TEXT NOT NULL,
+                        request_fingerprint TEXT NOT NULL,
+                        amount_minor INTEGER NOT NULL,
+                        currency TEXT NOT NULL,
+                        credits INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        failure_reason TEXT,
+                        timed_out INTEGER NOT NULL DEFAULT 0,
+                        provider_reference TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        UNIQUE (user_id, idempotency_key)
+                    );
+                    CREATE TABLE generations (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        user_id TEXT NOT NULL REFERENCES users(id),
+                        kind TEXT NOT NULL,
+                        prompt TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        credit_cost INTEGER NOT NULL,
+                        result_content_type TEXT,
+                        result_content TEXT,
+                        failure_reason TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        completed_at REAL
+                    );
+                    CREATE INDEX generations_by_user ON generations (user_id, seq);
+                    CREATE TABLE jobs (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        generation_id TEXT NOT NULL UNIQUE REFERENCES generations(id),
+                        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'dead')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        max_attempts INTEGER NOT NULL,
+                        run_at REAL NOT NULL,
+                        lease_owner TEXT,
+                        lease_token TEXT,
+                        lease_expires_at REAL,
+                        last_error TEXT,
+                        trace_headers TEXT NOT NULL DEFAULT '{}',
+                        enqueued_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        finished_at REAL
+                    );
+                    CREATE INDEX jobs_due ON jobs (state, run_at);
+                    CREATE INDEX jobs_leases ON jobs (state, lease_expires_at);
+                    CREATE TABLE worker_heartbeats (
+                        worker_id TEXT PRIMARY KEY,
+                        last_seen REAL NOT NULL
+                    );
+                    """
+            )
+        }
+        return migrator
+    }()
+}
