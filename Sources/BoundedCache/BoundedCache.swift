@@ -18,6 +18,14 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable, C: Cl
         public var expirations: Int = 0
         /// Entries currently held (expired entries not yet touched included).
         public var entries: Int = 0
+
+        public init(hits: Int = 0, misses: Int = 0, evictions: Int = 0, expirations: Int = 0, entries: Int = 0) {
+            self.hits = hits
+            self.misses = misses
+            self.evictions = evictions
+            self.expirations = expirations
+            self.entries = entries
+        }
     }
 
     private struct Node {

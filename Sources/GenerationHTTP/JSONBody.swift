@@ -38,6 +38,8 @@ struct JSONBody: Sendable {
         case .keyNotFound(let key, let context):
             let parent = path(context.codingPath)
             return "missing field `\(parent.isEmpty ? key.stringValue : parent + "." + key.stringValue)`"
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty:
+            return "the body must be a JSON object"
         case .typeMismatch(let type, let context):
             return "field `\(path(context.codingPath))` must be \(Self.name(of: type))"
         case .valueNotFound(let type, let context):

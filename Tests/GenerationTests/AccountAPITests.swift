@@ -1,0 +1,92 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite struct AccountAPITests {
+    @Test func registerNormalisesTheEmailAndStartsWithZeroCredits() async throws {
+        try await TestHarness().withClient { client in
+            let reply = try await client.send(.post, "/api/v1/users", json: #"{"email":"  Ada@Example.COM ","password":"correct horse"}"#)
+            #expect(reply.status == .created)
+            #expect(reply["email"] as? String == "ada@example.com")
+            #expect(reply["credits"] as? Int == 0)
+            #expect((reply["id"] as? String)?.hasPrefix("usr_") == true)
+            #expect(reply.json["password"] == nil && reply.json["password_hash"] == nil)
+        }
+    }
+
+    @Test func duplicateEmailIsAConflictEvenWithOtherCase() async throws {
+        try await TestHarness().withClient { client in
+            try await client.send(.post, "/api/v1/users", json: #"{"email":"bob@example.com","password":"correct horse"}"#)
+            let reply = try await client.send(.post, "/api/v1/users", json: #"{"email":"BOB@example.com","password":"another one"}"#)
+            #expect(reply.status == .conflict)
+            #expect(reply["type"] as? String == "/docs#problem-email-taken")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"email":"a@example.com","password":"short"}"#, "password must be at least 8"),
+        (#"{"email":"not-an-email","password":"long enough"}"#, "email must be an address"),
+        (#"{"email":"a@localhost","password":"long enough"}"#, "email must be an address"),
+    ])
+    func invalidRegistrationsAreRejectedWithAReason(body: String, reason: String) async throws {
+        try await TestHarness().withClient { client in
+            let reply = try await client.send(.post, "/api/v1/users", json: body)
+            #expect(reply.status == .unprocessableContent)
+            #expect((reply["detail"] as? String)?.contains(reason) == true, "\(reply.text)")
+        }
+    }
+
+    @Test func passwordsAreStoredAsSlowSaltedHashes() async throws {
+        let harness = try TestHarness()
+        try await harness.withClient { client in
+            try await client.send(.post, "/api/v1/users", json: #"{"email":"c@example.com","password":"correct horse"}"#)
+            try await client.send(.post, "/api/v1/users", json: #"{"email":"d@example.com","password":"correct horse"}"#)
+        }
+        let c = try #require(try await harness.storage.credentials(email: "c@example.com"))
+        let d = try #require(try await harness.storage.credentials(email: "d@example.com"))
+        #expect(c.passwordHash.hasPrefix("pbkdf2-sha256$210000$"))
+        #expect(!c.passwordHash.contains("correct horse"))
+        #expect(c.passwordHash != d.passwordHash, "the same password must hash differently (salt)")
+    }
+
+    @Test func loginReturnsABearerTokenThatUnlocksMe() async throws {
+        try await TestHarness().withClient { client in
+            try await client.send(.post, "/api/v1/users", json: #"{"email":"e@example.com","password":"correct horse"}"#)
+            let login = try await client.send(.post, "/api/v1/sessions", json: #"{"email":"E@example.com","password":"correct horse"}"#)
+            #expect(login.status == .created)
+            #expect(login["token_type"] as? String == "Bearer")
+            let token = try #require(login["token"] as? String)
+            let secret = try #require(token.split(separator: ".").last)
+            #expect(secret.count >= 43, "the secret half carries at least 32 random bytes")
+            let me = try await client.send(.get, "/api/v1/me", token: token)
+            #expect(me.status == .ok)
+            #expect(me["email"] as? String == "e@example.com")
+        }
+    }
+
+    @Test func wrongPasswordAndUnknownEmailGetTheSameAnswer() async throws {
+        try await TestHarness().withClient { client in
+            try await client.send(.post, "/api/v1/users", json: #"{"email":"f@example.com","password":"correct horse"}"#)
+            let wrong = try await client.send(.post, "/api/v1/sessions", json: #"{"email":"f@example.com","password":"wrong horse"}"#)
+            let unknown = try await client.send(.post, "/api/v1/sessions", json: #"{"email":"nobody@example.com","password":"wrong horse"}"#)
+            #expect(wrong.status == .unauthorized)
+            #expect(unknown.status == .unauthorized)
+            #expect(wrong["detail"] as? String == unknown["detail"] as? String)
+        }
+    }
+
+    @Test func missingMalformedOrTamperedTokensAreUnauthorized() async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            var tampered = Array(token)
+            tampered[tampered.count - 2] = tampered[tampered.count - 2] == "A" ? "B" : "A"
+            for candidate in [nil, "garbage", "abc.def", String(tampered)] {
+                let reply = try await client.send(.get, "/api/v1/me", token: candidate)
+                #expect(reply.status == .unauthorized, "token \(candidate ?? "nil")")
+                #expect(reply.headers[.wwwAuthenticate] == "Bearer")
+                #expect(reply.headers[.contentType] == "application/problem+json")
+            }
+        }
+    }
+}

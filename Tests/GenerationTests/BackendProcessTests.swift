@@ -1,0 +1,120 @@
+import AsyncHTTPClient
+import Foundation
+import GenerationCore
+import GenerationSQLite
+import NIOCore
+import NIOHTTP1
+import Testing
+
+/// The real executables, started as a user would, over HTTP and signals.
+@Suite(.serialized) struct BackendProcessTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-process-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var databaseURL: String { "sqlite://\(directory.path)/lookout.sqlite" }
+
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        [
+            "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_DATABASE_URL": databaseURL, "LOOKOUT_LOG_FORMAT": "json",
+            "LOOKOUT_GENERATOR_MIN_LATENCY_MS": "0", "LOOKOUT_GENERATOR_MAX_LATENCY_MS": "20", "LOOKOUT_GENERATOR_FAILURE_RATE": "0",
+        ].merging(extra) { $1 }
+    }
+
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var json: [String: Any]
+    }
+
+    func call(_ method: HTTPMethod, _ url: String, token: String? = nil, headers extra: [(String, String)] = [], body: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+        return Reply(status: Int(response.status.code), headers: response.headers, json: json)
+    }
+
+    @Test func theBackendServesTheWalkthroughAndStopsCleanlyOnSIGTERM() async throws {
+        let backend = try ServiceProcess("backend", environment: environment())
+        let base = "http://127.0.0.1:\(try await backend.waitForPort())"
+
+        #expect(try await eventually { try await call(.GET, "\(base)/health/ready").status == 200 }, "ready once the worker's first heartbeat lands")
+        #expect(try await call(.POST, "\(base)/api/v1/users", body: #"{"email":"walk@example.com","password":"correct horse"}"#).status == 201)
+        let login = try await call(.POST, "\(base)/api/v1/sessions", body: #"{"email":"walk@example.com","password":"correct horse"}"#)
+        let token = try #require(login.json["token"] as? String)
+        let payment = try await call(
+            .POST, "\(base)/api/v1/payments", token: token, headers: [("Idempotency-Key", "walkthrough-1")],
+            body: #"{"amount_minor":500,"currency":"EUR","card_token":"tok_visa"}"#
+        )
+        #expect(payment.status == 201)
+        let submitted = try await call(.POST, "\(base)/api/v1/generations", token: token, body: #"{"prompt":"a lighthouse at dusk","kind":"image"}"#)
+        #expect(submitted.status == 202)
+        let location = try #require(submitted.headers.first(name: "Location"))
+        var generation: [String: Any] = [:]
+        #expect(try await eventually {
+            generation = try await call(.GET, "\(base)\(location)", token: token).json
+            return generation["status"] as? String == "succeeded"
+        })
+        #expect((generation["result"] as? [String: Any])?["content_type"] as? String == "image/svg+xml")
+        #expect(try await call(.GET, "\(base)/api/v1/me", token: token).json["credits"] as? Int == 490)
+
+        // Every line logged for a request carries its request id.
+        let requestLines = backend.logRecords.filter { $0["message"] as? String == "request" }
+        #expect(requestLines.count >= 6)
+        #expect(requestLines.allSatisfy { ($0["request_id"] as? String)?.isEmpty == false })
+
+        backend.signal(SIGTERM)
+        #expect(try await backend.waitForExit() == 0)
+        #expect(backend.logRecords.contains { $0["message"] as? String == "stopped cleanly" })
+    }
+
+    @Test func invalidConfigurationStopsStartUpNamingTheVariable() async throws {
+        let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_HTTP_PORT": "eighty"]))
+        #expect(try await backend.waitForExit() == 2)
+        #expect(backend.standardError.contains("LOOKOUT_HTTP_PORT=\"eighty\""))
+        #expect(backend.standardError.contains("an integer 0-65535"))
+    }
+
+    @Test func aJobWhoseWorkerWasKilledIsFinishedExactlyOnceByAnotherWorker() async throws {
+        // Enqueue a generation directly in the shared database file.
+        let storage = try SQLiteStorage(location: .file(path: "\(directory.path)/lookout.sqlite"))
+        let now = Date()
+        _ = try await storage.createUser(id: "usr_k", email: "k@example.com", passwordHash: "x", now: now)
+        let payment = Payment(id: "pay_k", userID: "usr_k", idempotencyKey: "k", requestFingerprint: "f", amountMinor: 100, currency: .eur, credits: 100, status: .pending, createdAt: now, updatedAt: now)
+        _ = try await storage.beginPayment(payment)
+        _ = try await storage.settlePayment(id: "pay_k", .approved(providerReference: "r"), now: now)
+        let generation = Generation(id: "gen_killed", userID: "usr_k", kind: .text, prompt: "survive", status: .queued, creditCost: 2, createdAt: now, updatedAt: now)
+        _ = try await storage.submitGeneration(generation, maxAttempts: 3, traceHeaders: [:], now: now)
+
+        // A worker whose generator takes a minute claims it, and is SIGKILLed mid-job.
+        let doomed = try ServiceProcess("worker", environment: environment([
+            "LOOKOUT_WORKER_ID": "doomed", "LOOKOUT_JOB_LEASE_SECONDS": "2",
+            "LOOKOUT_GENERATOR_MIN_LATENCY_MS": "60000", "LOOKOUT_GENERATOR_MAX_LATENCY_MS": "60000",
+        ]))
+        #expect(try await eventually { try await storage.generation(id: "gen_killed", userID: "usr_k")?.status == .running })
+        doomed.signal(SIGKILL)
+        #expect(try await doomed.waitForExit() == SIGKILL)
+
+        // A healthy worker reclaims it once the dead one's lease expires.
+        let rescuer = try ServiceProcess("worker", environment: environment(["LOOKOUT_WORKER_ID": "rescuer"]))
+        #expect(try await eventually(timeout: .seconds(20)) { try await storage.generation(id: "gen_killed", userID: "usr_k")?.status == .succeeded })
+        let finished = try #require(try await storage.generation(id: "gen_killed", userID: "usr_k"))
+        #expect(finished.attempts == 2)
+        #expect(finished.result == SyntheticGenerator.render(kind: .text, prompt: "survive"))
+        #expect(try await storage.queueSnapshot() == QueueSnapshot(succeeded: 1))
+        #expect(try await storage.user(id: "usr_k")?.credits == 98, "charged once, not refunded")
+        rescuer.signal(SIGTERM)
+        #expect(try await rescuer.waitForExit() == 0)
+    }
+}

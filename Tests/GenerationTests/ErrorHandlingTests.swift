@@ -1,0 +1,98 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// Bad input gets a 4xx problem document with a reason, never a 500.
+@Suite struct ErrorHandlingTests {
+    @Test(arguments: [
+        (#"{"email": "a@example.com", "password": }"#, "not valid JSON"),
+        (#"[1, 2, 3]"#, "must be a JSON object"),
+        (#""just a string""#, "must be a JSON object"),
+        (#"{"email": 42, "password": "long enough"}"#, "field `email` must be a string"),
+        (#"{"email": null, "password": "long enough"}"#, "field `email` must be a string, not null"),
+        (#"{"password": "long enough"}"#, "missing field `email`"),
+    ])
+    func malformedBodiesAreBadRequests(body: String, reason: String) async throws {
+        try await TestHarness().withClient { client in
+            let reply = try await client.send(.post, "/api/v1/users", json: body)
+            #expect(reply.status == .badRequest)
+            #expect(reply.headers[.contentType] == "application/problem+json")
+            #expect(reply["type"] as? String == "/docs#problem-malformed-request")
+            #expect((reply["detail"] as? String)?.contains(reason) == true, "\(reply.text)")
+        }
+    }
+
+    @Test func anEmptyBodyIsABadRequest() async throws {
+        try await TestHarness().withClient { client in
+            let reply = try await client.send(.post, "/api/v1/users", json: "")
+            #expect(reply.status == .badRequest)
+            #expect((reply["detail"] as? String)?.contains("needs a JSON body") == true)
+        }
+    }
+
+    @Test func wrongTypesInPaymentsAreBadRequests() async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            let reply = try await client.send(
+                .post, "/api/v1/payments", token: token, headers: [.idempotencyKey: "x"],
+                json: #"{"amount_minor":"12","currency":"EUR","card_token":"tok_visa"}"#
+            )
+            #expect(reply.status == .badRequest)
+            #expect((reply["detail"] as? String)?.contains("amount_minor") == true)
+        }
+    }
+
+    @Test func bodiesOverTheLimitArePayloadTooLarge() async throws {
+        try await TestHarness(maxBodyBytes: 2048).withClient { client in
+            let big = #"{"email":"a@example.com","password":"\#(String(repeating: "x", count: 4096))"}"#
+            let reply = try await client.send(.post, "/api/v1/users", json: big)
+            #expect(reply.status == .contentTooLarge)
+            #expect(reply["limit_bytes"] as? Int == 2048)
+            #expect(reply["type"] as? String == "/docs#problem-payload-too-large")
+        }
+    }
+
+    @Test func nonJSONBodiesAreUnsupportedMediaType() async throws {
+        try await TestHarness().withClient { client in
+            let reply = try await client.send(.post, "/api/v1/users", json: "email=a", contentType: "application/x-www-form-urlencoded")
+            #expect(reply.status == .unsupportedMediaType)
+        }
+    }
+
+    @Test func unknownRoutesAreNotFoundProblems() async throws {
+        try await TestHarness().withClient { client in
+            for path in ["/nope", "/api/v2/users", "/api/v1/generations/abc/extra"] {
+                let reply = try await client.send(.get, path)
+                #expect(reply.status == .notFound)
+                #expect(reply["type"] as? String == "/docs#problem-route-not-found")
+                #expect(reply.headers[.contentType] == "application/problem+json")
+            }
+        }
+    }
+
+    @Test func knownPathsWithTheWrongMethodAreMethodNotAllowed() async throws {
+        try await TestHarness().withClient { client in
+            let delete = try await client.send(.delete, "/api/v1/users")
+            #expect(delete.status == .methodNotAllowed)
+            #expect(delete.headers[.allow] == "POST")
+            let put = try await client.send(.put, "/api/v1/generations")
+            #expect(put.status == .methodNotAllowed)
+            #expect(put.headers[.allow] == "POST, GET")
+            let patch = try await client.send(.patch, "/api/v1/payments/pay_123")
+            #expect(patch.status == .methodNotAllowed)
+            #expect(patch.headers[.allow] == "GET")
+        }
+    }
+
+    @Test func everyResponseCarriesARequestIDAndHonoursAWellFormedOne() async throws {
+        try await TestHarness().withClient { client in
+            let own = try await client.send(.get, "/health", headers: [.init("X-Request-ID")!: "trace-abc_123"])
+            #expect(own.headers[.init("X-Request-ID")!] == "trace-abc_123")
+            let hostile = try await client.send(.get, "/nope", headers: [.init("X-Request-ID")!: "bad id\twith tabs"])
+            let generated = try #require(hostile.headers[.init("X-Request-ID")!])
+            #expect(generated != "bad id\twith tabs")
+            #expect(hostile["request_id"] as? String == generated)
+        }
+    }
+}

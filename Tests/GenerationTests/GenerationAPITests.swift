@@ -1,0 +1,138 @@
+import Foundation
+import GenerationCore
+import HTTPTypes
+import HummingbirdTesting
+import ServiceLifecycle
+import Testing
+
+@Suite struct GenerationAPITests {
+    @Test func submittingDebitsCreditsAndQueuesTheGeneration() async throws {
+        let harness = try TestHarness()
+        try await harness.withClient { client in
+            let token = try await client.newUser()
+            try await client.buyCredits(token, amountMinor: 100)
+            let reply = try await client.send(.post, "/api/v1/generations", token: token, json: #"{"prompt":"a red fox","kind":"image"}"#)
+            #expect(reply.status == .accepted)
+            let id = try #require(reply["id"] as? String)
+            #expect(reply.headers[.location] == "/api/v1/generations/\(id)")
+            #expect(reply["status"] as? String == "queued")
+            #expect(reply["credit_cost"] as? Int == 10)
+            #expect(try await client.credits(token) == 90)
+        }
+        #expect(try await harness.storage.queueSnapshot().queued == 1, "the job is enqueued with its row")
+    }
+
+    @Test func aWorkerCompletesTheGenerationWithADeterministicArtifact() async throws {
+        let harness = try TestHarness()
+        let worker = harness.worker(generator: InstantGenerator())
+        let group = ServiceGroup(services: [worker], logger: harness.logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await harness.withClient { client in
+                let token = try await client.newUser()
+                try await client.buyCredits(token, amountMinor: 100)
+                let submitted = try await client.send(.post, "/api/v1/generations", token: token, json: #"{"prompt":"a red fox","kind":"image"}"#)
+                let id = try #require(submitted["id"] as? String)
+                var last = JSONReply(status: .ok, headers: [:], body: .init())
+                let finished = try await eventually {
+                    last = try await client.send(.get, "/api/v1/generations/\(id)", token: token)
+                    return last["status"] as? String == "succeeded"
+                }
+                #expect(finished, "\(last.text)")
+                let result = try #require(last["result"] as? [String: Any])
+                #expect(result["content_type"] as? String == "image/svg+xml")
+                #expect(result["content"] as? String == SyntheticGenerator.render(kind: .image, prompt: "a red fox").content)
+                #expect((result["content"] as? String)?.hasPrefix("<svg") == true)
+                #expect(last["attempts"] as? Int == 1)
+                #expect(last["completed_at"] is String)
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func aShortBalanceIsPaymentRequiredWithTheNumbers() async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            try await client.buyCredits(token, amountMinor: 5)
+            let reply = try await client.send(.post, "/api/v1/generations", token: token, json: #"{"prompt":"x","kind":"image"}"#)
+            #expect(reply.status.code == 402)
+            #expect(reply["type"] as? String == "/docs#problem-insufficient-credits")
+            #expect(reply["balance"] as? Int == 5)
+            #expect(reply["cost"] as? Int == 10)
+            #expect(try await client.credits(token) == 5, "nothing is debited")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"prompt":"","kind":"image"}"#, "prompt must be"),
+        (#"{"prompt":"   ","kind":"image"}"#, "prompt must be"),
+        (#"{"prompt":"\#(String(repeating: "x", count: 2001))","kind":"image"}"#, "prompt must be"),
+        (#"{"prompt":"hello","kind":"video"}"#, "kind must be one of image, text"),
+    ])
+    func invalidSubmissionsAreRejected(body: String, reason: String) async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            let reply = try await client.send(.post, "/api/v1/generations", token: token, json: body)
+            #expect(reply.status == .unprocessableContent)
+            #expect((reply["detail"] as? String)?.contains(reason) == true, "\(reply.text)")
+        }
+    }
+
+    @Test func aPromptOfExactly2000CharactersIsAccepted() async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            try await client.buyCredits(token, amountMinor: 10)
+            let body = #"{"prompt":"\#(String(repeating: "é", count: 2000))","kind":"text"}"#
+            #expect(try await client.send(.post, "/api/v1/generations", token: token, json: body).status == .accepted)
+        }
+    }
+
+    @Test func listingPaginatesNewestFirstAndFiltersByStatus() async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            try await client.buyCredits(token, amountMinor: 100)
+            var submitted: [String] = []
+            for index in 0..<5 {
+                let reply = try await client.send(.post, "/api/v1/generations", token: token, json: #"{"prompt":"p\#(index)","kind":"text"}"#)
+                submitted.append(try #require(reply["id"] as? String))
+            }
+            let first = try await client.send(.get, "/api/v1/generations?limit=2", token: token)
+            let firstItems = try #require(first["items"] as? [[String: Any]])
+            #expect(firstItems.compactMap { $0["id"] as? String } == [submitted[4], submitted[3]])
+            let cursor = try #require(first["next_cursor"] as? String)
+            let second = try await client.send(.get, "/api/v1/generations?limit=2&cursor=\(cursor)", token: token)
+            #expect((second["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [submitted[2], submitted[1]])
+            let cursor2 = try #require(second["next_cursor"] as? String)
+            let third = try await client.send(.get, "/api/v1/generations?limit=2&cursor=\(cursor2)", token: token)
+            #expect((third["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [submitted[0]])
+            #expect(third.json["next_cursor"] is NSNull)
+
+            let queued = try await client.send(.get, "/api/v1/generations?status=queued", token: token)
+            #expect((queued["items"] as? [Any])?.count == 5)
+            let succeeded = try await client.send(.get, "/api/v1/generations?status=succeeded", token: token)
+            #expect((succeeded["items"] as? [Any])?.count == 0)
+        }
+    }
+
+    @Test(arguments: ["status=done", "limit=0", "limit=101", "limit=ten", "cursor=bogus"])
+    func badListingParametersAreRejected(query: String) async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            let reply = try await client.send(.get, "/api/v1/generations?\(query)", token: token)
+            #expect(reply.status == .unprocessableContent, "\(query): \(reply.text)")
+        }
+    }
+
+    @Test func usersOnlySeeTheirOwnGenerations() async throws {
+        try await TestHarness().withClient { client in
+            let alice = try await client.newUser()
+            let bob = try await client.newUser()
+            try await client.buyCredits(alice, amountMinor: 10)
+            let reply = try await client.send(.post, "/api/v1/generations", token: alice, json: #"{"prompt":"mine","kind":"text"}"#)
+            let id = try #require(reply["id"] as? String)
+            #expect(try await client.send(.get, "/api/v1/generations/\(id)", token: bob).status == .notFound)
+            #expect((try await client.send(.get, "/api/v1/generations", token: bob)["items"] as? [Any])?.isEmpty == true)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import GenerationCore
+import GenerationHTTP
+import GenerationSQLite
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// A complete service on an in-memory database, with knobs tests need: a sandbox provider to count charges,
+/// a payment timeout, and a generator of the test's choosing.
+/// `@unchecked Sendable`: the router is built once in `init` and only read afterwards.
+struct TestHarness: @unchecked Sendable {
+    let storage: SQLiteStorage
+    let provider = SandboxPaymentProvider()
+    let accounts: AccountService
+    let payments: PaymentService
+    let generations: GenerationService
+    let router: Router<APIRequestContext>
+    let routes: RouteTable
+    var logger = Logger(label: "test")
+
+    init(paymentTimeout: Duration = .seconds(5), maxBodyBytes: Int = 1 << 20, maxAttempts: Int = 3) throws {
+        storage = try SQLiteStorage(location: .inMemory)
+        accounts = AccountService(store: storage, hasher: PasswordHasher())
+        var paymentConfiguration = PaymentService.Configuration()
+        paymentConfiguration.providerTimeout = paymentTimeout
+        payments = PaymentService(store: storage, provider: provider, configuration: paymentConfiguration)
+        var generationConfiguration = GenerationService.Configuration()
+        generationConfiguration.maxAttempts = maxAttempts
+        generations = GenerationService(store: storage, configuration: generationConfiguration)
+        var http = HTTPConfiguration()
+        http.maxBodyBytes = maxBodyBytes
+        (router, routes) = APIRouter.build(
+            APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage), configuration: http
+        )
+        logger.logLevel = .warning
+    }
+
+    /// Runs `body` with a client talking to the router in-process.
+    func withClient<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await Application(router: router, logger: logger).test(.router, body)
+    }
+
+    /// A worker over this harness's queue, fast enough for tests.
+    func worker(generator: any Generator, configure: (inout GenerationWorker.Configuration) -> Void = { _ in }) -> GenerationWorker {
+        var configuration = GenerationWorker.Configuration()
+        configuration.workerID = "test-worker"
+        configuration.pollInterval = .milliseconds(10)
+        configuration.retryBaseDelay = .zero
+        configuration.retryJitter = 0
+        configure(&configuration)
+        return GenerationWorker(queue: storage, generator: generator, configuration: configuration, logger: logger)
+    }
+}
+
+/// A generator that answers at once with the synthetic artifact, or fails as scripted.
+struct InstantGenerator: Generator {
+    var failure: GeneratorError?
+    func generate(kind: GenerationKind, prompt: String) async throws -> GenerationResult {
+        if let failure { throw failure }
+        return SyntheticGenerator.render(kind: kind, prompt: prompt)
+    }
+}
+
+// MARK: - Request helpers
+
+struct JSONReply: Sendable {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var body: ByteBuffer
+    /// The body parsed as a JSON object (empty when it is not one).
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:] }
+    var text: String { String(buffer: body) }
+    subscript(key: String) -> Any? { json[key] }
+}
+
+extension TestClientProtocol {
+    @discardableResult
+    func send(
+        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, headers extra: HTTPFields = [:], json: String? = nil,
+        contentType: String = "application/json"
+    ) async throws -> JSONReply {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil, headers[.contentType] == nil { headers[.contentType] = contentType }
+        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
+            JSONReply(status: response.status, headers: response.headers, body: response.body)
+        }
+    }
+
+    /// Registers and logs in a fresh user; returns the bearer token.
+    func newUser(_ email: String = "user-\(UUID().uuidString.prefix(8))@example.com", password: String = "correct horse battery") async throws -> String {
+        let registered = try await send(.post, "/api/v1/users", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        try #require(registered.status == .created, "registration failed: \(registered.text)")
+        let login = try await send(.post, "/api/v1/sessions", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        try #require(login.status == .created, "login failed: \(login.text)")
+        return try #require(login["token"] as? String)
+    }
+
+    /// Buys `amountMinor` EUR cents of credits (one credit per cent) with an approved card.
+    func buyCredits(_ token: String, amountMinor: Int = 1000) async throws {
+        let reply = try await send(
+            .post, "/api/v1/payments", token: token, headers: [.init("Idempotency-Key")!: UUID().uuidString],
+            json: #"{"amount_minor":\#(amountMinor),"currency":"EUR","card_token":"tok_visa"}"#
+        )
+        try #require(reply.status == .created, "payment failed: \(reply.text)")
+    }
+
+    func credits(_ token: String) async throws -> Int {
+        try #require(try await send(.get, "/api/v1/me", token: token)["credits"] as? Int)
+    }
+}
+
+/// Polls `condition` every 10 ms for up to `timeout`.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+}
