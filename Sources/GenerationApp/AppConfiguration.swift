@@ -95,10 +95,14 @@ public struct AppConfiguration: Sendable {
 public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     public var variable: String
     public var value: String
+    /// What would be accepted instead, or for an unknown variable the known ones.
     public var allowed: String
+    /// True when the variable is not a setting at all (usually a typo).
+    public var isUnknownVariable = false
 
     public var description: String {
-        "invalid configuration: \(variable)=\"\(value)\" is not allowed; expected \(allowed)"
+        if isUnknownVariable { return "invalid configuration: \(variable)=\"\(value)\" is not a Lookout setting; \(allowed)" }
+        return "invalid configuration: \(variable)=\"\(value)\" is not allowed; expected \(allowed)"
     }
 }
 
@@ -157,9 +161,27 @@ struct EnvironmentReader {
     func rejectUnknown() throws(ConfigurationError) {
         let unknown = environment.keys.filter { $0.hasPrefix("LOOKOUT_") && !known.contains($0) }.sorted()
         guard let first = unknown.first else { return }
+        let closest = known.min { Self.editDistance($0, first) < Self.editDistance($1, first) }
+        var hint = ""
+        if let closest, Self.editDistance(closest, first) <= 3 { hint = "did you mean \(closest)? " }
         throw ConfigurationError(
             variable: first, value: environment[first] ?? "",
-            allowed: "no such setting; known settings are \(known.sorted().joined(separator: ", ")) (see docs/configuration.md)"
+            allowed: "\(hint)remove it or use one of \(known.sorted().joined(separator: ", ")) (see docs/configuration.md)",
+            isUnknownVariable: true
         )
+    }
+
+    /// Levenshtein distance, for "did you mean" hints.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }

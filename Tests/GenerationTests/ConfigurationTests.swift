@@ -42,7 +42,7 @@ import Testing
         ("LOOKOUT_WORKER_ENABLED", "maybe", "true or false"),
         ("LOOKOUT_GENERATOR_FAILURE_RATE", "1.5", "from 0 to 1"),
         ("LOOKOUT_PASSWORD_HASH_ROUNDS", "1000", "at least 210000"),
-        ("LOOKOUT_HTTP_PROT", "8080", "no such setting"),
+        ("LOOKOUT_HTTP_PROT", "8080", "did you mean LOOKOUT_HTTP_PORT?"),
     ])
     func invalidValuesNameTheVariableAndWhatIsAllowed(variable: String, value: String, allowed: String) {
         #expect {

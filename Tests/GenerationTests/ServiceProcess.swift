@@ -15,9 +15,9 @@ final class ServiceProcess: Sendable {
         let standardError = Mutex<String>("")
     }
 
-    /// Where `swift build` put the executables: `$LOOKOUT_BIN_DIR`, else next to the running test bundle.
+    /// Where `swift build` put the executables: `$SWIFT_BIN_PATH`, else next to the running test bundle.
     static var binDirectory: URL {
-        if let override = ProcessInfo.processInfo.environment["LOOKOUT_BIN_DIR"] { return URL(fileURLWithPath: override) }
+        if let override = ProcessInfo.processInfo.environment["SWIFT_BIN_PATH"] { return URL(fileURLWithPath: override) }
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         while directory.path != "/" {
             if FileManager.default.isExecutableFile(atPath: directory.appendingPathComponent("backend").path) { return directory }

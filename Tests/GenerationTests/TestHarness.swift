@@ -36,7 +36,7 @@ struct TestHarness: @unchecked Sendable {
         (router, routes) = APIRouter.build(
             APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage), configuration: http
         )
-        logger.logLevel = .warning
+        logger.logLevel = .critical
     }
 
     /// Runs `body` with a client talking to the router in-process.

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of Lookout from a fresh clone: installs what the tests need, builds, runs the suites.
+#
+#   ./scripts/test.sh                 # everything
+#   ./scripts/test.sh --filter Queue  # extra arguments go to `swift test`
+#
+# Servers that tests need are started by the tests or by this script, bound to 127.0.0.1, and stopped by PID on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*"; }
+
+# --- System packages -------------------------------------------------------------------------------------------------
+packages=(libsqlite3-dev)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- Build ----------------------------------------------------------------------------------------------------------
+log "building (debug, with tests)"
+swift build --build-tests
+export SWIFT_BIN_PATH
+SWIFT_BIN_PATH="$(swift build --show-bin-path)"
+
+# --- Tests ----------------------------------------------------------------------------------------------------------
+log "running the Swift test suites"
+swift test --skip-build "$@"
+
+log "checking the README walkthrough against the built backend"
+./scripts/check-readme-walkthrough.sh
