@@ -4,6 +4,9 @@ import PackageDescription
 // Lookout: a reference generation service and the observability libraries that watch it.
 // Layout (docs/architecture.md has the full map):
 //   BoundedCache            - LRU + TTL cache with hit/miss/eviction counts (no other dependency)
+//   LookoutMetrics          - metrics catalog, registry with a series cap, process metrics (no Hummingbird)
+//   LookoutMetricsHummingbird - HTTP metrics middleware and the /metrics endpoint (auth, gzip)
+//   GenerationMetrics       - the reference service's business/worker/database/cache metrics (a ServiceObserver)
 //   GenerationCore          - the service's domain: accounts, payments, generations, job queue, worker. No HTTP, no SQL.
 //   GenerationSQLite        - the storage adapter: repositories and migrations on SQLite (GRDB)
 //   GenerationHTTP          - the Hummingbird adapter: routes, problem details, OpenAPI document, docs page
@@ -35,10 +38,39 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         .target(
             name: "BoundedCache",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutMetrics",
+            dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutMetricsHummingbird",
+            dependencies: [
+                "LookoutMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GenerationMetrics",
+            dependencies: [
+                "GenerationCore",
+                "LookoutMetrics",
+                "BoundedCache",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -78,6 +110,9 @@ let package = Package(
                 "GenerationCore",
                 "GenerationSQLite",
                 "GenerationHTTP",
+                "GenerationMetrics",
+                "LookoutMetrics",
+                "LookoutMetricsHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -99,12 +134,27 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "LookoutMetricsTests",
+            dependencies: [
+                "LookoutMetrics",
+                "LookoutMetricsHummingbird",
+                "TestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "GenerationTests",
             dependencies: [
                 "GenerationCore",
                 "GenerationSQLite",
                 "GenerationHTTP",
                 "GenerationApp",
+                "GenerationMetrics",
+                "LookoutMetrics",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

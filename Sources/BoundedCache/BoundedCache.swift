@@ -7,9 +7,8 @@ import Synchronization
 /// - Clock: injected, so tests move time instead of sleeping.
 ///
 /// Every operation takes one short lock and does O(1) work; nothing waits on I/O.
-public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable, C: Clock>: Sendable where C.Duration == Duration {
-    /// Counters since the cache was created. Monotonic except ``entries``.
-    public struct Statistics: Sendable, Equatable {
+/// Counters since a cache was created. Monotonic except ``entries``.
+public struct CacheStatistics: Sendable, Equatable {
         public var hits: Int = 0
         public var misses: Int = 0
         /// Entries removed to make room for a new one (capacity pressure).
@@ -26,7 +25,10 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable, C: Cl
             self.expirations = expirations
             self.entries = entries
         }
-    }
+}
+
+public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable, C: Clock>: Sendable where C.Duration == Duration {
+    public typealias Statistics = CacheStatistics
 
     private struct Node {
         var key: Key

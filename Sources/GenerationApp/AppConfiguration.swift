@@ -34,6 +34,9 @@ public struct AppConfiguration: Sendable {
     public var payments = PaymentService.Configuration()
     public var accounts = AccountService.Configuration()
     public var http = HTTPSettings()
+    public var metrics = MetricsSettings()
+    /// Source revision reported in `lookout_build_info`. `LOOKOUT_BUILD_REVISION`, default `unknown`.
+    public var buildRevision = "unknown"
     /// PBKDF2 iterations for new password hashes. `LOOKOUT_PASSWORD_HASH_ROUNDS`, default 210 000 (also the minimum).
     public var passwordHashRounds = PasswordHasher.minimumRounds
 
@@ -43,6 +46,28 @@ public struct AppConfiguration: Sendable {
         public var maxBodyBytes = 1 << 20
         /// `LOOKOUT_WORKER_HEARTBEAT_MAX_AGE_SECONDS`, default 30.
         public var workerHeartbeatMaxAge: Duration = .seconds(30)
+        public init() {}
+    }
+
+    /// Settings of the Prometheus metrics.
+    public struct MetricsSettings: Sendable {
+        public enum Access: Sendable, Equatable {
+            case open
+            case bearer(token: String)
+            case basic(username: String, password: String)
+        }
+
+        /// `LOOKOUT_METRICS_ENABLED`, default true. Off: no `/metrics`, nothing recorded (used to measure the overhead).
+        public var enabled = true
+        /// `LOOKOUT_METRICS_BEARER_TOKEN` or `LOOKOUT_METRICS_BASIC_AUTH` (`user:password`); default open.
+        public var access: Access = .open
+        /// Paths the HTTP metrics skip; a trailing `*` matches a prefix. `LOOKOUT_METRICS_EXCLUDED_PATHS`, comma-separated,
+        /// default `/metrics,/health*,/docs,/openapi.json`.
+        public var excludedPaths = ["/metrics", "/health*", "/docs", "/openapi.json"]
+        /// `LOOKOUT_METRICS_MAX_SERIES_PER_FAMILY`, default 500.
+        public var maxSeriesPerFamily = 500
+        /// Port of the standalone `worker`'s own `/metrics` (on `LOOKOUT_HTTP_HOST`). `LOOKOUT_WORKER_METRICS_PORT`, default 9091.
+        public var workerPort = 9091
         public init() {}
     }
 
@@ -80,6 +105,28 @@ public struct AppConfiguration: Sendable {
         )
         http.maxBodyBytes = try reader.integer("LOOKOUT_MAX_BODY_BYTES", default: http.maxBodyBytes, in: 1024...(64 << 20), allowed: "an integer 1024-67108864")
         http.workerHeartbeatMaxAge = try reader.seconds("LOOKOUT_WORKER_HEARTBEAT_MAX_AGE_SECONDS", default: http.workerHeartbeatMaxAge, in: 1...86400)
+        metrics.enabled = try reader.boolean("LOOKOUT_METRICS_ENABLED", default: metrics.enabled)
+        let bearer = try reader.value("LOOKOUT_METRICS_BEARER_TOKEN", default: String?.none, allowed: "a token of at least 16 characters") {
+            $0.count >= 16 ? $0 : nil
+        }
+        let basic = try reader.value("LOOKOUT_METRICS_BASIC_AUTH", default: (String, String)?.none, allowed: "user:password with a password of at least 12 characters") {
+            let parts = $0.split(separator: ":", maxSplits: 1).map(String.init)
+            return parts.count == 2 && !parts[0].isEmpty && parts[1].count >= 12 ? (parts[0], parts[1]) : nil
+        }
+        switch (bearer, basic) {
+        case (let token?, nil): metrics.access = .bearer(token: token)
+        case (nil, let credentials?): metrics.access = .basic(username: credentials.0, password: credentials.1)
+        case (nil, nil): metrics.access = .open
+        case (_?, _?):
+            throw ConfigurationError(variable: "LOOKOUT_METRICS_BASIC_AUTH", value: "(set)", allowed: "either LOOKOUT_METRICS_BEARER_TOKEN or LOOKOUT_METRICS_BASIC_AUTH, not both")
+        }
+        metrics.excludedPaths = try reader.value("LOOKOUT_METRICS_EXCLUDED_PATHS", default: metrics.excludedPaths, allowed: "comma-separated paths starting with /, e.g. /metrics,/health*") {
+            let paths = $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            return paths.allSatisfy { $0.hasPrefix("/") } ? paths : nil
+        }
+        metrics.maxSeriesPerFamily = try reader.integer("LOOKOUT_METRICS_MAX_SERIES_PER_FAMILY", default: metrics.maxSeriesPerFamily, in: 10...100_000, allowed: "an integer 10-100000")
+        metrics.workerPort = try reader.integer("LOOKOUT_WORKER_METRICS_PORT", default: metrics.workerPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
+        buildRevision = try reader.string("LOOKOUT_BUILD_REVISION", default: buildRevision, allowed: "a source revision, e.g. a git commit")
         try reader.rejectUnknown()
     }
 

@@ -1,9 +1,12 @@
 import Foundation
 import GenerationCore
 import GenerationHTTP
+import GenerationMetrics
 import GenerationSQLite
 import Hummingbird
 import Logging
+import LookoutMetrics
+import LookoutMetricsHummingbird
 import ServiceLifecycle
 import UnixSignals
 
@@ -19,6 +22,9 @@ public struct ServiceAssembly: Sendable {
     public let generations: GenerationService
     public let generator: any Generator
     public let logger: Logger
+    /// The process's metrics; nil when `LOOKOUT_METRICS_ENABLED=false`.
+    public let metrics: MetricsRegistry?
+    let serviceMetrics: ServiceMetrics?
 
     /// Opens the database (running migrations) and wires the services.
     public init(
@@ -27,33 +33,105 @@ public struct ServiceAssembly: Sendable {
     ) throws {
         self.configuration = configuration
         self.logger = logger
-        storage = try SQLiteStorage(location: configuration.database)
-        accounts = AccountService(store: storage, hasher: PasswordHasher(rounds: configuration.passwordHashRounds), configuration: configuration.accounts)
-        payments = PaymentService(store: storage, provider: paymentProvider, configuration: configuration.payments)
-        generations = GenerationService(store: storage, configuration: configuration.generations)
+        if configuration.metrics.enabled {
+            let registry = MetricsRegistry(configuration: .init(maxSeriesPerFamily: configuration.metrics.maxSeriesPerFamily))
+            BuildInfo.register(in: registry, revision: configuration.buildRevision)
+            metrics = registry
+            serviceMetrics = ServiceMetrics(registry: registry)
+        } else {
+            metrics = nil
+            serviceMetrics = nil
+        }
+        let observer: any ServiceObserver = serviceMetrics ?? NoServiceObserver()
+        storage = try SQLiteStorage(location: configuration.database, observer: serviceMetrics)
+        accounts = AccountService(
+            store: storage, hasher: PasswordHasher(rounds: configuration.passwordHashRounds), configuration: configuration.accounts,
+            observer: observer
+        )
+        payments = PaymentService(store: storage, provider: paymentProvider, configuration: configuration.payments, observer: observer)
+        generations = GenerationService(store: storage, configuration: configuration.generations, observer: observer)
         self.generator = generator ?? SyntheticGenerator(configuration: configuration.generator)
     }
 
     public func makeWorker() -> GenerationWorker {
-        GenerationWorker(queue: storage, generator: generator, configuration: configuration.worker, logger: logger)
+        GenerationWorker(
+            queue: storage, generator: generator, configuration: configuration.worker,
+            observer: observer, logger: logger
+        )
     }
+
+    /// The `/metrics` endpoint: process figures, queue depth and cache counters are sampled before each exposition.
+    public func makeMetricsEndpoint() -> MetricsEndpoint? {
+        guard let metrics, let serviceMetrics else { return nil }
+        let process = ProcessMetrics(registry: metrics)
+        let storage = self.storage
+        let sessions = accounts.sessionCache
+        let finished = generations.finishedCache
+        let access: MetricsEndpoint.Access =
+            switch configuration.metrics.access {
+            case .open: .open
+            case .bearer(let token): .bearer(token: token)
+            case .basic(let username, let password): .basic(username: username, password: password)
+            }
+        return MetricsEndpoint(
+            registry: metrics, access: access,
+            collectors: [
+                { process.collect() },
+                { await serviceMetrics.collectQueue(storage) },
+                {
+                    serviceMetrics.collectCache("sessions", sessions)
+                    serviceMetrics.collectCache("finished_generations", finished)
+                },
+            ]
+        )
+    }
+
+    /// What the services report to: the metrics when enabled, else nothing.
+    public var observer: any ServiceObserver { serviceMetrics ?? NoServiceObserver() }
 
     /// The Hummingbird application serving the API. `onListening` receives the bound port (useful with port 0).
     public func makeHTTPServer(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
+        application(router: makeRouter().router, port: configuration.httpPort, role: "HTTP server", onListening: onListening)
+    }
+
+    /// The API's router with its observability (metrics middleware and `/metrics`) wired in.
+    public func makeRouter() -> (router: Router<APIRequestContext>, routes: RouteTable) {
         var http = HTTPConfiguration()
         http.maxBodyBytes = configuration.http.maxBodyBytes
         http.workerHeartbeatMaxAge = configuration.http.workerHeartbeatMaxAge
-        let (router, _) = APIRouter.build(
-            APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage), configuration: http
+        var observability = HTTPObservability()
+        if let metrics, let endpoint = makeMetricsEndpoint() {
+            var middleware = HTTPMetricsMiddleware<APIRequestContext>.Configuration()
+            middleware.excludedPaths = configuration.metrics.excludedPaths
+            observability.middleware = [HTTPMetricsMiddleware(registry: metrics, configuration: middleware)]
+            observability.metrics = { request in await endpoint.response(to: request) }
+        }
+        return APIRouter.build(
+            APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage),
+            configuration: http, observability: observability
         )
+    }
+
+    /// The standalone worker's own small server: `GET /metrics` and `GET /health`.
+    public func makeWorkerMetricsServer(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> (any Service)? {
+        guard let endpoint = makeMetricsEndpoint() else { return nil }
+        let router = Router()
+        endpoint.register(on: router)
+        router.get("/health") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
+        return application(router: router, port: configuration.metrics.workerPort, role: "worker metrics server", onListening: onListening)
+    }
+
+    private func application<Context: RequestContext>(
+        router: Router<Context>, port: Int, role: String, onListening: @escaping @Sendable (Int) async -> Void
+    ) -> Application<RouterResponder<Context>> where Context: InitializableFromSource<ApplicationRequestContextSource> {
         let logger = self.logger
         let host = configuration.httpHost
         return Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: configuration.httpPort)),
+            configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.info("HTTP server listening", metadata: ["host": .string(host), "port": "\(port)"])
+                logger.info("\(role) listening", metadata: ["host": .string(host), "port": "\(port)"])
                 await onListening(port)
             },
             logger: logger
@@ -68,9 +146,11 @@ public struct ServiceAssembly: Sendable {
         return serviceGroup(services)
     }
 
-    /// `worker`: the job worker alone, against the same database.
+    /// `worker`: the job worker alone against the same database, with its own `/metrics` server.
     public func workerServiceGroup() -> ServiceGroup {
-        serviceGroup([makeWorker()])
+        var services: [any Service] = [makeWorker()]
+        if let server = makeWorkerMetricsServer() { services.append(server) }
+        return serviceGroup(services)
     }
 
     private func serviceGroup(_ services: [any Service]) -> ServiceGroup {

@@ -14,6 +14,20 @@ public struct HTTPConfiguration: Sendable {
     public init() {}
 }
 
+/// Observability that wraps the API without the API knowing it: middleware around every route (matched or not) and
+/// the `/metrics` handler.
+public struct HTTPObservability: Sendable {
+    /// Applied outermost first, around every request, unmatched ones included.
+    public var middleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>]
+    /// Serves `GET /metrics` when set.
+    public var metrics: (@Sendable (Request) async -> Response)?
+
+    public init(middleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>] = [], metrics: (@Sendable (Request) async -> Response)? = nil) {
+        self.middleware = middleware
+        self.metrics = metrics
+    }
+}
+
 /// What the routes need from the service.
 public struct APIDependencies: Sendable {
     public var accounts: AccountService
@@ -36,10 +50,13 @@ public struct APIDependencies: Sendable {
 
 /// Builds the router of the whole HTTP API: middleware, `/api/v1`, health, `/openapi.json` and `/docs`.
 public enum APIRouter {
-    public static func build(_ dependencies: APIDependencies, configuration: HTTPConfiguration = .init()) -> (router: Router<APIRequestContext>, routes: RouteTable) {
+    public static func build(
+        _ dependencies: APIDependencies, configuration: HTTPConfiguration = .init(), observability: HTTPObservability = .init()
+    ) -> (router: Router<APIRequestContext>, routes: RouteTable) {
         let router = Router(context: APIRequestContext.self)
         let routes = RouteTable()
         // Middleware applies to routes added after it: add it first. Outermost first.
+        for middleware in observability.middleware { router.add(middleware: middleware) }
         router.add(middleware: RequestLoggingMiddleware())
         router.add(middleware: ProblemDetailsMiddleware(routes: routes, maxBodyBytes: configuration.maxBodyBytes))
 
@@ -57,6 +74,9 @@ public enum APIRouter {
         let docs = ByteBuffer(string: DocsPage.render(openAPI: OpenAPIDocument.json, problems: ProblemDetails.catalog))
         router.on(.get, "/docs", recordingIn: routes) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: docs))
+        }
+        if let metrics = observability.metrics {
+            router.on(.get, "/metrics", recordingIn: routes) { request, _ in await metrics(request) }
         }
         return (router, routes)
     }

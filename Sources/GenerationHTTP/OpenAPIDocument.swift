@@ -163,6 +163,13 @@ enum OpenAPIDocument {
           "503": {"description": "Not ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}
         }}
     },
+    "/metrics": {
+      "get": {"summary": "Prometheus metrics", "description": "The Prometheus text exposition (version 0.0.4), gzip-compressed when the scraper sends Accept-Encoding: gzip. Protected by a bearer token or basic auth when configured (LOOKOUT_METRICS_BEARER_TOKEN, LOOKOUT_METRICS_BASIC_AUTH). Every metric is described in docs/metrics.md.", "operationId": "metrics", "tags": ["observability"],
+        "responses": {
+          "200": {"description": "The exposition", "content": {"text/plain": {"schema": {"type": "string"}}}},
+          "401": {"description": "Metrics are protected and the credentials are missing or wrong", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        }}
+    },
     "/openapi.json": {
       "get": {"summary": "This document", "operationId": "openapi", "tags": ["docs"],
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": {"type": "object"}}}}}}

@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteStorage: AccountStore {
     public func createUser(id: String, email: String, passwordHash: String, now: Date) async throws -> User {
-        try await transaction { db in
+        try await transaction("create_user") { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE email = ?", arguments: [email]) == true {
                 throw ServiceError(.emailTaken, "an account with this email already exists")
             }
@@ -17,7 +17,7 @@ extension SQLiteStorage: AccountStore {
     }
 
     public func credentials(email: String) async throws -> UserCredentials? {
-        try await writer.read { db in
+        try await read("credentials") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]).map {
                 UserCredentials(user: Self.user(from: $0), passwordHash: $0["password_hash"])
             }
@@ -25,13 +25,13 @@ extension SQLiteStorage: AccountStore {
     }
 
     public func user(id: String) async throws -> User? {
-        try await writer.read { db in
+        try await read("user") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
         }
     }
 
     public func createSession(_ session: Session, now: Date) async throws {
-        try await transaction { db in
+        try await transaction("create_session") { db in
             try db.execute(
                 sql: "INSERT INTO sessions (selector, secret_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [session.selector, Data(session.secretHash), session.userID, session.expiresAt.databaseValue, now.databaseValue]
@@ -42,7 +42,7 @@ extension SQLiteStorage: AccountStore {
     }
 
     public func session(selector: String, now: Date) async throws -> Session? {
-        try await writer.read { db in
+        try await read("session") { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM sessions WHERE selector = ? AND expires_at > ?", arguments: [selector, now.databaseValue]
             ).map { row in

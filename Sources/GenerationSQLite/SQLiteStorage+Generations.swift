@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteStorage: GenerationStore {
     public func submitGeneration(_ generation: Generation, maxAttempts: Int, traceHeaders: [String: String], now: Date) async throws -> Generation {
         let headers = String(decoding: try JSONEncoder().encode(traceHeaders), as: UTF8.self)
-        return try await transaction { db in
+        return try await transaction("submit_generation") { db in
             try db.execute(
                 sql: "UPDATE users SET credits = credits - ? WHERE id = ? AND credits >= ?",
                 arguments: [generation.creditCost, generation.userID, generation.creditCost]
@@ -42,14 +42,14 @@ extension SQLiteStorage: GenerationStore {
     }
 
     public func generation(id: String, userID: String) async throws -> Generation? {
-        try await writer.read { db in
+        try await read("generation") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM generations WHERE id = ? AND user_id = ?", arguments: [id, userID])
                 .map(Self.generation(from:))
         }
     }
 
     public func generations(userID: String, status: GenerationStatus?, limit: Int, before cursor: Int64?) async throws -> [Generation] {
-        try await writer.read { db in
+        try await read("generations") { db in
             var sql = "SELECT * FROM generations WHERE user_id = ?"
             var arguments: StatementArguments = [userID]
             if let status {

@@ -4,13 +4,13 @@ import GRDB
 
 extension SQLiteStorage: JobQueue {
     public func claimNextJob(workerID: String, leaseDuration: TimeInterval, now: Date) async throws -> ClaimedJob? {
-        try await transaction { db in
+        try await transaction("claim_next_job") { db in
             while true {
                 guard
                     let row = try Row.fetchOne(
                         db,
                         sql: """
-                            SELECT j.id, j.state, j.attempts, j.max_attempts, j.enqueued_at, j.trace_headers,
+                            SELECT j.id, j.state, j.attempts, j.max_attempts, j.enqueued_at, j.trace_headers, j.run_at, j.lease_expires_at,
                                    g.id AS generation_id, g.kind, g.prompt
                             FROM jobs j JOIN generations g ON g.id = j.generation_id
                             WHERE (j.state = 'queued' AND j.run_at <= :now)
@@ -52,14 +52,15 @@ extension SQLiteStorage: JobQueue {
                 return ClaimedJob(
                     jobID: jobID, generationID: row["generation_id"], kind: kind, prompt: row["prompt"], attempt: attempt,
                     maxAttempts: maxAttempts, workerID: workerID, leaseToken: token, leaseExpiresAt: expiresAt,
-                    enqueuedAt: row.date("enqueued_at"), recoveredFromExpiredLease: recovered, traceHeaders: headers
+                    enqueuedAt: row.date("enqueued_at"), becameDueAt: recovered ? row.date("lease_expires_at") : row.date("run_at"),
+                    recoveredFromExpiredLease: recovered, traceHeaders: headers
                 )
             }
         }
     }
 
     public func extendLease(_ job: ClaimedJob, until: Date, now: Date) async throws -> Bool {
-        try await transaction { db in
+        try await transaction("extend_lease") { db in
             try db.execute(
                 sql: "UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ? AND state = 'running' AND lease_token = ?",
                 arguments: [until.databaseValue, now.databaseValue, job.jobID, job.leaseToken]
@@ -69,7 +70,7 @@ extension SQLiteStorage: JobQueue {
     }
 
     public func completeJob(_ job: ClaimedJob, result: GenerationResult, now: Date) async throws -> JobCompletion {
-        try await transaction { db in
+        try await transaction("complete_job") { db in
             switch try Self.leaseState(db, job) {
             case .finished: return .alreadyFinished
             case .lost: return .leaseLost
@@ -96,7 +97,7 @@ extension SQLiteStorage: JobQueue {
     }
 
     public func failJob(_ job: ClaimedJob, reason: String, retryAt: Date?, now: Date) async throws -> JobFailureOutcome {
-        try await transaction { db in
+        try await transaction("fail_job") { db in
             switch try Self.leaseState(db, job) {
             case .finished, .lost: return .leaseLost
             case .held: break
@@ -122,7 +123,7 @@ extension SQLiteStorage: JobQueue {
     }
 
     public func releaseJob(_ job: ClaimedJob, now: Date) async throws {
-        try await transaction { db in
+        try await transaction("release_job") { db in
             guard case .held = try Self.leaseState(db, job) else { return }
             try db.execute(
                 sql: """
@@ -140,7 +141,7 @@ extension SQLiteStorage: JobQueue {
     }
 
     public func recordWorkerHeartbeat(workerID: String, now: Date) async throws {
-        try await transaction { db in
+        try await transaction("record_worker_heartbeat") { db in
             try db.execute(
                 sql: """
                     INSERT INTO worker_heartbeats (worker_id, last_seen) VALUES (?, ?)
@@ -154,7 +155,7 @@ extension SQLiteStorage: JobQueue {
     }
 
     public func queueSnapshot() async throws -> QueueSnapshot {
-        try await writer.read { db in
+        try await read("queue_snapshot") { db in
             var snapshot = QueueSnapshot()
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM jobs GROUP BY state") {
                 let count: Int = row["n"]

@@ -4,7 +4,7 @@ import GRDB
 
 extension SQLiteStorage: PaymentStore {
     public func beginPayment(_ payment: Payment) async throws -> PaymentBeginning {
-        try await transaction { db in
+        try await transaction("begin_payment") { db in
             try db.execute(
                 sql: """
                     INSERT INTO payments (id, user_id, idempotency_key, request_fingerprint, amount_minor, currency, credits,
@@ -36,7 +36,7 @@ extension SQLiteStorage: PaymentStore {
     }
 
     public func settlePayment(id: String, _ settlement: PaymentSettlement, now: Date) async throws -> Payment {
-        try await transaction { db in
+        try await transaction("settle_payment") { db in
             let status: PaymentStatus
             var reason: String?
             var reference: String?
@@ -73,13 +73,13 @@ extension SQLiteStorage: PaymentStore {
     }
 
     public func payment(id: String, userID: String) async throws -> Payment? {
-        try await writer.read { db in
+        try await read("payment") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ? AND user_id = ?", arguments: [id, userID]).map(Self.payment(from:))
         }
     }
 
     public func payment(userID: String, idempotencyKey: String) async throws -> Payment? {
-        try await writer.read { db in
+        try await read("payment_by_key") { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM payments WHERE user_id = ? AND idempotency_key = ?", arguments: [userID, idempotencyKey]
             ).map(Self.payment(from:))

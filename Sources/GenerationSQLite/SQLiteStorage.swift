@@ -16,13 +16,16 @@ public final class SQLiteStorage: StorageHealthCheck {
 
     let writer: any DatabaseWriter
     public let location: Location
+    let observer: (any DatabaseObserver)?
 
     /// Opens (creating if needed) the database and applies every pending migration.
-    public init(location: Location) throws {
+    /// - Parameter observer: told about every connection use (pool size, wait, hold time, errors by operation).
+    public init(location: Location, observer: (any DatabaseObserver)? = nil) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "lookout"
         self.location = location
+        self.observer = observer
         switch location {
         case .file(let path):
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -32,17 +35,50 @@ public final class SQLiteStorage: StorageHealthCheck {
             writer = try DatabaseQueue(configuration: configuration)
         }
         try Migrations.migrator.migrate(writer)
+        observer?.poolOpened(maximumConnections: maximumConnections)
     }
 
-    /// Runs `body` in a `BEGIN IMMEDIATE` transaction.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
+    /// Connections the database can hand out at once: the writer plus the pool's readers (one for in-memory).
+    public var maximumConnections: Int {
+        writer is DatabasePool ? (writer.configuration.maximumReaderCount + 1) : 1
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction. `operation` names it for metrics (a fixed name per call site).
+    func transaction<T: Sendable>(_ operation: StaticString, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let requested = ContinuousClock.now
+        return try await writer.writeWithoutTransaction { db in
+            try self.measured(operation, requested: requested) {
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
             }
-            return result!
+        }
+    }
+
+    /// Runs `body` on a reader connection.
+    func read<T: Sendable>(_ operation: StaticString, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let requested = ContinuousClock.now
+        return try await writer.read { db in try self.measured(operation, requested: requested) { try body(db) } }
+    }
+
+    /// Runs `body` while the connection is held, reporting the wait for it, the time it was held and any failure.
+    private func measured<T>(_ operation: StaticString, requested: ContinuousClock.Instant, _ body: () throws -> T) throws -> T {
+        guard let observer else { return try body() }
+        let acquired = ContinuousClock.now
+        observer.connectionAcquired(waitSeconds: (acquired - requested).timeInterval)
+        do {
+            let result = try body()
+            observer.connectionReleased(operation: "\(operation)", heldSeconds: (ContinuousClock.now - acquired).timeInterval, failed: false)
+            return result
+        } catch {
+            // A ServiceError (email taken, balance too low) is a business answer, not a database failure.
+            observer.connectionReleased(
+                operation: "\(operation)", heldSeconds: (ContinuousClock.now - acquired).timeInterval, failed: !(error is ServiceError)
+            )
+            throw error
         }
     }
 

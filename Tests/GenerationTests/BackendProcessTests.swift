@@ -21,6 +21,7 @@ import Testing
         [
             "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_DATABASE_URL": databaseURL, "LOOKOUT_LOG_FORMAT": "json",
             "LOOKOUT_GENERATOR_MIN_LATENCY_MS": "0", "LOOKOUT_GENERATOR_MAX_LATENCY_MS": "20", "LOOKOUT_GENERATOR_FAILURE_RATE": "0",
+            "LOOKOUT_WORKER_METRICS_PORT": "0",
         ].merging(extra) { $1 }
     }
 
@@ -77,6 +78,26 @@ import Testing
         backend.signal(SIGTERM)
         #expect(try await backend.waitForExit() == 0)
         #expect(backend.logRecords.contains { $0["message"] as? String == "stopped cleanly" })
+    }
+
+    @Test func sigtermLetsAnInFlightRequestFinishBeforeExiting() async throws {
+        let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_PAYMENT_TIMEOUT_SECONDS": "1.5"]))
+        let base = "http://127.0.0.1:\(try await backend.waitForPort())"
+        #expect(try await call(.POST, "\(base)/api/v1/users", body: #"{"email":"drain@example.com","password":"correct horse"}"#).status == 201)
+        let login = try await call(.POST, "\(base)/api/v1/sessions", body: #"{"email":"drain@example.com","password":"correct horse"}"#)
+        let token = try #require(login.json["token"] as? String)
+        // tok_timeout makes the provider hang: the request is in flight for the 1.5 s payment timeout.
+        let slow = Task {
+            try await call(
+                .POST, "\(base)/api/v1/payments", token: token, headers: [("Idempotency-Key", "drain")],
+                body: #"{"amount_minor":100,"currency":"EUR","card_token":"tok_timeout"}"#
+            ).status
+        }
+        try await Task.sleep(for: .milliseconds(400))
+        backend.signal(SIGTERM)
+        let status = try await slow.value
+        #expect(status == 504, "the in-flight request got its real answer, not a dropped connection")
+        #expect(try await backend.waitForExit() == 0)
     }
 
     @Test func invalidConfigurationStopsStartUpNamingTheVariable() async throws {

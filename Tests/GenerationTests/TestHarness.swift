@@ -1,4 +1,5 @@
 import Foundation
+import GenerationApp
 import GenerationCore
 import GenerationHTTP
 import GenerationSQLite
@@ -6,37 +7,39 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import LookoutMetrics
 import NIOCore
+import TestSupport
 import Testing
 
-/// A complete service on an in-memory database, with knobs tests need: a sandbox provider to count charges,
-/// a payment timeout, and a generator of the test's choosing.
+/// The real service as `backend` wires it (ServiceAssembly: storage, services, metrics, router) on an in-memory database,
+/// with the knobs tests need: a sandbox provider to count charges, a payment timeout, limits.
 /// `@unchecked Sendable`: the router is built once in `init` and only read afterwards.
 struct TestHarness: @unchecked Sendable {
-    let storage: SQLiteStorage
+    let assembly: ServiceAssembly
     let provider = SandboxPaymentProvider()
-    let accounts: AccountService
-    let payments: PaymentService
-    let generations: GenerationService
     let router: Router<APIRequestContext>
     let routes: RouteTable
-    var logger = Logger(label: "test")
+    let logger: Logger
 
-    init(paymentTimeout: Duration = .seconds(5), maxBodyBytes: Int = 1 << 20, maxAttempts: Int = 3) throws {
-        storage = try SQLiteStorage(location: .inMemory)
-        accounts = AccountService(store: storage, hasher: PasswordHasher())
-        var paymentConfiguration = PaymentService.Configuration()
-        paymentConfiguration.providerTimeout = paymentTimeout
-        payments = PaymentService(store: storage, provider: provider, configuration: paymentConfiguration)
-        var generationConfiguration = GenerationService.Configuration()
-        generationConfiguration.maxAttempts = maxAttempts
-        generations = GenerationService(store: storage, configuration: generationConfiguration)
-        var http = HTTPConfiguration()
-        http.maxBodyBytes = maxBodyBytes
-        (router, routes) = APIRouter.build(
-            APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage), configuration: http
-        )
+    var storage: SQLiteStorage { assembly.storage }
+    var metrics: MetricsRegistry? { assembly.metrics }
+
+    init(
+        paymentTimeout: Duration = .seconds(5), maxBodyBytes: Int = 1 << 20, maxAttempts: Int = 3,
+        configure: (inout AppConfiguration) -> Void = { _ in }
+    ) throws {
+        var configuration = AppConfiguration()
+        configuration.database = .inMemory
+        configuration.payments.providerTimeout = paymentTimeout
+        configuration.http.maxBodyBytes = maxBodyBytes
+        configuration.generations.maxAttempts = maxAttempts
+        configure(&configuration)
+        var logger = Logger(label: "test")
         logger.logLevel = .critical
+        self.logger = logger
+        assembly = try ServiceAssembly(configuration: configuration, logger: logger, paymentProvider: provider, generator: InstantGenerator())
+        (router, routes) = assembly.makeRouter()
     }
 
     /// Runs `body` with a client talking to the router in-process.
@@ -44,15 +47,23 @@ struct TestHarness: @unchecked Sendable {
         try await Application(router: router, logger: logger).test(.router, body)
     }
 
-    /// A worker over this harness's queue, fast enough for tests.
+    /// A worker over this harness's queue, reporting to its metrics, fast enough for tests.
     func worker(generator: any Generator, configure: (inout GenerationWorker.Configuration) -> Void = { _ in }) -> GenerationWorker {
         var configuration = GenerationWorker.Configuration()
         configuration.workerID = "test-worker"
         configuration.pollInterval = .milliseconds(10)
+        configuration.heartbeatInterval = .milliseconds(50)
         configuration.retryBaseDelay = .zero
         configuration.retryJitter = 0
         configure(&configuration)
-        return GenerationWorker(queue: storage, generator: generator, configuration: configuration, logger: logger)
+        return GenerationWorker(queue: storage, generator: generator, configuration: configuration, observer: assembly.observer, logger: logger)
+    }
+
+    /// Scrapes `/metrics` through the router and parses it.
+    func scrape(_ client: any TestClientProtocol) async throws -> ScrapedMetrics {
+        let reply = try await client.send(.get, "/metrics")
+        try #require(reply.status == .ok, "scrape failed: \(reply.status)")
+        return try ScrapedMetrics(reply.text)
     }
 }
 

@@ -27,14 +27,16 @@ public struct AccountService: Sendable {
     private let hasher: PasswordHasher
     private let configuration: Configuration
     private let now: @Sendable () -> Date
+    private let observer: any ServiceObserver
     /// Sessions by selector, in front of storage on every authenticated request.
     public let sessionCache: BoundedCache<String, Session, ContinuousClock>
 
     public init(
         store: any AccountStore, hasher: PasswordHasher, configuration: Configuration = .init(),
-        now: @escaping @Sendable () -> Date = Date.init
+        observer: any ServiceObserver = NoServiceObserver(), now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
+        self.observer = observer
         self.hasher = hasher
         self.configuration = configuration
         self.now = now
@@ -50,10 +52,23 @@ public struct AccountService: Sendable {
             throw ServiceError(.validationFailed, "password must be at most 1024 bytes")
         }
         let hash = try await hasher.hash(password)
-        return try await store.createUser(id: Identifier.make(prefix: "usr"), email: email, passwordHash: hash, now: now())
+        let user = try await store.createUser(id: Identifier.make(prefix: "usr"), email: email, passwordHash: hash, now: now())
+        observer.userRegistered(user)
+        return user
     }
 
     public func login(email: String, password: String) async throws -> Login {
+        do {
+            let login = try await verifiedLogin(email: email, password: password)
+            observer.loginAttempted(succeeded: true)
+            return login
+        } catch let error as ServiceError where error.code == .invalidCredentials {
+            observer.loginAttempted(succeeded: false)
+            throw error
+        }
+    }
+
+    private func verifiedLogin(email: String, password: String) async throws -> Login {
         let invalid = ServiceError(.invalidCredentials, "email or password is wrong")
         guard let email = try? Self.normalizedEmail(email) else { throw invalid }
         guard let credentials = try await store.credentials(email: email) else {

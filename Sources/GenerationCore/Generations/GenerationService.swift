@@ -23,18 +23,36 @@ public struct GenerationService: Sendable {
     private let store: any GenerationStore
     private let configuration: Configuration
     private let now: @Sendable () -> Date
+    private let observer: any ServiceObserver
     /// Finished generations by id: the hot read of clients polling for their result.
     public let finishedCache: BoundedCache<String, Generation, ContinuousClock>
 
-    public init(store: any GenerationStore, configuration: Configuration = .init(), now: @escaping @Sendable () -> Date = Date.init) {
+    public init(
+        store: any GenerationStore, configuration: Configuration = .init(), observer: any ServiceObserver = NoServiceObserver(),
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
         self.store = store
+        self.observer = observer
         self.configuration = configuration
         self.now = now
         self.finishedCache = BoundedCache(capacity: configuration.cacheCapacity, timeToLive: configuration.cacheTTL)
     }
 
     public func submit(userID: String, prompt: String, kind rawKind: String, traceHeaders: [String: String] = [:]) async throws -> Generation {
-        guard let kind = GenerationKind(rawValue: rawKind) else {
+        let kind = GenerationKind(rawValue: rawKind)
+        do {
+            let generation = try await validatedSubmit(userID: userID, prompt: prompt, kind: kind, traceHeaders: traceHeaders)
+            observer.generationSubmitted(kind: kind, outcome: .accepted, creditCost: generation.creditCost)
+            return generation
+        } catch let error as ServiceError {
+            let outcome: SubmissionOutcome = error.code == .insufficientCredits ? .insufficientCredits : .invalid
+            observer.generationSubmitted(kind: kind, outcome: outcome, creditCost: 0)
+            throw error
+        }
+    }
+
+    private func validatedSubmit(userID: String, prompt: String, kind: GenerationKind?, traceHeaders: [String: String]) async throws -> Generation {
+        guard let kind else {
             let allowed = GenerationKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw ServiceError(.validationFailed, "kind must be one of \(allowed)")
         }

@@ -41,12 +41,14 @@ public struct PaymentService: Sendable {
     private let provider: any PaymentProvider
     private let configuration: Configuration
     private let now: @Sendable () -> Date
+    private let observer: any ServiceObserver
 
     public init(
         store: any PaymentStore, provider: any PaymentProvider, configuration: Configuration = .init(),
-        now: @escaping @Sendable () -> Date = Date.init
+        observer: any ServiceObserver = NoServiceObserver(), now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.store = store
+        self.observer = observer
         self.provider = provider
         self.configuration = configuration
         self.now = now
@@ -82,6 +84,7 @@ public struct PaymentService: Sendable {
         case .created(let payment):
             let settlement = await charge(payment, cardToken: request.cardToken)
             let settled = try await store.settlePayment(id: payment.id, settlement, now: now())
+            observer.paymentSettled(settled)
             return Outcome(payment: try Self.throwIfUnsuccessful(settled), created: true)
         }
     }

@@ -42,12 +42,15 @@ public struct GenerationWorker: Service {
     private let clock: any Clock<Duration>
     private let now: @Sendable () -> Date
     private let logger: Logger
+    private let observer: any ServiceObserver
 
     public init(
         queue: any JobQueue, generator: any Generator, configuration: Configuration = .init(),
-        clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = Date.init, logger: Logger
+        observer: any ServiceObserver = NoServiceObserver(), clock: any Clock<Duration> = ContinuousClock(),
+        now: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
         self.queue = queue
+        self.observer = observer
         self.generator = generator
         self.configuration = configuration
         self.clock = clock
@@ -94,6 +97,7 @@ public struct GenerationWorker: Service {
                 await idle()
                 continue
             }
+            observer.jobClaimed(job, queueWait: max(0, now().timeIntervalSince(job.becameDueAt)))
             await process(job)
         }
     }
@@ -108,7 +112,9 @@ public struct GenerationWorker: Service {
     private func heartbeatLoop() async {
         while !Task.isCancelled {
             do {
-                try await queue.recordWorkerHeartbeat(workerID: configuration.workerID, now: now())
+                let time = now()
+                try await queue.recordWorkerHeartbeat(workerID: configuration.workerID, now: time)
+                observer.workerHeartbeat(at: time)
             } catch {
                 logger.warning("recording the worker heartbeat failed", metadata: ["error": "\(error)"])
             }
@@ -136,11 +142,19 @@ public struct GenerationWorker: Service {
         logger.debug("job started")
 
         let generator = self.generator
+        let observer = self.observer
+        let claimed = ContinuousClock.now
         let event: JobEvent = await withTaskGroup(of: JobEvent.self) { group in
             group.addTask {
+                let start = ContinuousClock.now
                 do {
-                    return .finished(.success(try await generator.generate(kind: job.kind, prompt: job.prompt)))
+                    let result = try await generator.generate(kind: job.kind, prompt: job.prompt)
+                    observer.generatorFinished(kind: job.kind, duration: (ContinuousClock.now - start).timeInterval, succeeded: true)
+                    return .finished(.success(result))
                 } catch {
+                    if !(error is CancellationError) {
+                        observer.generatorFinished(kind: job.kind, duration: (ContinuousClock.now - start).timeInterval, succeeded: false)
+                    }
                     return .finished(.failure(error))
                 }
             }
@@ -152,28 +166,34 @@ public struct GenerationWorker: Service {
         }
 
         do {
+            let outcome: JobAttemptOutcome
             switch event {
             case .finished(.success(let result)):
-                let outcome = try await shielded { try await self.queue.completeJob(job, result: result, now: self.now()) }
-                logger.info("job completed", metadata: ["outcome": "\(outcome)"])
+                let completion = try await shielded { try await self.queue.completeJob(job, result: result, now: self.now()) }
+                outcome = completion == .completed ? .completed : .leaseLost
+                logger.info("job completed", metadata: ["outcome": "\(completion)"])
             case .finished(.failure(let error)) where error is CancellationError:
                 try await shielded { try await self.queue.releaseJob(job, now: self.now()) }
+                outcome = .released
                 logger.info("job released: worker cancelled")
             case .finished(.failure(let error)):
-                try await fail(job, error: error, logger: logger)
+                outcome = try await fail(job, error: error, logger: logger)
             case .leaseLost:
+                outcome = .leaseLost
                 logger.warning("job abandoned: its lease was taken over")
             case .drainTimedOut, .stopped:
                 try await shielded { try await self.queue.releaseJob(job, now: self.now()) }
+                outcome = .released
                 logger.info("job released for another worker: shutdown drain timeout")
             }
+            observer.jobFinished(job, outcome: outcome, duration: (ContinuousClock.now - claimed).timeInterval)
         } catch {
             // The lease will expire and another worker will reclaim the job: nothing is lost.
             logger.error("recording the job's outcome failed; it will be retried after its lease expires", metadata: ["error": "\(error)"])
         }
     }
 
-    private func fail(_ job: ClaimedJob, error: any Error, logger: Logger) async throws {
+    private func fail(_ job: ClaimedJob, error: any Error, logger: Logger) async throws -> JobAttemptOutcome {
         let permanent = (error as? GeneratorError)?.isPermanent ?? false
         var retryAt: Date?
         if !permanent, job.attempt < job.maxAttempts {
@@ -187,10 +207,13 @@ public struct GenerationWorker: Service {
         switch outcome {
         case .retryScheduled(let at):
             logger.warning("job failed; retry scheduled", metadata: ["error": .string(reason), "retry_at": "\(at)"])
+            return .retried
         case .deadLettered:
             logger.error("job failed for good; dead-lettered and credits refunded", metadata: ["error": .string(reason)])
+            return .deadLettered
         case .leaseLost:
             logger.warning("job failed but its lease was taken over", metadata: ["error": .string(reason)])
+            return .leaseLost
         }
     }
 

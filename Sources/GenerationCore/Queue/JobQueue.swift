@@ -13,8 +13,11 @@ public struct ClaimedJob: Sendable, Equatable {
     /// Unique to this claim: completion, failure, renewal and release only act while it still holds the job.
     public var leaseToken: String
     public var leaseExpiresAt: Date
-    /// When the job was first enqueued, for queue-wait measurements.
+    /// When the job was first enqueued.
     public var enqueuedAt: Date
+    /// When this attempt became claimable (its due time, or the expiry of the lease it was recovered from),
+    /// for queue-wait measurements.
+    public var becameDueAt: Date
     /// True when the previous holder's lease had expired: its worker died or stalled.
     public var recoveredFromExpiredLease: Bool
     /// Trace propagation headers captured when the job was enqueued (empty until tracing is wired in).
@@ -22,7 +25,7 @@ public struct ClaimedJob: Sendable, Equatable {
 
     public init(
         jobID: Int64, generationID: String, kind: GenerationKind, prompt: String, attempt: Int, maxAttempts: Int,
-        workerID: String, leaseToken: String, leaseExpiresAt: Date, enqueuedAt: Date, recoveredFromExpiredLease: Bool,
+        workerID: String, leaseToken: String, leaseExpiresAt: Date, enqueuedAt: Date, becameDueAt: Date, recoveredFromExpiredLease: Bool,
         traceHeaders: [String: String] = [:]
     ) {
         self.jobID = jobID
@@ -35,6 +38,7 @@ public struct ClaimedJob: Sendable, Equatable {
         self.leaseToken = leaseToken
         self.leaseExpiresAt = leaseExpiresAt
         self.enqueuedAt = enqueuedAt
+        self.becameDueAt = becameDueAt
         self.recoveredFromExpiredLease = recoveredFromExpiredLease
         self.traceHeaders = traceHeaders
     }

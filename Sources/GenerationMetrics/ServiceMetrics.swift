@@ -1,0 +1,201 @@
+import BoundedCache
+import Foundation
+import GenerationCore
+import LookoutMetrics
+import Prometheus
+import Synchronization
+
+/// The reference service's business, worker, database and cache metrics: a ``ServiceObserver`` and
+/// ``DatabaseObserver`` that records into a ``MetricsRegistry``, plus collectors for values sampled at scrape time.
+///
+/// Every series that has a small, known label set is created up front, so that a fresh process exposes zeros (rates work
+/// from the first scrape) and the hot path never creates a series.
+public final class ServiceMetrics: ServiceObserver, DatabaseObserver {
+    private let registrations: Counter
+    private let loginSuccess: Counter
+    private let loginFailure: Counter
+    private let payments: MetricFamily<Counter>
+    private let revenue: MetricFamily<Counter>
+    private let creditsSpent: Counter
+    private let generationRequests: MetricFamily<Counter>
+    private let generationsFinished: MetricFamily<Counter>
+    private let generationDuration: MetricFamily<ValueHistogram>
+    private let activeTasks: Gauge
+    private let queueWait: ValueHistogram
+    private let queueJobs: MetricFamily<Gauge>
+    private let oldestJobAge: Gauge
+    private let jobsClaimed: Counter
+    private let jobsCompleted: Counter
+    private let jobsFailed: Counter
+    private let jobsRetried: Counter
+    private let jobsDeadLettered: Counter
+    private let jobsRecovered: Counter
+    private let jobsReleased: Counter
+    private let jobDuration: ValueHistogram
+    private let heartbeat: Gauge
+    private let connectionsInUse: Gauge
+    private let connectionsIdle: Gauge
+    private let connectionsMax: Gauge
+    private let connectionWait: ValueHistogram
+    private let queryDuration: MetricFamily<ValueHistogram>
+    private let queryErrors: MetricFamily<Counter>
+    private let cacheLookups: MetricFamily<Counter>
+    private let cacheEvictions: MetricFamily<Counter>
+    private let cacheEntries: MetricFamily<Gauge>
+    /// Pool accounting: connections currently held, and the pool's size.
+    private let pool = Mutex<(inUse: Int, maximum: Int)>((0, 0))
+    /// The cache counters already exported, so that each scrape adds only what is new.
+    private let exportedCacheStatistics = Mutex<[String: CacheStatistics]>([:])
+
+    public init(registry: MetricsRegistry) {
+        registrations = registry.counter(MetricsCatalog.registrations).labels()
+        let logins = registry.counter(MetricsCatalog.logins)
+        loginSuccess = logins.labels("success")
+        loginFailure = logins.labels("failure")
+        payments = registry.counter(MetricsCatalog.payments)
+        revenue = registry.counter(MetricsCatalog.revenue)
+        creditsSpent = registry.counter(MetricsCatalog.creditsSpent).labels()
+        generationRequests = registry.counter(MetricsCatalog.generationRequests)
+        generationsFinished = registry.counter(MetricsCatalog.generationsFinished)
+        generationDuration = registry.histogram(MetricsCatalog.generationDuration)
+        activeTasks = registry.gauge(MetricsCatalog.generationActiveTasks).labels()
+        queueWait = registry.histogram(MetricsCatalog.generationQueueWait).labels()
+        queueJobs = registry.gauge(MetricsCatalog.queueJobs)
+        oldestJobAge = registry.gauge(MetricsCatalog.queueOldestJobAge).labels()
+        jobsClaimed = registry.counter(MetricsCatalog.jobsClaimed).labels()
+        jobsCompleted = registry.counter(MetricsCatalog.jobsCompleted).labels()
+        jobsFailed = registry.counter(MetricsCatalog.jobsFailed).labels()
+        jobsRetried = registry.counter(MetricsCatalog.jobsRetried).labels()
+        jobsDeadLettered = registry.counter(MetricsCatalog.jobsDeadLettered).labels()
+        jobsRecovered = registry.counter(MetricsCatalog.jobsRecovered).labels()
+        jobsReleased = registry.counter(MetricsCatalog.jobsReleased).labels()
+        jobDuration = registry.histogram(MetricsCatalog.jobDuration).labels()
+        heartbeat = registry.gauge(MetricsCatalog.workerHeartbeat).labels()
+        let connections = registry.gauge(MetricsCatalog.dbConnections)
+        connectionsInUse = connections.labels("in_use")
+        connectionsIdle = connections.labels("idle")
+        connectionsMax = registry.gauge(MetricsCatalog.dbConnectionsMax).labels()
+        connectionWait = registry.histogram(MetricsCatalog.dbConnectionWait).labels()
+        queryDuration = registry.histogram(MetricsCatalog.dbQueryDuration)
+        queryErrors = registry.counter(MetricsCatalog.dbQueryErrors)
+        cacheLookups = registry.counter(MetricsCatalog.cacheLookups)
+        cacheEvictions = registry.counter(MetricsCatalog.cacheEvictions)
+        cacheEntries = registry.gauge(MetricsCatalog.cacheEntries)
+
+        for kind in GenerationKind.allCases {
+            for outcome in SubmissionOutcome.allCases { _ = generationRequests.labels(kind.rawValue, outcome.rawValue) }
+            for outcome in ["succeeded", "failed"] { _ = generationsFinished.labels(kind.rawValue, outcome) }
+            _ = generationDuration.labels(kind.rawValue)
+        }
+        for state in ["queued", "running", "succeeded", "dead"] { _ = queueJobs.labels(state) }
+    }
+
+    // MARK: ServiceObserver
+
+    public func userRegistered(_ user: User) { registrations.increment() }
+
+    public func loginAttempted(succeeded: Bool) { (succeeded ? loginSuccess : loginFailure).increment() }
+
+    public func paymentSettled(_ payment: Payment) {
+        let currency = payment.currency.rawValue
+        payments.labels(payment.status.rawValue, currency).increment()
+        if payment.status == .approved { revenue.labels(currency).increment(by: payment.amountMinor) }
+    }
+
+    public func generationSubmitted(kind: GenerationKind?, outcome: SubmissionOutcome, creditCost: Int64) {
+        generationRequests.labels(kind?.rawValue ?? "unknown", outcome.rawValue).increment()
+        if outcome == .accepted { creditsSpent.increment(by: creditCost) }
+    }
+
+    public func jobClaimed(_ job: ClaimedJob, queueWait wait: TimeInterval) {
+        jobsClaimed.increment()
+        if job.recoveredFromExpiredLease { jobsRecovered.increment() }
+        queueWait.record(wait)
+        activeTasks.increment()
+    }
+
+    public func jobFinished(_ job: ClaimedJob, outcome: JobAttemptOutcome, duration: TimeInterval) {
+        activeTasks.decrement()
+        jobDuration.record(duration)
+        switch outcome {
+        case .completed:
+            jobsCompleted.increment()
+            generationsFinished.labels(job.kind.rawValue, "succeeded").increment()
+        case .retried:
+            jobsFailed.increment()
+            jobsRetried.increment()
+        case .deadLettered:
+            jobsFailed.increment()
+            jobsDeadLettered.increment()
+            generationsFinished.labels(job.kind.rawValue, "failed").increment()
+        case .released:
+            jobsReleased.increment()
+        case .leaseLost:
+            break
+        }
+    }
+
+    public func generatorFinished(kind: GenerationKind, duration: TimeInterval, succeeded: Bool) {
+        generationDuration.labels(kind.rawValue).record(duration)
+    }
+
+    public func workerHeartbeat(at time: Date) { heartbeat.set(time.timeIntervalSince1970) }
+
+    // MARK: DatabaseObserver
+
+    public func poolOpened(maximumConnections: Int) {
+        pool.withLock { $0.maximum = maximumConnections }
+        connectionsMax.set(Double(maximumConnections))
+        connectionsIdle.set(Double(maximumConnections))
+    }
+
+    public func connectionAcquired(waitSeconds: Double) {
+        connectionWait.record(waitSeconds)
+        let (inUse, maximum) = pool.withLock { pool in
+            pool.inUse += 1
+            return (pool.inUse, pool.maximum)
+        }
+        connectionsInUse.set(Double(inUse))
+        connectionsIdle.set(Double(max(0, maximum - inUse)))
+    }
+
+    public func connectionReleased(operation: String, heldSeconds: Double, failed: Bool) {
+        queryDuration.labels(operation).record(heldSeconds)
+        // Resolved even on success, so every operation exposes an error series from its first use (rate() sees zeros).
+        let errors = queryErrors.labels(operation)
+        if failed { errors.increment() }
+        let (inUse, maximum) = pool.withLock { pool in
+            pool.inUse -= 1
+            return (pool.inUse, pool.maximum)
+        }
+        connectionsInUse.set(Double(inUse))
+        connectionsIdle.set(Double(max(0, maximum - inUse)))
+    }
+
+    // MARK: Sampled at scrape time
+
+    /// Sets the queue gauges from the database.
+    public func collectQueue(_ queue: any JobQueue, now: Date = Date()) async {
+        guard let snapshot = try? await queue.queueSnapshot() else { return }
+        queueJobs.labels("queued").set(Double(snapshot.queued))
+        queueJobs.labels("running").set(Double(snapshot.running))
+        queueJobs.labels("succeeded").set(Double(snapshot.succeeded))
+        queueJobs.labels("dead").set(Double(snapshot.dead))
+        oldestJobAge.set(snapshot.oldestQueuedAt.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+    }
+
+    /// Exports a cache's counters (as increments since the last scrape) and its size.
+    public func collectCache<Key, Value, C>(_ name: String, _ cache: BoundedCache<Key, Value, C>) {
+        // Under the lock, so that two concurrent scrapes never export the same increment twice.
+        exportedCacheStatistics.withLock { exported in
+            let current = cache.statistics
+            let previous = exported[name] ?? CacheStatistics()
+            exported[name] = current
+            cacheLookups.labels(name, "hit").increment(by: Int64(current.hits - previous.hits))
+            cacheLookups.labels(name, "miss").increment(by: Int64(current.misses - previous.misses))
+            cacheEvictions.labels(name, "capacity").increment(by: Int64(current.evictions - previous.evictions))
+            cacheEvictions.labels(name, "expired").increment(by: Int64(current.expirations - previous.expirations))
+            cacheEntries.labels(name).set(Double(current.entries))
+        }
+    }
+}
