@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Testing
 
@@ -26,15 +29,30 @@ final class ServiceProcess: Sendable {
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug").standardized
     }
 
-    init(_ name: String, environment: [String: String]) throws {
-        self.name = name
+    /// Starts one of the package's executables.
+    convenience init(_ name: String, environment: [String: String]) throws {
         let executable = Self.binDirectory.appendingPathComponent(name)
         try #require(
             FileManager.default.isExecutableFile(atPath: executable.path),
             "\(executable.path) is missing: run `swift build` first (scripts/test.sh does)"
         )
+        try self.init(name: name, executable: executable, arguments: [], environment: environment)
+    }
+
+    /// Starts a program found on PATH (a real Prometheus, say).
+    static func external(_ program: String, arguments: [String]) throws -> ServiceProcess {
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+            .map { URL(fileURLWithPath: String($0)).appendingPathComponent(program) }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        let executable = try #require(path, "\(program) is not installed (scripts/test.sh installs it)")
+        return try ServiceProcess(name: program, executable: executable, arguments: arguments, environment: [:])
+    }
+
+    init(name: String, executable: URL, arguments: [String], environment: [String: String]) throws {
+        self.name = name
         process = Process()
         process.executableURL = executable
+        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LOOKOUT_") }
         env.merge(environment) { $1 }
         process.environment = env
@@ -92,9 +110,9 @@ final class ServiceProcess: Sendable {
         throw CancellationError()
     }
 
-    /// The port the HTTP server bound (it was started with port 0).
-    func waitForPort() async throws -> Int {
-        let record = try await waitForLog("HTTP server listening")
+    /// The port a server bound (it was started with port 0), from its "… listening" log line.
+    func waitForPort(_ message: String = "HTTP server listening") async throws -> Int {
+        let record = try await waitForLog(message)
         return try #require(Int(record["port"] as? String ?? ""))
     }
 
@@ -110,6 +128,24 @@ final class ServiceProcess: Sendable {
         }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// A free TCP port on 127.0.0.1 (bound and released; good enough for a test).
+    static func freePort() -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     deinit {
