@@ -123,6 +123,11 @@ let package = Package(
         ),
         .executableTarget(name: "backend", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
         .executableTarget(name: "worker", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
+        .executableTarget(name: "metrics-docs", dependencies: ["LookoutMetrics"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "metrics-microbench", dependencies: ["LookoutMetrics", "GenerationMetrics"], path: "Benchmarks/metrics-microbench",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport",

@@ -106,10 +106,10 @@ public struct AppConfiguration: Sendable {
         http.maxBodyBytes = try reader.integer("LOOKOUT_MAX_BODY_BYTES", default: http.maxBodyBytes, in: 1024...(64 << 20), allowed: "an integer 1024-67108864")
         http.workerHeartbeatMaxAge = try reader.seconds("LOOKOUT_WORKER_HEARTBEAT_MAX_AGE_SECONDS", default: http.workerHeartbeatMaxAge, in: 1...86400)
         metrics.enabled = try reader.boolean("LOOKOUT_METRICS_ENABLED", default: metrics.enabled)
-        let bearer = try reader.value("LOOKOUT_METRICS_BEARER_TOKEN", default: String?.none, allowed: "a token of at least 16 characters") {
+        let bearer = try reader.optional("LOOKOUT_METRICS_BEARER_TOKEN", allowed: "a token of at least 16 characters") {
             $0.count >= 16 ? $0 : nil
         }
-        let basic = try reader.value("LOOKOUT_METRICS_BASIC_AUTH", default: (String, String)?.none, allowed: "user:password with a password of at least 12 characters") {
+        let basic = try reader.optional("LOOKOUT_METRICS_BASIC_AUTH", allowed: "user:password with a password of at least 12 characters") {
             let parts = $0.split(separator: ":", maxSplits: 1).map(String.init)
             return parts.count == 2 && !parts[0].isEmpty && parts[1].count >= 12 ? (parts[0], parts[1]) : nil
         }
@@ -167,6 +167,16 @@ struct EnvironmentReader {
         guard let raw = environment[name] else { return fallback }
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         guard let value = parse(trimmed) else { throw ConfigurationError(variable: name, value: raw, allowed: allowed) }
+        return value
+    }
+
+    /// A setting without a default: nil when unset, an error when set but unusable.
+    mutating func optional<T>(_ name: String, allowed: String, parse: (String) -> T?) throws(ConfigurationError) -> T? {
+        known.insert(name)
+        guard let raw = environment[name] else { return nil }
+        guard let value = parse(raw.trimmingCharacters(in: .whitespaces)) else {
+            throw ConfigurationError(variable: name, value: raw, allowed: allowed)
+        }
         return value
     }
 

@@ -77,6 +77,7 @@ public struct ServiceAssembly: Sendable {
             registry: metrics, access: access,
             collectors: [
                 { process.collect() },
+                { serviceMetrics.collectPool() },
                 { await serviceMetrics.collectQueue(storage) },
                 {
                     serviceMetrics.collectCache("sessions", sessions)

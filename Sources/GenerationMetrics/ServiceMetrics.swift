@@ -42,8 +42,11 @@ public final class ServiceMetrics: ServiceObserver, DatabaseObserver {
     private let cacheLookups: MetricFamily<Counter>
     private let cacheEvictions: MetricFamily<Counter>
     private let cacheEntries: MetricFamily<Gauge>
-    /// Pool accounting: connections currently held, and the pool's size.
-    private let pool = Mutex<(inUse: Int, maximum: Int)>((0, 0))
+    /// Connections held right now; published to the gauges at scrape time, so the query path only adds and subtracts.
+    private let connectionsHeld = Atomic<Int>(0)
+    private let poolSize = Atomic<Int>(0)
+    /// Per-operation series, resolved once per operation name.
+    private let operations = Mutex<[String: (duration: ValueHistogram, errors: Counter)]>([:])
     /// The cache counters already exported, so that each scrape adds only what is new.
     private let exportedCacheStatistics = Mutex<[String: CacheStatistics]>([:])
 
@@ -144,32 +147,35 @@ public final class ServiceMetrics: ServiceObserver, DatabaseObserver {
     // MARK: DatabaseObserver
 
     public func poolOpened(maximumConnections: Int) {
-        pool.withLock { $0.maximum = maximumConnections }
-        connectionsMax.set(Double(maximumConnections))
-        connectionsIdle.set(Double(maximumConnections))
+        poolSize.store(maximumConnections, ordering: .relaxed)
+        collectPool()
     }
 
     public func connectionAcquired(waitSeconds: Double) {
         connectionWait.record(waitSeconds)
-        let (inUse, maximum) = pool.withLock { pool in
-            pool.inUse += 1
-            return (pool.inUse, pool.maximum)
-        }
-        connectionsInUse.set(Double(inUse))
-        connectionsIdle.set(Double(max(0, maximum - inUse)))
+        connectionsHeld.add(1, ordering: .relaxed)
     }
 
     public func connectionReleased(operation: String, heldSeconds: Double, failed: Bool) {
-        queryDuration.labels(operation).record(heldSeconds)
-        // Resolved even on success, so every operation exposes an error series from its first use (rate() sees zeros).
-        let errors = queryErrors.labels(operation)
-        if failed { errors.increment() }
-        let (inUse, maximum) = pool.withLock { pool in
-            pool.inUse -= 1
-            return (pool.inUse, pool.maximum)
+        connectionsHeld.subtract(1, ordering: .relaxed)
+        let series = operations.withLock { operations in
+            if let known = operations[operation] { return known }
+            // The error series is created with the duration one, so every operation exposes a zero from its first use.
+            let created = (queryDuration.labels(operation), queryErrors.labels(operation))
+            operations[operation] = created
+            return created
         }
-        connectionsInUse.set(Double(inUse))
-        connectionsIdle.set(Double(max(0, maximum - inUse)))
+        series.duration.record(heldSeconds)
+        if failed { series.errors.increment() }
+    }
+
+    /// Publishes the pool's in-use and idle counts (called before each exposition).
+    public func collectPool() {
+        let held = connectionsHeld.load(ordering: .relaxed)
+        let size = poolSize.load(ordering: .relaxed)
+        connectionsMax.set(Double(size))
+        connectionsInUse.set(Double(held))
+        connectionsIdle.set(Double(max(0, size - held)))
     }
 
     // MARK: Sampled at scrape time

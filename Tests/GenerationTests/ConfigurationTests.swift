@@ -43,6 +43,9 @@ import Testing
         ("LOOKOUT_GENERATOR_FAILURE_RATE", "1.5", "from 0 to 1"),
         ("LOOKOUT_PASSWORD_HASH_ROUNDS", "1000", "at least 210000"),
         ("LOOKOUT_HTTP_PROT", "8080", "did you mean LOOKOUT_HTTP_PORT?"),
+        ("LOOKOUT_METRICS_BEARER_TOKEN", "short", "at least 16 characters"),
+        ("LOOKOUT_METRICS_BASIC_AUTH", "nocolon", "user:password"),
+        ("LOOKOUT_METRICS_EXCLUDED_PATHS", "metrics", "starting with /"),
     ])
     func invalidValuesNameTheVariableAndWhatIsAllowed(variable: String, value: String, allowed: String) {
         #expect {
@@ -50,6 +53,25 @@ import Testing
         } throws: { error in
             let message = String(describing: error)
             return message.contains(variable) && message.contains(value) && message.contains(allowed)
+        }
+    }
+
+    @Test func metricsSettingsAreRead() throws {
+        let configuration = try AppConfiguration(environment: [
+            "LOOKOUT_METRICS_BASIC_AUTH": "prometheus:a-long-password", "LOOKOUT_METRICS_EXCLUDED_PATHS": "/metrics, /internal*",
+            "LOOKOUT_METRICS_MAX_SERIES_PER_FAMILY": "50", "LOOKOUT_WORKER_METRICS_PORT": "9200", "LOOKOUT_BUILD_REVISION": "abc123",
+        ])
+        #expect(configuration.metrics.access == .basic(username: "prometheus", password: "a-long-password"))
+        #expect(configuration.metrics.excludedPaths == ["/metrics", "/internal*"])
+        #expect(configuration.metrics.maxSeriesPerFamily == 50)
+        #expect(configuration.metrics.workerPort == 9200)
+        #expect(configuration.buildRevision == "abc123")
+        #expect(try AppConfiguration(environment: ["LOOKOUT_METRICS_BEARER_TOKEN": "0123456789abcdef"]).metrics.access == .bearer(token: "0123456789abcdef"))
+    }
+
+    @Test func bearerAndBasicAuthTogetherAreRefused() {
+        #expect(throws: ConfigurationError.self) {
+            try AppConfiguration(environment: ["LOOKOUT_METRICS_BEARER_TOKEN": "0123456789abcdef", "LOOKOUT_METRICS_BASIC_AUTH": "u:a-long-password"])
         }
     }
 }

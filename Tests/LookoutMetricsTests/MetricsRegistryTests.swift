@@ -90,3 +90,14 @@ import Testing
         #expect(scraped.value("lookout_build_info", ["version": BuildInfo.version, "revision": "abc123", "swift_version": BuildInfo.swiftVersion]) == 1)
     }
 }
+
+@Suite struct MetricsDocumentationTests {
+    @Test func docsMetricsMatchesTheCatalog() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/metrics.md").standardized
+        let onDisk = try String(contentsOf: path, encoding: .utf8)
+        #expect(onDisk == MetricsDocumentation.markdown(), "docs/metrics.md is stale: run `swift run metrics-docs > docs/metrics.md`")
+        for definition in MetricsCatalog.all {
+            #expect(onDisk.contains("`\(definition.name)`"))
+        }
+    }
+}
