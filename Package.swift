@@ -7,6 +7,7 @@ import PackageDescription
 //   LookoutMetrics          - metrics catalog, registry with a series cap, process metrics (no Hummingbird)
 //   LookoutMetricsHummingbird - HTTP metrics middleware and the /metrics endpoint (auth, gzip)
 //   GenerationMetrics       - the reference service's business/worker/database/cache metrics (a ServiceObserver)
+//   LookoutSentry           - Sentry protocol core (in progress): DSN, event model, envelopes, PII scrubbing
 //   GenerationCore          - the service's domain: accounts, payments, generations, job queue, worker. No HTTP, no SQL.
 //   GenerationSQLite        - the storage adapter: repositories and migrations on SQLite (GRDB)
 //   GenerationHTTP          - the Hummingbird adapter: routes, problem details, OpenAPI document, docs page
@@ -49,6 +50,10 @@ let package = Package(
         .target(
             name: "LookoutMetrics",
             dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutSentry",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -136,6 +141,11 @@ let package = Package(
         .testTarget(
             name: "BoundedCacheTests",
             dependencies: ["BoundedCache", "TestSupport"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "LookoutSentryTests",
+            dependencies: ["LookoutSentry", "TestSupport"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -24,6 +24,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# --- Python tools: Sentry's own envelope parser (sentry-sdk) and event normaliser (sentry-relay) -------------------
+venv=.venv
+if ! "$venv/bin/python" -c 'import sentry_sdk, sentry_relay' >/dev/null 2>&1; then
+  log "preparing $venv with sentry-sdk and sentry-relay"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check sentry-sdk sentry-relay
+fi
+export SENTRY_TOOLS_PYTHON="$PWD/$venv/bin/python"
+
 # --- Build ----------------------------------------------------------------------------------------------------------
 log "building (debug, with tests)"
 swift build --build-tests

@@ -1,0 +1,180 @@
+import Foundation
+
+/// Severity, as Sentry spells it.
+public enum SentryLevel: String, Sendable, CaseIterable {
+    case debug, info, warning, error, fatal
+}
+
+/// A breadcrumb: something that happened before an event.
+public struct Breadcrumb: Sendable, Equatable {
+    public var timestamp: Date
+    public var category: String?
+    public var message: String?
+    public var level: SentryLevel
+    public var type: String
+    public var data: [String: JSONValue]
+
+    public init(
+        timestamp: Date = Date(), category: String? = nil, message: String? = nil, level: SentryLevel = .info, type: String = "default",
+        data: [String: JSONValue] = [:]
+    ) {
+        self.timestamp = timestamp
+        self.category = category
+        self.message = message
+        self.level = level
+        self.type = type
+        self.data = data
+    }
+
+    var json: [String: Any] {
+        var object: [String: Any] = ["timestamp": timestamp.timeIntervalSince1970, "level": level.rawValue, "type": type]
+        if let category { object["category"] = category }
+        if let message { object["message"] = message }
+        if !data.isEmpty { object["data"] = data.mapValues(\.foundationObject) }
+        return object
+    }
+}
+
+/// One exception of an event: a Swift error's type and message, and how it was caught.
+public struct SentryException: Sendable, Equatable {
+    public var type: String
+    public var value: String
+    public var module: String?
+    /// `handled: false` marks errors that escaped to a top-level handler (a request that became a 500).
+    public var mechanism: (type: String, handled: Bool)
+
+    public init(type: String, value: String, module: String? = nil, mechanismType: String = "generic", handled: Bool = true) {
+        self.type = type
+        self.value = value
+        self.module = module
+        self.mechanism = (mechanismType, handled)
+    }
+
+    /// Describes a Swift error: its type name (module-qualified when Swift gives one) and its description.
+    public init(error: any Error, handled: Bool, mechanismType: String = "generic") {
+        let fullType = String(reflecting: Swift.type(of: error))
+        let parts = fullType.split(separator: ".", maxSplits: 1)
+        self.init(
+            type: parts.count == 2 ? String(parts[1]) : fullType, value: String(describing: error),
+            module: parts.count == 2 ? String(parts[0]) : nil, mechanismType: mechanismType, handled: handled
+        )
+    }
+
+    public static func == (lhs: SentryException, rhs: SentryException) -> Bool {
+        lhs.type == rhs.type && lhs.value == rhs.value && lhs.module == rhs.module && lhs.mechanism == rhs.mechanism
+    }
+
+    var json: [String: Any] {
+        var object: [String: Any] = ["type": type, "value": value, "mechanism": ["type": mechanism.type, "handled": mechanism.handled]]
+        if let module { object["module"] = module }
+        return object
+    }
+}
+
+/// The HTTP request an event happened in. The URL carries no query string (it may hold secrets).
+public struct SentryRequest: Sendable, Equatable {
+    public var method: String
+    public var url: String
+    public var headers: [String: String]
+    public var data: JSONValue?
+
+    public init(method: String, url: String, headers: [String: String] = [:], data: JSONValue? = nil) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.data = data
+    }
+
+    var json: [String: Any] {
+        var object: [String: Any] = ["method": method, "url": url]
+        if !headers.isEmpty { object["headers"] = headers }
+        if let data { object["data"] = data.foundationObject }
+        return object
+    }
+}
+
+/// An error or message event, in Sentry's event payload format (develop.sentry.dev/sdk/data-model/event-payloads).
+public struct SentryEvent: Sendable, Equatable {
+    /// 32 lowercase hex digits.
+    public var eventID: String
+    public var timestamp: Date
+    public var level: SentryLevel
+    /// Sentry has no `swift` platform; `other` is the documented fallback.
+    public var platform = "other"
+    public var logger: String?
+    public var transaction: String?
+    public var serverName: String?
+    public var release: String?
+    public var environment: String?
+    /// A message event's text, sent as `logentry` (not the legacy top-level `message`).
+    public var message: String?
+    public var exceptions: [SentryException]
+    public var tags: [String: String]
+    public var extra: [String: JSONValue]
+    public var contexts: [String: JSONValue]
+    /// `id` always; `email`, `username` and `ip_address` only when sending PII is on.
+    public var user: [String: String]
+    public var request: SentryRequest?
+    public var breadcrumbs: [Breadcrumb]
+    public var fingerprint: [String]
+
+    public init(
+        eventID: String = SentryEvent.newID(), timestamp: Date = Date(), level: SentryLevel = .error, message: String? = nil,
+        exceptions: [SentryException] = [], tags: [String: String] = [:], extra: [String: JSONValue] = [:],
+        contexts: [String: JSONValue] = [:], user: [String: String] = [:], request: SentryRequest? = nil,
+        breadcrumbs: [Breadcrumb] = [], fingerprint: [String] = []
+    ) {
+        self.eventID = eventID
+        self.timestamp = timestamp
+        self.level = level
+        self.message = message
+        self.exceptions = exceptions
+        self.tags = tags
+        self.extra = extra
+        self.contexts = contexts
+        self.user = user
+        self.request = request
+        self.breadcrumbs = breadcrumbs
+        self.fingerprint = fingerprint
+    }
+
+    /// A new random event id (a UUID v4 without dashes).
+    public static func newID() -> String {
+        UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }
+
+    /// The payload as a JSON object.
+    public func json(sdk: SDKInfo) -> [String: Any] {
+        var object: [String: Any] = [
+            "event_id": eventID, "timestamp": timestamp.timeIntervalSince1970, "level": level.rawValue, "platform": platform,
+            "sdk": sdk.json,
+        ]
+        if let logger { object["logger"] = logger }
+        if let transaction { object["transaction"] = transaction }
+        if let serverName { object["server_name"] = serverName }
+        if let release { object["release"] = release }
+        if let environment { object["environment"] = environment }
+        if let message { object["logentry"] = ["formatted": message] }
+        if !exceptions.isEmpty { object["exception"] = ["values": exceptions.map(\.json)] }
+        if !tags.isEmpty { object["tags"] = tags }
+        if !extra.isEmpty { object["extra"] = extra.mapValues(\.foundationObject) }
+        if !contexts.isEmpty { object["contexts"] = contexts.mapValues(\.foundationObject) }
+        if !user.isEmpty { object["user"] = user }
+        if let request { object["request"] = request.json }
+        if !breadcrumbs.isEmpty { object["breadcrumbs"] = ["values": breadcrumbs.map(\.json)] }
+        if !fingerprint.isEmpty { object["fingerprint"] = fingerprint }
+        return object
+    }
+}
+
+/// Identifies this SDK in payloads and the auth header.
+public struct SDKInfo: Sendable, Equatable {
+    public var name: String
+    public var version: String
+
+    public static let lookout = SDKInfo(name: "lookout.swift", version: "0.1.0")
+
+    public var json: [String: Any] { ["name": name, "version": version] }
+    /// `lookout.swift/0.1.0`, for `sentry_client`.
+    public var clientName: String { "\(name)/\(version)" }
+}

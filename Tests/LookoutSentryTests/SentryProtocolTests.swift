@@ -1,0 +1,185 @@
+import Foundation
+import LookoutSentry
+import Testing
+
+@Suite struct DSNTests {
+    @Test func parsesTheFullForm() throws {
+        let dsn = try DSN("https://abc123:oldsecret@sentry.example.com:9000/prefix/path/42")
+        #expect(dsn.publicKey == "abc123")
+        #expect(dsn.secretKey == "oldsecret")
+        #expect(dsn.host == "sentry.example.com")
+        #expect(dsn.port == 9000)
+        #expect(dsn.path == "/prefix/path")
+        #expect(dsn.projectID == "42")
+        #expect(dsn.envelopeURL == "https://sentry.example.com:9000/prefix/path/api/42/envelope/")
+        #expect(dsn.authHeader(client: "lookout.swift/0.1.0") == "Sentry sentry_version=7, sentry_client=lookout.swift/0.1.0, sentry_key=abc123, sentry_secret=oldsecret")
+        #expect(dsn.description == "https://abc123@sentry.example.com:9000/prefix/path/42", "the secret never appears in envelope headers")
+    }
+
+    @Test func parsesTheCommonForm() throws {
+        let dsn = try DSN("http://key@127.0.0.1:8000/1")
+        #expect(dsn.envelopeURL == "http://127.0.0.1:8000/api/1/envelope/")
+        #expect(dsn.secretKey == nil)
+    }
+
+    @Test(arguments: [
+        ("not a url", "not a URL"),
+        ("ftp://key@host/1", "scheme must be http or https"),
+        ("https://host/1", "public key"),
+        ("https://key@host/", "numeric project id"),
+        ("https://key@host/abc", "numeric project id"),
+        ("https://key@host/1?x=1", "no query"),
+    ])
+    func refusesMalformedDSNsWithTheReason(raw: String, reason: String) {
+        #expect {
+            try DSN(raw)
+        } throws: { error in
+            String(describing: error).contains(reason)
+        }
+    }
+
+    @Test func theErrorMessageDoesNotLeakTheKey() {
+        #expect {
+            try DSN("https://verysecretpublickey@host/notanumber")
+        } throws: { error in
+            !String(describing: error).contains("verysecretpublickey")
+        }
+    }
+}
+
+@Suite struct ScrubberTests {
+    let scrubber = Scrubber()
+
+    @Test func secretKeysAreFilteredAtAnyDepth() {
+        let data: [String: JSONValue] = [
+            "password": "hunter22", "Api-Key": "k", "nested": ["Authorization": "Bearer x", "fine": "ok", "list": [["session_id": "s"]]],
+            "amount": 12,
+        ]
+        let scrubbed = scrubber.scrub(data)
+        #expect(scrubbed["password"] == .string(Scrubber.filtered))
+        #expect(scrubbed["Api-Key"] == .string(Scrubber.filtered))
+        #expect(scrubbed["nested"] == ["Authorization": .string(Scrubber.filtered), "fine": "ok", "list": [["session_id": .string(Scrubber.filtered)]]])
+        #expect(scrubbed["amount"] == 12)
+    }
+
+    @Test func emailsAndCardNumbersAreMaskedInText() {
+        #expect(scrubber.scrub(text: "payment by ada@example.com with 4242 4242 4242 4242 failed") == "payment by [email] with [card] failed")
+        #expect(scrubber.scrub(text: "card 4000-0566-5566-5556 declined") == "card [card] declined")
+        #expect(scrubber.scrub(text: "order 12345 for 3 items") == "order 12345 for 3 items", "short numbers stay")
+    }
+
+    @Test func eventsLoseSecretsUserPIIAndQueryStrings() {
+        var event = SentryEvent(
+            message: "login failed for ada@example.com", exceptions: [SentryException(type: "AuthError", value: "bad password for bob@example.org")],
+            tags: ["route": "/api/v1/sessions", "session": "abc"], extra: ["token": "t0k3n"],
+            user: ["id": "usr_1", "email": "ada@example.com", "ip_address": "10.1.2.3"],
+            request: SentryRequest(method: "POST", url: "https://api.example.com/api/v1/sessions?token=abc#frag", headers: ["Cookie": "sid=1", "Accept": "application/json"], data: ["email": "ada@example.com", "password": "correct horse"]),
+            breadcrumbs: [Breadcrumb(message: "user ada@example.com registered", data: ["api_key": "k"])]
+        )
+        event = scrubber.scrub(event)
+        #expect(event.message == "login failed for [email]")
+        #expect(event.exceptions.first?.value == "bad password for [email]")
+        #expect(event.tags["session"] == Scrubber.filtered)
+        #expect(event.tags["route"] == "/api/v1/sessions")
+        #expect(event.extra["token"] == .string(Scrubber.filtered))
+        #expect(event.user == ["id": "usr_1"])
+        #expect(event.request?.url == "https://api.example.com/api/v1/sessions")
+        #expect(event.request?.headers == ["Cookie": Scrubber.filtered, "Accept": "application/json"])
+        #expect(event.request?.data == ["email": "[email]", "password": .string(Scrubber.filtered)])
+        #expect(event.breadcrumbs.first?.message == "user [email] registered")
+        #expect(event.breadcrumbs.first?.data["api_key"] == .string(Scrubber.filtered))
+    }
+
+    @Test func piiStaysWhenTheOperatorAsksForIt() {
+        let event = Scrubber(sendDefaultPII: true).scrub(SentryEvent(user: ["id": "u", "email": "a@b.co", "ip_address": "10.0.0.1"]))
+        #expect(event.user == ["id": "u", "email": "a@b.co", "ip_address": "10.0.0.1"])
+    }
+}
+
+/// Envelopes checked by Sentry's own code: sentry-sdk's envelope parser and sentry-relay's event normaliser
+/// (`scripts/tools/sentry_check.py`, run with the virtualenv that scripts/test.sh prepares).
+@Suite struct EnvelopeTests {
+    struct Report: Decodable {
+        struct Item: Decodable {
+            var type: String
+            var length_ok: Bool
+            var errors: [JSONAny]?
+        }
+        var items: [Item]
+    }
+
+    struct JSONAny: Decodable {
+        init(from decoder: any Decoder) throws {}
+    }
+
+    static var python: String {
+        if let configured = ProcessInfo.processInfo.environment["SENTRY_TOOLS_PYTHON"] { return configured }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.venv/bin/python").standardized.path
+    }
+
+    func check(_ envelope: Envelope) throws -> (report: [String: Any], raw: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("envelope-\(UUID().uuidString)")
+        try Data(try envelope.serialized()).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/tools/sentry_check.py").standardized
+        try #require(FileManager.default.isExecutableFile(atPath: Self.python), "\(Self.python) is missing: scripts/test.sh creates it (pip install sentry-sdk sentry-relay)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.arguments = [script.path, file.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        try #require(process.terminationStatus == 0, "sentry_check.py failed: \(text)")
+        return (try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]), text)
+    }
+
+    @Test func anErrorEventIsAcceptedByRelayAsSent() throws {
+        let dsn = try DSN("http://publickey@127.0.0.1:9000/1")
+        var event = SentryEvent(
+            level: .error, exceptions: [SentryException(error: CocoaError(.fileNoSuchFile), handled: false, mechanismType: "http")],
+            tags: ["route": "/api/v1/payments"], extra: ["attempt": 2, "ratio": 0.5, "flags": [true, false], "none": nil],
+            contexts: ["runtime": ["name": "swift", "version": "6.3"], "os": ["name": "Linux"]], user: ["id": "usr_1"],
+            request: SentryRequest(method: "POST", url: "http://127.0.0.1/api/v1/payments", headers: ["Accept": "application/json"]),
+            breadcrumbs: [Breadcrumb(category: "payment", message: "payment approved", data: ["currency": "EUR"])],
+            fingerprint: ["{{ default }}", "payments"]
+        )
+        event.release = "lookout@0.1.0"
+        event.environment = "test"
+        event.serverName = "host-1"
+        event.transaction = "/api/v1/payments"
+        let (report, raw) = try check(try Envelope(event: event, dsn: dsn))
+        let items = try #require(report["items"] as? [[String: Any]])
+        #expect(items.count == 1)
+        let item = try #require(items.first)
+        #expect(item["type"] as? String == "event")
+        #expect(item["length_ok"] as? Bool == true)
+        #expect((item["errors"] as? [Any])?.isEmpty == true, "Relay reported: \(raw)")
+        let normalized = try #require(item["normalized"] as? [String: Any])
+        #expect(normalized["event_id"] as? String == event.eventID)
+        #expect(normalized["platform"] as? String == "other")
+        #expect(normalized["release"] as? String == "lookout@0.1.0")
+        #expect(normalized["environment"] as? String == "test")
+        #expect(normalized["_meta"] == nil, "nothing was trimmed or dropped: \(raw)")
+        let exception = try #require(((normalized["exception"] as? [String: Any])?["values"] as? [[String: Any]])?.first)
+        #expect(exception["type"] as? String == "CocoaError")
+        #expect((exception["mechanism"] as? [String: Any])?["handled"] as? Bool == false)
+        let headers = try #require(report["headers"] as? [String: Any])
+        #expect(headers["event_id"] as? String == event.eventID)
+        #expect(headers["dsn"] as? String == "http://publickey@127.0.0.1:9000/1")
+    }
+
+    @Test func aMessageEventUsesLogentry() throws {
+        let event = SentryEvent(level: .warning, message: "queue depth above 100")
+        let (report, raw) = try check(try Envelope(event: event, dsn: nil))
+        let item = try #require((report["items"] as? [[String: Any]])?.first)
+        #expect((item["errors"] as? [Any])?.isEmpty == true, "Relay reported: \(raw)")
+        #expect(item["length_ok"] as? Bool == true)
+        let normalized = try #require(item["normalized"] as? [String: Any])
+        #expect((normalized["logentry"] as? [String: Any])?["formatted"] as? String == "queue depth above 100")
+        #expect(normalized["level"] as? String == "warning")
+    }
+}
