@@ -183,3 +183,88 @@ import Testing
         #expect(normalized["level"] as? String == "warning")
     }
 }
+
+@Suite struct SentryOptionsTests {
+    @Test func noDSNMeansDisabled() throws {
+        let options = try SentryOptions(environment: ["SENTRY_DSN": "  "])
+        #expect(!options.isEnabled)
+        #expect(options.maxBreadcrumbs == 100)
+        #expect(!options.sendDefaultPII)
+        #expect(options.tracesSampleRate == 0)
+    }
+
+    @Test func theEnvironmentConfiguresTheClient() throws {
+        let options = try SentryOptions(environment: [
+            "SENTRY_DSN": "https://key@sentry.example.com/7", "SENTRY_RELEASE": "lookout@1.2.3", "SENTRY_ENVIRONMENT": "staging",
+            "SENTRY_TRACES_SAMPLE_RATE": "0.25", "SENTRY_SEND_DEFAULT_PII": "true", "SENTRY_SPOOL_DIR": "/var/spool/sentry",
+        ])
+        #expect(options.isEnabled)
+        #expect(options.dsn?.projectID == "7")
+        #expect(options.release == "lookout@1.2.3")
+        #expect(options.environment == "staging")
+        #expect(options.tracesSampleRate == 0.25)
+        #expect(options.sendDefaultPII)
+        #expect(options.spoolDirectory == "/var/spool/sentry")
+    }
+
+    @Test(arguments: [
+        ("SENTRY_DSN", "https://sentry.example.com/7", "public key"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "2", "from 0 to 1"),
+        ("SENTRY_SEND_DEFAULT_PII", "maybe", "true or false"),
+        ("SENTRY_MAX_BREADCRUMBS", "-1", "from 0 to 1000"),
+    ])
+    func badValuesNameTheVariable(variable: String, value: String, reason: String) {
+        #expect {
+            try SentryOptions(environment: [variable: value])
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains(variable) && message.contains(reason)
+        }
+    }
+}
+
+@Suite struct ScopeTests {
+    @Test func concurrentUnitsOfWorkNeverSeeEachOthersScope() async {
+        let results = await withTaskGroup(of: (Int, Scope?).self) { group in
+            for request in 0..<50 {
+                group.addTask {
+                    await ScopeBox.withScope(ScopeBox()) {
+                        ScopeBox.current?.update { $0.tags["request"] = "\(request)" }
+                        await Task.yield()
+                        ScopeBox.current?.update { $0.addBreadcrumb(Breadcrumb(message: "step of \(request)")) }
+                        // A child task sees (and records into) the same unit-of-work scope.
+                        await Task { ScopeBox.current?.update { $0.user["id"] = "user-\(request)" } }.value
+                        return (request, ScopeBox.current?.scope)
+                    }
+                }
+            }
+            return await group.reduce(into: [(Int, Scope?)]()) { $0.append($1) }
+        }
+        #expect(results.count == 50)
+        for (request, scope) in results {
+            #expect(scope?.tags == ["request": "\(request)"])
+            #expect(scope?.breadcrumbs.map(\.message) == ["step of \(request)"])
+            #expect(scope?.user == ["id": "user-\(request)"])
+        }
+        #expect(ScopeBox.current == nil, "nothing leaks outside")
+    }
+
+    @Test func breadcrumbsAreCappedOldestFirst() {
+        var scope = Scope(maxBreadcrumbs: 3)
+        for index in 0..<5 { scope.addBreadcrumb(Breadcrumb(message: "\(index)")) }
+        #expect(scope.breadcrumbs.map(\.message) == ["2", "3", "4"])
+    }
+
+    @Test func eventValuesWinOverScopeValues() {
+        var scope = Scope()
+        scope.tags = ["route": "/a", "shared": "scope"]
+        scope.user = ["id": "u1"]
+        scope.transaction = "/a"
+        scope.addBreadcrumb(Breadcrumb(message: "before"))
+        let event = scope.apply(to: SentryEvent(tags: ["shared": "event"]))
+        #expect(event.tags == ["route": "/a", "shared": "event"])
+        #expect(event.user == ["id": "u1"])
+        #expect(event.transaction == "/a")
+        #expect(event.breadcrumbs.map(\.message) == ["before"])
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+
+/// What an event inherits from where it happened: tags, user, contexts, extra and breadcrumbs.
+///
+/// Each unit of work (a request, a job) gets its own scope in a ``ScopeBox`` bound task-locally with
+/// ``ScopeBox/withScope(_:operation:)``, so concurrent requests never see each other's tags, user or breadcrumbs.
+/// Release and environment are not scope values: they come from ``SentryOptions`` for every event.
+public struct Scope: Sendable, Equatable {
+    public var tags: [String: String] = [:]
+    public var user: [String: String] = [:]
+    public var contexts: [String: JSONValue] = [:]
+    public var extra: [String: JSONValue] = [:]
+    public var fingerprint: [String] = []
+    public var transaction: String?
+    public private(set) var breadcrumbs: [Breadcrumb] = []
+    /// Oldest breadcrumbs are dropped beyond this. Default: 100.
+    public var maxBreadcrumbs: Int
+
+    public init(maxBreadcrumbs: Int = 100) {
+        self.maxBreadcrumbs = maxBreadcrumbs
+    }
+
+    public mutating func addBreadcrumb(_ breadcrumb: Breadcrumb) {
+        guard maxBreadcrumbs > 0 else { return }
+        breadcrumbs.append(breadcrumb)
+        if breadcrumbs.count > maxBreadcrumbs { breadcrumbs.removeFirst(breadcrumbs.count - maxBreadcrumbs) }
+    }
+
+    /// Fills in what the event does not set itself: event values win over scope values.
+    public func apply(to event: SentryEvent) -> SentryEvent {
+        var event = event
+        event.tags = tags.merging(event.tags) { $1 }
+        event.user = event.user.isEmpty ? user : event.user
+        event.contexts = contexts.merging(event.contexts) { $1 }
+        event.extra = extra.merging(event.extra) { $1 }
+        if event.fingerprint.isEmpty { event.fingerprint = fingerprint }
+        if event.transaction == nil { event.transaction = transaction }
+        event.breadcrumbs = (breadcrumbs + event.breadcrumbs).suffix(max(maxBreadcrumbs, 0))
+        return event
+    }
+}
+
+/// A mutable scope for one unit of work (a request, a job), shared by the code that handles it.
+///
+/// Breadcrumbs recorded while handling a request must reach an event captured later in the same request, across
+/// suspension points; a task-local value alone is immutable. The box is created per request and reached through the
+/// task-local ``ScopeBox/current``.
+public final class ScopeBox: Sendable {
+    private let storage: Mutex<Scope>
+
+    public init(_ scope: Scope = Scope()) { storage = Mutex(scope) }
+
+    public var scope: Scope { storage.withLock { $0 } }
+
+    public func update(_ change: (inout Scope) -> Void) { storage.withLock { change(&$0) } }
+
+    /// The scope of the unit of work running now, if any.
+    @TaskLocal public static var current: ScopeBox?
+
+    /// Runs `operation` (and every child task it starts) with `box` as the current scope.
+    public static func withScope<T>(
+        _ box: ScopeBox, operation: () async throws -> T, isolation: isolated (any Actor)? = #isolation
+    ) async rethrows -> T {
+        try await $current.withValue(box, operation: operation, isolation: isolation)
+    }
+}
