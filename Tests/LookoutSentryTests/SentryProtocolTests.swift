@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import LookoutSentry
 import Testing
 
@@ -266,5 +267,72 @@ import Testing
         #expect(event.user == ["id": "u1"])
         #expect(event.transaction == "/a")
         #expect(event.breadcrumbs.map(\.message) == ["before"])
+    }
+}
+
+/// Collects envelopes in memory: the HTTP transport is not built yet, and the client's job ends at the sink.
+final class CollectingSink: EnvelopeSink {
+    private let storage = Mutex<[Envelope]>([])
+    var envelopes: [Envelope] { storage.withLock { $0 } }
+    func enqueue(_ envelope: Envelope) { storage.withLock { $0.append(envelope) } }
+}
+
+struct PaymentFailure: Error, CustomStringConvertible {
+    var description: String { "card 4242 4242 4242 4242 of ada@example.com was refused" }
+}
+
+@Suite struct SentryClientTests {
+    static let dsn = try! DSN("http://key@127.0.0.1:9000/1")
+
+    @Test func disabledMeansNoWorkAndNothingSent() {
+        let sink = CollectingSink()
+        let client = SentryClient(options: SentryOptions(), sink: sink)
+        #expect(client.capture(error: PaymentFailure()) == nil)
+        #expect(sink.envelopes.isEmpty)
+    }
+
+    @Test func aCapturedErrorCarriesScopeOptionsAndContextsAndNoSecrets() async throws {
+        var options = SentryOptions(dsn: Self.dsn)
+        options.release = "lookout@0.1.0"
+        options.environment = "test"
+        let sink = CollectingSink()
+        let client = SentryClient(options: options, sink: sink)
+        let id = await ScopeBox.withScope(ScopeBox()) {
+            ScopeBox.current?.update { scope in
+                scope.tags["route"] = "/api/v1/payments"
+                scope.user = ["id": "usr_1", "email": "ada@example.com"]
+            }
+            client.addBreadcrumb(Breadcrumb(category: "payment", message: "payment declined", data: ["password": "hunter22"]))
+            return client.capture(error: PaymentFailure(), handled: false)
+        }
+        let eventID = try #require(id)
+        let envelope = try #require(sink.envelopes.first)
+        #expect(envelope.eventID == eventID)
+        let text = String(decoding: try envelope.serialized(), as: UTF8.self)
+        for secret in ["4242 4242", "ada@example.com", "hunter22"] { #expect(!text.contains(secret), "\(secret) leaked") }
+        let payload = try #require(try JSONSerialization.jsonObject(with: Data(envelope.items[0].payload)) as? [String: Any])
+        #expect(payload["release"] as? String == "lookout@0.1.0")
+        #expect(payload["environment"] as? String == "test")
+        #expect((payload["tags"] as? [String: String])?["route"] == "/api/v1/payments")
+        #expect(payload["user"] as? [String: String] == ["id": "usr_1"])
+        #expect(((payload["contexts"] as? [String: Any])?["runtime"] as? [String: Any])?["name"] as? String == "swift")
+        #expect(((payload["breadcrumbs"] as? [String: Any])?["values"] as? [[String: Any]])?.count == 1)
+        let (report, raw) = try EnvelopeTests().check(envelope)
+        let item = try #require((report["items"] as? [[String: Any]])?.first)
+        #expect((item["errors"] as? [Any])?.isEmpty == true, "Relay reported: \(raw)")
+    }
+
+    @Test func samplingAndBeforeSendDropAndCountWhatTheyDrop() {
+        var options = SentryOptions(dsn: Self.dsn)
+        options.sampleRate = 0.5
+        options.beforeSend = { event in event.message == "drop me" ? nil : event }
+        let sink = CollectingSink()
+        let rolls = Mutex<[Double]>([0.9, 0.1, 0.1])
+        let client = SentryClient(options: options, sink: sink, random: { rolls.withLock { $0.removeFirst() } })
+        #expect(client.capture(message: "sampled out") == nil)
+        #expect(client.capture(message: "drop me") == nil)
+        #expect(client.capture(message: "kept") != nil)
+        #expect(sink.envelopes.count == 1)
+        #expect(client.discards.snapshot == [.init(reason: .sampleRate, category: "error"): 1, .init(reason: .beforeSend, category: "error"): 1])
     }
 }

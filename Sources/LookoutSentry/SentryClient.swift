@@ -1,0 +1,107 @@
+import Foundation
+
+/// Where finished envelopes go. Implementations must never make the caller wait: queue, and drop (counting) when full.
+public protocol EnvelopeSink: Sendable {
+    func enqueue(_ envelope: Envelope)
+}
+
+/// Turns errors and messages into scrubbed Sentry events and hands them to an ``EnvelopeSink``.
+///
+/// Disabled (no DSN): every capture returns at once, doing no work. Enabled: the event gets the current unit of work's
+/// scope, the release, environment, server name and the os/runtime contexts; then sampling and `beforeSend` may drop it
+/// (counted by reason); then the ``Scrubber`` removes secrets and PII; then it is enqueued. The caller never waits on
+/// the network.
+public final class SentryClient: Sendable {
+    public let options: SentryOptions
+    public let discards: DiscardCounter
+    private let sink: any EnvelopeSink
+    private let scrubber: Scrubber
+    private let sdk: SDKInfo
+    private let baseContexts: [String: JSONValue]
+    private let random: @Sendable () -> Double
+
+    public init(
+        options: SentryOptions, sink: any EnvelopeSink, discards: DiscardCounter = DiscardCounter(), sdk: SDKInfo = .lookout,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) {
+        self.options = options
+        self.sink = sink
+        self.discards = discards
+        self.sdk = sdk
+        self.random = random
+        self.scrubber = Scrubber(sendDefaultPII: options.sendDefaultPII)
+        self.baseContexts = Self.runtimeContexts()
+    }
+
+    /// Captures a Swift error. Returns the event id, or nil when nothing was sent (disabled, sampled out, dropped).
+    @discardableResult
+    public func capture(error: any Error, handled: Bool = true, level: SentryLevel = .error, mechanism: String = "generic") -> String? {
+        guard options.isEnabled else { return nil }
+        return capture(event: SentryEvent(level: level, exceptions: [SentryException(error: error, handled: handled, mechanismType: mechanism)]))
+    }
+
+    /// Captures a message (sent as `logentry`).
+    @discardableResult
+    public func capture(message: String, level: SentryLevel = .info) -> String? {
+        guard options.isEnabled else { return nil }
+        return capture(event: SentryEvent(level: level, message: message))
+    }
+
+    /// Captures a prepared event through the whole pipeline.
+    @discardableResult
+    public func capture(event: SentryEvent) -> String? {
+        guard let dsn = options.dsn else { return nil }
+        if options.sampleRate < 1, random() >= options.sampleRate {
+            discards.record(.sampleRate, category: "error")
+            return nil
+        }
+        var event = ScopeBox.current?.scope.apply(to: event) ?? event
+        event.release = event.release ?? options.release
+        event.environment = event.environment ?? options.environment
+        event.serverName = event.serverName ?? options.serverName
+        event.contexts = baseContexts.merging(event.contexts) { $1 }
+        if let beforeSend = options.beforeSend {
+            guard let kept = beforeSend(event) else {
+                discards.record(.beforeSend, category: "error")
+                return nil
+            }
+            event = kept
+        }
+        event = scrubber.scrub(event)
+        guard let envelope = try? Envelope(event: event, dsn: dsn, sdk: sdk) else {
+            discards.record(.eventProcessor, category: "error")
+            return nil
+        }
+        sink.enqueue(envelope)
+        return event.eventID
+    }
+
+    /// Records a breadcrumb in the current unit of work's scope (after `beforeBreadcrumb`).
+    public func addBreadcrumb(_ breadcrumb: Breadcrumb) {
+        guard options.isEnabled, let box = ScopeBox.current else { return }
+        guard let kept = options.beforeBreadcrumb.map({ $0(breadcrumb) }) ?? breadcrumb else { return }
+        let limit = options.maxBreadcrumbs
+        box.update { scope in
+            scope.maxBreadcrumbs = limit
+            scope.addBreadcrumb(kept)
+        }
+    }
+
+    /// The os and runtime contexts: real values of this process, read once.
+    static func runtimeContexts() -> [String: JSONValue] {
+        var system = utsname()
+        uname(&system)
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        #if compiler(>=6.3)
+        let swiftVersion = "6.3"
+        #else
+        let swiftVersion = "6.2"
+        #endif
+        return [
+            "os": ["name": .string(field(system.sysname)), "kernel_version": .string(field(system.release))],
+            "runtime": ["name": "swift", "version": .string(swiftVersion)],
+        ]
+    }
+}
