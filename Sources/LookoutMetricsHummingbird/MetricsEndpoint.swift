@@ -86,10 +86,6 @@ public struct MetricsEndpoint: Sendable {
     }
 
     static func decodeBase64(_ text: Substring) -> [UInt8]? {
-        var buffer = ByteBuffer(string: String(text).trimmingCharacters(in: .whitespaces))
-        guard let string = buffer.readString(length: buffer.readableBytes),
-            let data = Data(base64Encoded: string)
-        else { return nil }
-        return Array(data)
+        Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)).map(Array.init)
     }
 }

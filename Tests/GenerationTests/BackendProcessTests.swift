@@ -11,18 +11,11 @@ import Testing
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-process-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try ServiceProcess.temporaryDirectory("lookout-process")
     }
 
-    var databaseURL: String { "sqlite://\(directory.path)/lookout.sqlite" }
-
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        [
-            "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_DATABASE_URL": databaseURL, "LOOKOUT_LOG_FORMAT": "json",
-            "LOOKOUT_GENERATOR_MIN_LATENCY_MS": "0", "LOOKOUT_GENERATOR_MAX_LATENCY_MS": "20", "LOOKOUT_GENERATOR_FAILURE_RATE": "0",
-            "LOOKOUT_WORKER_METRICS_PORT": "0",
-        ].merging(extra) { $1 }
+        ServiceProcess.environment(directory: directory, extra)
     }
 
     struct Reply {

@@ -11,16 +11,11 @@ import Testing
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-metrics-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try ServiceProcess.temporaryDirectory("lookout-metrics")
     }
 
     func environment(_ extra: [String: String] = [:]) -> [String: String] {
-        [
-            "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_DATABASE_URL": "sqlite://\(directory.path)/lookout.sqlite", "LOOKOUT_LOG_FORMAT": "json",
-            "LOOKOUT_GENERATOR_MIN_LATENCY_MS": "0", "LOOKOUT_GENERATOR_MAX_LATENCY_MS": "10",
-            "LOOKOUT_WORKER_METRICS_PORT": "0",
-        ].merging(extra) { $1 }
+        ServiceProcess.environment(directory: directory, extra)
     }
 
     func get(_ url: String, method: HTTPMethod = .GET, token: String? = nil, body: String? = nil) async throws -> (status: Int, text: String) {

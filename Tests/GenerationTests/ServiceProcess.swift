@@ -130,6 +130,23 @@ final class ServiceProcess: Sendable {
         return process.terminationStatus
     }
 
+    /// A fresh temporary folder for one test's database and files.
+    static func temporaryDirectory(_ prefix: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    /// The environment the process tests run the executables with: any free port, a database in `directory`, JSON logs
+    /// (parsed by ``waitForLog(_:timeout:)``), a fast generator that never fails, and `extra` on top.
+    static func environment(directory: URL, _ extra: [String: String] = [:]) -> [String: String] {
+        [
+            "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_DATABASE_URL": "sqlite://\(directory.path)/lookout.sqlite", "LOOKOUT_LOG_FORMAT": "json",
+            "LOOKOUT_GENERATOR_MIN_LATENCY_MS": "0", "LOOKOUT_GENERATOR_MAX_LATENCY_MS": "20", "LOOKOUT_GENERATOR_FAILURE_RATE": "0",
+            "LOOKOUT_WORKER_METRICS_PORT": "0",
+        ].merging(extra) { $1 }
+    }
+
     /// A free TCP port on 127.0.0.1 (bound and released; good enough for a test).
     static func freePort() -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
