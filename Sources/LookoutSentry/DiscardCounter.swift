@@ -27,12 +27,26 @@ public final class DiscardCounter: Sendable {
     }
 
     private let counts = Mutex<[Key: Int]>([:])
+    private let cumulative = Mutex<[Key: Int]>([:])
 
     public init() {}
 
     public func record(_ reason: DiscardReason, category: String, quantity: Int = 1) {
-        counts.withLock { $0[Key(reason: reason, category: category), default: 0] += quantity }
+        guard quantity > 0 else { return }
+        let key = Key(reason: reason, category: category)
+        counts.withLock { $0[key, default: 0] += quantity }
+        cumulative.withLock { $0[key, default: 0] += quantity }
     }
+
+    /// Puts counts back after the report that carried them could not be delivered (not counted again in ``totals``).
+    public func restore(_ drained: [Key: Int]) {
+        counts.withLock { counts in
+            for (key, quantity) in drained { counts[key, default: 0] += quantity }
+        }
+    }
+
+    /// Every drop since start, never reset: what metrics export.
+    public var totals: [Key: Int] { cumulative.withLock { $0 } }
 
     /// The counts so far, without resetting them.
     public var snapshot: [Key: Int] { counts.withLock { $0 } }

@@ -1,0 +1,385 @@
+import AsyncHTTPClient
+import CompressNIO
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+
+/// Delivers envelopes to Sentry over HTTP without ever making the caller wait, and without losing what it accepted.
+///
+/// ``enqueue(_:)`` drops rate-limited items and yields to a bounded stream; when the stream is full the oldest envelope
+/// is dropped and counted (`queue_overflow`). ``run()`` (this is a `Service`) takes envelopes from the stream, writes them
+/// to the on-disk spool when one is configured, and sends them oldest first, one at a time:
+/// - 2xx: delivered (the spool file is deleted);
+/// - 429: dropped by the server (not reported, as the protocol says), limits recorded;
+/// - 413 and other 4xx: dropped and counted (`send_error`);
+/// - network errors and 5xx: kept and retried with exponential backoff (5xx at most ``Configuration/maxServerErrorAttempts``
+///   times, network errors until Sentry is back, since that is an outage).
+/// Every response's `X-Sentry-Rate-Limits` / `Retry-After` update per-category limits; limited items are dropped before
+/// sending and counted (`ratelimit_backoff`). Discard counts ride along as a `client_report` item, or alone when idle.
+/// On graceful shutdown the transport keeps sending for `SentryOptions.shutdownTimeout`; what is left stays in the spool
+/// for the next start (without a spool it is counted as `network_error`).
+public final class HTTPTransport: EnvelopeSink, Service {
+    /// Timings of delivery. Defaults suit production; tests shorten them.
+    public struct Configuration: Sendable {
+        /// The whole exchange with Sentry for one envelope, connection included. Default 5 s.
+        public var requestTimeout: Duration = .seconds(5)
+        /// First wait after a failed send, doubled each time up to ``maxBackoff``. Default 1 s.
+        public var initialBackoff: Duration = .seconds(1)
+        /// Default 60 s.
+        public var maxBackoff: Duration = .seconds(60)
+        /// Sends of one envelope answered by a 5xx before it is dropped (`send_error`). Default 8.
+        public var maxServerErrorAttempts = 8
+        /// How often discard counts are sent when no envelope carries them. Default 30 s.
+        public var clientReportInterval: Duration = .seconds(30)
+        /// Gzip request bodies. Default true.
+        public var compress = true
+
+        public init() {}
+    }
+
+    /// What the transport has done so far: read by metrics and health checks.
+    public struct Statistics: Sendable, Equatable {
+        /// Envelopes Sentry answered with a 2xx.
+        public var sentEnvelopes = 0
+        /// Envelopes accepted and not yet delivered or dropped (in memory and in the spool).
+        public var queued = 0
+        public var spoolFiles = 0
+        public var spoolBytes = 0
+        /// Sends that failed and will be retried (network errors and 5xx).
+        public var failedAttempts = 0
+        public var lastSuccess: Date?
+        /// The last failure, for operators ("connection refused", "HTTP 503", …). Cleared by a success.
+        public var lastError: String?
+    }
+
+    private struct Pending {
+        enum Storage {
+            case memory(Envelope)
+            case spooled(EnvelopeSpool.File)
+        }
+
+        var id: UInt64
+        var storage: Storage
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var spool: EnvelopeSpool?
+        var statistics = Statistics()
+        var inStream = 0
+        var nextID: UInt64 = 0
+
+        mutating func append(_ storage: Pending.Storage) {
+            nextID += 1
+            pending.append(Pending(id: nextID, storage: storage))
+        }
+    }
+
+    public let discards: DiscardCounter
+    private let options: SentryOptions
+    private let configuration: Configuration
+    private let logger: Logger
+    private let client: HTTPClient
+    private let stream: AsyncStream<Envelope>
+    private let continuation: AsyncStream<Envelope>.Continuation
+    private let wakeUps: AsyncStream<Void>
+    private let wakeUp: AsyncStream<Void>.Continuation
+    private let state = Mutex(State())
+    private let rateLimits = Mutex(RateLimits())
+
+    public init(
+        options: SentryOptions, discards: DiscardCounter, configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "lookout.sentry.transport"), httpClient: HTTPClient = .shared
+    ) {
+        self.options = options
+        self.discards = discards
+        self.configuration = configuration
+        var logger = logger
+        logger.logLevel = options.debug ? .debug : max(logger.logLevel, .info)
+        self.logger = logger
+        self.client = httpClient
+        (stream, continuation) = AsyncStream.makeStream(of: Envelope.self, bufferingPolicy: .bufferingNewest(max(1, options.queueSize)))
+        (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    // MARK: The caller's side
+
+    /// Queues an envelope. Never waits: rate-limited items and, when the queue is full, the oldest envelope are dropped
+    /// and counted.
+    public func enqueue(_ envelope: Envelope) {
+        var envelope = envelope
+        let now = ContinuousClock.now
+        let limits = rateLimits.withLock { $0 }
+        envelope.items.removeAll { item in
+            guard limits.isLimited(item.category, now: now) else { return false }
+            discards.record(.rateLimitBackoff, category: item.category)
+            return true
+        }
+        guard !envelope.items.isEmpty else { return }
+        state.withLock { $0.inStream += 1 }
+        switch continuation.yield(envelope) {
+        case .enqueued:
+            break
+        case .dropped(let oldest):
+            state.withLock { $0.inStream -= 1 }
+            countDrop(oldest, .queueOverflow)
+        case .terminated:
+            state.withLock { $0.inStream -= 1 }
+            countDrop(envelope, .queueOverflow)
+        @unknown default:
+            break
+        }
+    }
+
+    public var statistics: Statistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.queued = state.pending.count + state.inStream
+            statistics.spoolFiles = state.spool?.files.count ?? 0
+            statistics.spoolBytes = state.spool?.totalBytes ?? 0
+            return statistics
+        }
+    }
+
+    /// Waits until everything accepted so far is delivered or dropped, at most `timeout`. Returns whether it got there.
+    public func flush(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if statistics.queued == 0 { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return statistics.queued == 0
+    }
+
+    // MARK: The service
+
+    public func run() async throws {
+        guard let dsn = options.dsn else { return }
+        if let directory = options.spoolDirectory {
+            do {
+                let spool = try EnvelopeSpool(directory: directory, maxBytes: options.spoolMaxBytes)
+                state.withLock { state in
+                    for file in spool.files { state.append(.spooled(file)) }
+                    state.spool = spool
+                }
+                if !spool.files.isEmpty { logger.info("sending envelopes spooled by an earlier run", metadata: ["count": "\(spool.files.count)"]) }
+            } catch {
+                logger.error("Sentry spool unusable, keeping envelopes in memory only", metadata: ["directory": "\(directory)", "error": "\(error)"])
+            }
+        }
+        let timeout = options.shutdownTimeout
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await self.takeFromStream() }
+                group.addTask { await self.sendLoop(dsn: dsn) }
+                group.addTask { await self.remindAboutReports() }
+                group.addTask {
+                    try await gracefulShutdown()
+                    self.continuation.finish()
+                    try await Task.sleep(for: timeout)
+                    throw CancellationError()
+                }
+                // The intake and the sender end once the stream is finished and everything is sent.
+                for _ in 0..<2 { try await group.next() }
+                group.cancelAll()
+            }
+        } catch {
+            // Cancelled, or the shutdown deadline passed: whatever is left stays spooled, or is counted as lost.
+        }
+        continuation.finish()
+        wakeUp.finish()
+        let lost = state.withLock { state -> [Envelope] in
+            guard state.spool == nil else { return [] }
+            defer { state.pending.removeAll() }
+            return state.pending.compactMap { if case .memory(let envelope) = $0.storage { envelope } else { nil } }
+        }
+        for envelope in lost { countDrop(envelope, .networkError) }
+        if !lost.isEmpty { logger.warning("Sentry envelopes not delivered before shutdown", metadata: ["count": "\(lost.count)"]) }
+    }
+
+    private func takeFromStream() async {
+        for await envelope in stream {
+            let spooling = state.withLock { $0.spool != nil }
+            var storage: Pending.Storage? = .memory(envelope)
+            var evicted: [EnvelopeSpool.Eviction] = []
+            if spooling, let bytes = try? envelope.serialized(sentAt: Date()) {
+                // `sent_at` is stamped again at send time; the spooled copy's value is ignored.
+                do {
+                    let result = try state.withLock { try $0.spool!.append(bytes) }
+                    evicted = result.evicted
+                    if let file = result.stored {
+                        storage = .spooled(file)
+                    } else {
+                        countDrop(envelope, .cacheOverflow)
+                        storage = nil
+                    }
+                } catch {
+                    logger.warning("could not spool a Sentry envelope, keeping it in memory", metadata: ["error": "\(error)"])
+                }
+            }
+            for eviction in evicted {
+                logger.warning("Sentry spool full, dropped the oldest envelope", metadata: ["file": "\(eviction.file.name)"])
+                if let envelope = try? Envelope(parsing: eviction.bytes) { countDrop(envelope, .cacheOverflow) }
+            }
+            let queueSize = max(1, options.queueSize)
+            let overflow = state.withLock { state -> Envelope? in
+                state.inStream -= 1
+                let files = evicted.map(\.file)
+                if !files.isEmpty {
+                    state.pending.removeAll { if case .spooled(let file) = $0.storage { files.contains(file) } else { false } }
+                }
+                if let storage { state.append(storage) }
+                guard state.spool == nil, state.pending.count > queueSize, case .memory(let oldest) = state.pending.removeFirst().storage
+                else { return nil }
+                return oldest
+            }
+            if let overflow { countDrop(overflow, .queueOverflow) }
+            wakeUp.yield()
+        }
+        wakeUp.finish()
+    }
+
+    private func remindAboutReports() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.clientReportInterval)
+            wakeUp.yield()
+        }
+    }
+
+    private func sendLoop(dsn: DSN) async {
+        var backoff = configuration.initialBackoff
+        var serverErrors = 0
+        var wakeUpIterator = wakeUps.makeAsyncIterator()
+        while !Task.isCancelled {
+            guard let head = state.withLock({ $0.pending.first }) else {
+                if !discards.snapshot.isEmpty {
+                    _ = await send(Envelope(eventID: nil, dsn: dsn, items: []), dsn: dsn)
+                }
+                if await wakeUpIterator.next() == nil, state.withLock({ $0.pending.isEmpty }) { return }
+                continue
+            }
+            let envelope: Envelope
+            switch head.storage {
+            case .memory(let value):
+                envelope = value
+            case .spooled(let file):
+                guard let bytes = try? state.withLock({ try $0.spool!.read(file) }), let parsed = try? Envelope(parsing: bytes) else {
+                    logger.warning("dropping an unreadable spooled Sentry envelope", metadata: ["file": "\(file.name)"])
+                    discards.record(.eventProcessor, category: "error")
+                    finish(head)
+                    continue
+                }
+                envelope = parsed
+            }
+            let outcome = await send(envelope, dsn: dsn)
+            switch outcome {
+            case .done:
+                finish(head)
+                backoff = configuration.initialBackoff
+                serverErrors = 0
+            case .serverError where serverErrors + 1 >= configuration.maxServerErrorAttempts:
+                countDrop(envelope, .sendError)
+                finish(head)
+                serverErrors = 0
+            case .serverError, .networkError:
+                if case .serverError = outcome { serverErrors += 1 }
+                do { try await Task.sleep(for: backoff) } catch { return }
+                backoff = min(backoff * 2, configuration.maxBackoff)
+            }
+        }
+    }
+
+    private enum SendOutcome { case done, serverError, networkError }
+
+    /// One attempt. Drops limited items first and attaches the pending client report.
+    private func send(_ envelope: Envelope, dsn: DSN) async -> SendOutcome {
+        var envelope = envelope
+        let now = ContinuousClock.now
+        let limits = rateLimits.withLock { $0 }
+        envelope.items.removeAll { item in
+            guard limits.isLimited(item.category, now: now) else { return false }
+            discards.record(.rateLimitBackoff, category: item.category)
+            return true
+        }
+        let report = discards.drain()
+        if !report.isEmpty, let item = try? Envelope.clientReport(report) { envelope.items.append(item) }
+        guard !envelope.items.isEmpty else { return .done }
+
+        var request = HTTPClientRequest(url: dsn.envelopeURL)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-sentry-envelope")
+        request.headers.add(name: "X-Sentry-Auth", value: dsn.authHeader(client: envelope.sdk.clientName))
+        request.headers.add(name: "User-Agent", value: envelope.sdk.clientName)
+        do {
+            var body = ByteBuffer(bytes: try envelope.serialized(sentAt: Date()))
+            if configuration.compress {
+                body = try body.compress(with: .gzip())
+                request.headers.add(name: "Content-Encoding", value: "gzip")
+            }
+            request.body = .bytes(body)
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds)))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            let status = Int(response.status.code)
+            rateLimits.withLock {
+                $0.update(
+                    status: status, rateLimits: response.headers.first(name: "X-Sentry-Rate-Limits"),
+                    retryAfter: response.headers.first(name: "Retry-After"), now: ContinuousClock.now
+                )
+            }
+            switch status {
+            case 200..<300:
+                state.withLock { state in
+                    state.statistics.sentEnvelopes += 1
+                    state.statistics.lastSuccess = Date()
+                    state.statistics.lastError = nil
+                }
+                logger.debug("sent a Sentry envelope", metadata: ["event_id": "\(envelope.eventID ?? "-")", "items": "\(envelope.items.count)"])
+                return .done
+            case 429:
+                logger.warning("Sentry is rate limiting; dropping the envelope", metadata: ["event_id": "\(envelope.eventID ?? "-")"])
+                return .done
+            case 500..<600:
+                discards.restore(report)
+                noteFailure("HTTP \(status)")
+                return .serverError
+            default:
+                logger.warning("Sentry refused an envelope", metadata: ["status": "\(status)", "event_id": "\(envelope.eventID ?? "-")"])
+                countDrop(envelope, .sendError)
+                return .done
+            }
+        } catch {
+            discards.restore(report)
+            noteFailure("\(error)")
+            return .networkError
+        }
+    }
+
+    private func noteFailure(_ reason: String) {
+        logger.debug("Sentry send failed, will retry", metadata: ["reason": "\(reason)"])
+        state.withLock { state in
+            state.statistics.failedAttempts += 1
+            state.statistics.lastError = reason
+        }
+    }
+
+    private func finish(_ pending: Pending) {
+        state.withLock { state in
+            guard let index = state.pending.firstIndex(where: { $0.id == pending.id }) else { return }
+            state.pending.remove(at: index)
+            if case .spooled(let file) = pending.storage { state.spool?.remove(file) }
+        }
+    }
+
+    private func countDrop(_ envelope: Envelope, _ reason: DiscardReason) {
+        for item in envelope.items where item.category != "internal" { discards.record(reason, category: item.category) }
+    }
+}
+
+extension Duration {
+    fileprivate var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import Logging
+import LookoutSentry
+import ServiceLifecycle
+import Testing
+import TestSupport
+
+/// The transport against a scripted local server: each failure mode Sentry can show, and what the caller sees.
+@Suite struct HTTPTransportTests {
+    static var fast: HTTPTransport.Configuration {
+        var configuration = HTTPTransport.Configuration()
+        configuration.requestTimeout = .milliseconds(500)
+        configuration.initialBackoff = .milliseconds(50)
+        configuration.maxBackoff = .milliseconds(200)
+        configuration.clientReportInterval = .milliseconds(200)
+        return configuration
+    }
+
+    static func options(_ dsn: DSN, spool: URL? = nil, queueSize: Int = 1000, spoolMaxBytes: Int = 1 << 20) -> SentryOptions {
+        var options = SentryOptions(dsn: dsn)
+        options.queueSize = queueSize
+        options.spoolDirectory = spool?.path
+        options.spoolMaxBytes = spoolMaxBytes
+        options.shutdownTimeout = .milliseconds(500)
+        return options
+    }
+
+    static func event(_ message: String, dsn: DSN) -> Envelope {
+        try! Envelope(event: SentryEvent(message: message), dsn: dsn)
+    }
+
+    static func transaction(dsn: DSN) -> Envelope {
+        let id = SentryEvent.newID()
+        return Envelope(eventID: id, dsn: dsn, items: [try! Envelope.Item(type: "transaction", json: ["event_id": id, "type": "transaction"])])
+    }
+
+    /// Runs the transport in a service group for `body`, then shuts it down gracefully.
+    static func running(_ transport: HTTPTransport, _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: [transport], gracefulShutdownSignals: [], logger: Logger(label: "test")))
+        let task = Task { try await group.run() }
+        do {
+            try await body()
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = await task.result
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    static func temporaryDirectory() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-spool-\(UUID().uuidString)")
+        return url
+    }
+
+    @Test func deliversGzippedAuthenticatedEnvelopesOnce() async throws {
+        let server = try await ScriptedSentryServer()
+        let transport = HTTPTransport(options: Self.options(server.dsn), discards: DiscardCounter(), configuration: Self.fast)
+        let sent = (0..<5).map { Self.event("event \($0)", dsn: server.dsn) }
+        try await Self.running(transport) {
+            for envelope in sent { transport.enqueue(envelope) }
+            #expect(await transport.flush(timeout: .seconds(10)))
+        }
+        await server.stop()
+        #expect(server.received.map(\.envelope.eventID) == sent.map(\.eventID), "in order, each once")
+        let first = try #require(server.received.first)
+        #expect(first.gzipped)
+        #expect(first.headers["x-sentry-auth"]?.contains("sentry_key=publickey") == true)
+        #expect(first.headers["content-type"] == "application/x-sentry-envelope")
+        #expect(transport.statistics.sentEnvelopes == 5)
+    }
+
+    /// Each form Sentry uses to say "slow down": the limited category is dropped before sending and reported in a
+    /// client report; the envelope the server refused is not reported (the protocol says so); other categories flow
+    /// when only one is limited.
+    @Test(arguments: [
+        ("X-Sentry-Rate-Limits", "2.5:error:key", false),
+        ("X-Sentry-Rate-Limits", "30::organization", true),
+        ("Retry-After", "30", true),
+        ("", "", true),
+    ])
+    func rateLimitsDropAndReportTheLimitedCategory(header: String, value: String, limitsEverything: Bool) async throws {
+        let server = try await ScriptedSentryServer(script: [.status(429, headers: header.isEmpty ? [:] : [header: value])])
+        let transport = HTTPTransport(options: Self.options(server.dsn), discards: DiscardCounter(), configuration: Self.fast)
+        try await Self.running(transport) {
+            transport.enqueue(Self.event("refused by the server", dsn: server.dsn))
+            #expect(await eventually { server.requests == 1 })
+            #expect(await transport.flush(timeout: .seconds(5)))
+            transport.enqueue(Self.event("dropped while limited", dsn: server.dsn))
+            transport.enqueue(Self.transaction(dsn: server.dsn))
+            #expect(await eventually { server.reportedDiscards()["ratelimit_backoff/error"] == 1 })
+        }
+        await server.stop()
+        #expect(server.items("event").isEmpty, "neither error event reached the server")
+        #expect(server.items("transaction").count == (limitsEverything ? 0 : 1))
+        let reported = server.reportedDiscards()
+        #expect(reported["ratelimit_backoff/transaction"] == (limitsEverything ? 1 : nil))
+        #expect(reported.keys.allSatisfy { $0.hasPrefix("ratelimit_backoff/") }, "the server's own 429 is not reported: \(reported)")
+    }
+
+    @Test func tooLargeIsDroppedAndReported() async throws {
+        let server = try await ScriptedSentryServer(script: [.status(413)])
+        let transport = HTTPTransport(options: Self.options(server.dsn), discards: DiscardCounter(), configuration: Self.fast)
+        try await Self.running(transport) {
+            transport.enqueue(Self.event("too big", dsn: server.dsn))
+            transport.enqueue(Self.event("fine", dsn: server.dsn))
+            #expect(await transport.flush(timeout: .seconds(5)))
+        }
+        await server.stop()
+        #expect(server.items("event").count == 1)
+        #expect(server.reportedDiscards() == ["send_error/error": 1])
+    }
+
+    @Test func serverErrorsAndHangsAreRetriedUntilDeliveredExactlyOnce() async throws {
+        let server = try await ScriptedSentryServer(script: [.status(500), .hang, .status(503)])
+        let transport = HTTPTransport(options: Self.options(server.dsn), discards: DiscardCounter(), configuration: Self.fast)
+        let envelope = Self.event("survives a bad minute", dsn: server.dsn)
+        try await Self.running(transport) {
+            transport.enqueue(envelope)
+            #expect(await transport.flush(timeout: .seconds(10)))
+        }
+        await server.stop()
+        #expect(server.requests == 4)
+        #expect(server.received.map(\.envelope.eventID) == [envelope.eventID])
+        #expect(transport.statistics.failedAttempts == 3)
+        #expect(transport.discards.totals.isEmpty)
+    }
+
+    /// While Sentry hangs, the caller keeps going: enqueueing never waits, and a full queue drops the oldest, counted.
+    @Test func aHangingSentryNeverBlocksTheCallerAndTheQueueIsBounded() async throws {
+        let server = try await ScriptedSentryServer(script: [.hang, .hang, .hang])
+        let transport = HTTPTransport(options: Self.options(server.dsn, queueSize: 10), discards: DiscardCounter(), configuration: Self.fast)
+        try await Self.running(transport) {
+            #expect(await eventually { transport.enqueue(Self.event("first", dsn: server.dsn)); return server.requests >= 1 })
+            for index in 0..<1000 { transport.enqueue(Self.event("burst \(index)", dsn: server.dsn)) }
+            let dropped = transport.discards.totals[.init(reason: .queueOverflow, category: "error")] ?? 0
+            #expect(dropped >= 1000 - 20, "at most two queues' worth kept, got \(dropped) dropped")
+            #expect(transport.statistics.queued <= 21)
+        }
+        await server.stop()
+    }
+
+    /// Sentry is unreachable; the process stops with events spooled; a new process delivers them once Sentry is back.
+    @Test func spooledEventsSurviveARestartAndArriveOnce() async throws {
+        let port = TestPorts.free()
+        let dsn = try DSN("http://publickey@127.0.0.1:\(port)/1")
+        let spool = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: spool) }
+        let sent = (0..<5).map { Self.event("during the outage \($0)", dsn: dsn) }
+
+        let first = HTTPTransport(options: Self.options(dsn, spool: spool), discards: DiscardCounter(), configuration: Self.fast)
+        try await Self.running(first) {
+            for envelope in sent { first.enqueue(envelope) }
+            #expect(await eventually { first.statistics.spoolFiles == 5 && first.statistics.failedAttempts >= 1 })
+            #expect(first.statistics.lastError != nil)
+        }
+        #expect(first.discards.totals.isEmpty, "nothing counted as lost: it is on disk")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).count == 5)
+
+        let server = try await ScriptedSentryServer(port: port)
+        let second = HTTPTransport(options: Self.options(dsn, spool: spool), discards: DiscardCounter(), configuration: Self.fast)
+        try await Self.running(second) {
+            #expect(await eventually { server.received.count == 5 })
+            #expect(await second.flush(timeout: .seconds(5)))
+        }
+        await server.stop()
+        #expect(server.received.map(\.envelope.eventID) == sent.map(\.eventID), "in order, each once")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+        let stamped = try #require(server.received.first?.envelope)
+        #expect(stamped.items.first?.type == "event")
+    }
+
+    @Test func aFullSpoolDropsTheOldestAndCountsThem() async throws {
+        let dsn = try DSN("http://publickey@127.0.0.1:\(TestPorts.free())/1")
+        let spool = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: spool) }
+        let size = try Self.event("x", dsn: dsn).serialized().count
+        let transport = HTTPTransport(
+            options: Self.options(dsn, spool: spool, spoolMaxBytes: size * 3 + size / 2), discards: DiscardCounter(), configuration: Self.fast
+        )
+        try await Self.running(transport) {
+            for index in 0..<10 { transport.enqueue(Self.event("y\(index)", dsn: dsn)) }
+            #expect(await eventually { transport.discards.totals[.init(reason: .cacheOverflow, category: "error")] == 7 })
+            #expect(transport.statistics.spoolFiles == 3)
+        }
+    }
+
+    @Test func withoutASpoolWhatIsLeftAtShutdownIsCountedAsLost() async throws {
+        let dsn = try DSN("http://publickey@127.0.0.1:\(TestPorts.free())/1")
+        let transport = HTTPTransport(options: Self.options(dsn), discards: DiscardCounter(), configuration: Self.fast)
+        try await Self.running(transport) {
+            for index in 0..<3 { transport.enqueue(Self.event("z\(index)", dsn: dsn)) }
+            #expect(await eventually { transport.statistics.failedAttempts >= 1 })
+        }
+        #expect(transport.discards.totals == [.init(reason: .networkError, category: "error"): 3])
+        #expect(transport.statistics.queued == 0)
+    }
+}
+
+@Suite struct RateLimitsTests {
+    let now = ContinuousClock.now
+
+    @Test func perCategoryLimitsWithFloatSecondsExpire() {
+        var limits = RateLimits()
+        limits.update(status: 200, rateLimits: "2.5:error;transaction:key, 60:attachment:organization:quota", retryAfter: nil, now: now)
+        #expect(limits.isLimited("error", now: now.advanced(by: .seconds(2))))
+        #expect(!limits.isLimited("error", now: now.advanced(by: .seconds(2.6))))
+        #expect(limits.isLimited("attachment", now: now.advanced(by: .seconds(59))))
+        #expect(!limits.isLimited("session", now: now))
+        #expect(!limits.isLimited("internal", now: now), "client reports are never limited")
+    }
+
+    @Test func theLongestLimitWins() {
+        var limits = RateLimits()
+        limits.update(status: 429, rateLimits: "10:error:key", retryAfter: nil, now: now)
+        limits.update(status: 429, rateLimits: "1:error:key", retryAfter: nil, now: now)
+        #expect(limits.isLimited("error", now: now.advanced(by: .seconds(9))))
+    }
+
+    @Test func retryAfterAndTheDefaultApplyOnlyTo429() {
+        var limits = RateLimits()
+        limits.update(status: 503, rateLimits: nil, retryAfter: "120", now: now)
+        #expect(!limits.isLimited("error", now: now))
+        limits.update(status: 429, rateLimits: nil, retryAfter: "120", now: now)
+        #expect(limits.isLimited("transaction", now: now.advanced(by: .seconds(119))))
+        var fallback = RateLimits()
+        fallback.update(status: 429, rateLimits: nil, retryAfter: nil, now: now)
+        #expect(fallback.isLimited("error", now: now.advanced(by: .seconds(59))))
+        #expect(!fallback.isLimited("error", now: now.advanced(by: .seconds(61))))
+    }
+}

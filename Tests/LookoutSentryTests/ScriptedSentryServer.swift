@@ -1,0 +1,118 @@
+import CompressNIO
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import LookoutSentry
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import TestSupport
+
+/// A local stand-in for Sentry that answers envelope posts as a test scripts it: a status with headers, or a hang.
+/// It records every envelope it accepted (2xx), ungzipped and parsed, with the request headers.
+/// For failure modes a real Sentry-protocol server cannot be made to show; happy paths are tested against bugsink.
+final class ScriptedSentryServer: Sendable {
+    enum Reply: Sendable {
+        case status(Int, headers: [String: String] = [:])
+        case hang
+    }
+
+    struct Received: Sendable {
+        var envelope: Envelope
+        var headers: [String: String]
+        var gzipped: Bool
+    }
+
+    private struct State {
+        var script: [Reply] = []
+        var received: [Received] = []
+        var requests = 0
+    }
+
+    /// Connection churn on shutdown is expected here; only real trouble is worth printing.
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "scripted-sentry")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    let port: Int
+    private let state = Mutex(State())
+    private let task = Mutex<Task<Void, any Error>?>(nil)
+
+    /// Starts a server on `port` (a free one by default) and returns once it listens.
+    init(port: Int = TestPorts.free(), script: [Reply] = []) async throws {
+        self.port = port
+        state.withLock { $0.script = script }
+        let router = Router()
+        router.post("/api/:project/envelope/") { request, _ -> Response in
+            var body = try await request.body.collect(upTo: 10 << 20)
+            let gzipped = request.headers[.contentEncoding] == "gzip"
+            if gzipped { body = try body.decompress(with: .gzip()) }
+            let reply = self.state.withLock { state -> Reply in
+                state.requests += 1
+                return state.script.isEmpty ? .status(200) : state.script.removeFirst()
+            }
+            switch reply {
+            case .hang:
+                try await Task.sleep(for: .seconds(60))
+                return Response(status: .ok)
+            case .status(let code, let headers):
+                if (200..<300).contains(code) {
+                    let envelope = try Envelope(parsing: Array(buffer: body))
+                    var seen: [String: String] = [:]
+                    for field in request.headers { seen[field.name.canonicalName] = field.value }
+                    self.state.withLock { $0.received.append(Received(envelope: envelope, headers: seen, gzipped: gzipped)) }
+                }
+                var fields = HTTPFields()
+                for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+                return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: "{}")))
+            }
+        }
+        let running = AsyncStream<Void>.makeStream()
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { _ in running.continuation.yield() }, logger: Self.quietLogger
+        )
+        task.withLock { $0 = Task { try await app.runService(gracefulShutdownSignals: []) } }
+        var iterator = running.stream.makeAsyncIterator()
+        await iterator.next()
+    }
+
+    func append(_ replies: Reply...) { state.withLock { $0.script += replies } }
+    var received: [Received] { state.withLock { $0.received } }
+    var requests: Int { state.withLock { $0.requests } }
+    var dsn: DSN { try! DSN("http://publickey@127.0.0.1:\(port)/1") }
+
+    /// Items of one type across everything received.
+    func items(_ type: String) -> [Envelope.Item] { received.flatMap(\.envelope.items).filter { $0.type == type } }
+
+    /// The discard counts in every client report received, summed.
+    func reportedDiscards() -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for item in items("client_report") {
+            let json = try? JSONSerialization.jsonObject(with: Data(item.payload)) as? [String: Any]
+            for entry in json?["discarded_events"] as? [[String: Any]] ?? [] {
+                counts["\(entry["reason"]!)/\(entry["category"]!)", default: 0] += entry["quantity"] as? Int ?? 0
+            }
+        }
+        return counts
+    }
+
+    func stop() async {
+        let running = task.withLock { $0 }
+        running?.cancel()
+        _ = await running?.result
+    }
+}
+
+/// Waits for a condition that another task makes true, failing the wait (not the process) after `timeout`.
+func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
+}
