@@ -62,6 +62,7 @@ extension Envelope {
             eventID: header["event_id"] as? String, dsn: (header["dsn"] as? String).flatMap { try? DSN($0) }, sdk: sdk ?? .lookout,
             items: items
         )
+        trace = header["trace"] as? [String: String] ?? [:]
     }
 
     /// A `client_report` item carrying discard counts (develop.sentry.dev/sdk/telemetry/client-reports).

@@ -22,6 +22,8 @@ public struct Envelope: Sendable {
     public var dsn: DSN?
     public var sdk: SDKInfo
     public var items: [Item]
+    /// The `trace` header (dynamic sampling context) of envelopes that carry a transaction or a traced event.
+    public var trace: [String: String] = [:]
 
     public init(eventID: String?, dsn: DSN?, sdk: SDKInfo = .lookout, items: [Item]) {
         self.eventID = eventID
@@ -40,6 +42,7 @@ public struct Envelope: Sendable {
         var header: [String: Any] = ["sdk": sdk.json, "sent_at": Self.rfc3339(sentAt)]
         if let eventID { header["event_id"] = eventID }
         if let dsn { header["dsn"] = dsn.description }
+        if !trace.isEmpty { header["trace"] = trace }
         var bytes = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
         for item in items {
             bytes.append(UInt8(ascii: "\n"))

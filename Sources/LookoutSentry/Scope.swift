@@ -13,6 +13,11 @@ public struct Scope: Sendable, Equatable {
     public var extra: [String: JSONValue] = [:]
     public var fingerprint: [String] = []
     public var transaction: String?
+    /// The HTTP request being handled, for events and transactions of this unit of work.
+    public var request: SentryRequest?
+    /// Set by an integration that captured the error ending this unit of work, so that the log line about the same
+    /// error becomes a breadcrumb rather than a second event.
+    public var capturedError = false
     public private(set) var breadcrumbs: [Breadcrumb] = []
     /// Oldest breadcrumbs are dropped beyond this. Default: 100.
     public var maxBreadcrumbs: Int
@@ -36,6 +41,7 @@ public struct Scope: Sendable, Equatable {
         event.extra = extra.merging(event.extra) { $1 }
         if event.fingerprint.isEmpty { event.fingerprint = fingerprint }
         if event.transaction == nil { event.transaction = transaction }
+        if event.request == nil { event.request = request }
         event.breadcrumbs = (breadcrumbs + event.breadcrumbs).suffix(max(maxBreadcrumbs, 0))
         return event
     }

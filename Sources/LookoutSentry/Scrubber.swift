@@ -75,22 +75,51 @@ public struct Scrubber: Sendable {
             exception.value = scrub(text: exception.value)
             return exception
         }
-        var tags: [String: String] = [:]
-        for (key, value) in event.tags { tags[key] = isSecret(key: key) ? Self.filtered : scrub(text: value) }
-        event.tags = tags
+        event.tags = scrub(tags: event.tags)
         event.extra = scrub(event.extra)
         event.contexts = scrub(event.contexts)
         event.breadcrumbs = event.breadcrumbs.map(scrub)
-        if var request = event.request {
-            request.url = Self.stripQuery(request.url)
-            request.headers = scrub(request.headers)
-            request.data = request.data.map(scrub)
-            event.request = request
-        }
-        if !sendDefaultPII {
-            event.user = event.user.filter { $0.key == "id" }
-        }
+        event.request = event.request.map(scrub)
+        event.user = scrub(user: event.user)
         return event
+    }
+
+    /// The transaction as it may leave the process: span descriptions and data are scrubbed like everything else.
+    public func scrub(_ transaction: SentryTransaction) -> SentryTransaction {
+        var transaction = transaction
+        transaction.root = scrub(transaction.root)
+        transaction.spans = transaction.spans.map(scrub)
+        transaction.tags = scrub(tags: transaction.tags)
+        transaction.contexts = scrub(transaction.contexts)
+        transaction.request = transaction.request.map(scrub)
+        transaction.user = scrub(user: transaction.user)
+        return transaction
+    }
+
+    public func scrub(_ span: SpanRecord) -> SpanRecord {
+        var span = span
+        span.description = span.description.map(scrub(text:))
+        span.data = scrub(span.data)
+        return span
+    }
+
+    public func scrub(_ request: SentryRequest) -> SentryRequest {
+        var request = request
+        request.url = Self.stripQuery(request.url)
+        request.headers = scrub(request.headers)
+        request.data = request.data.map(scrub)
+        return request
+    }
+
+    func scrub(tags: [String: String]) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value) in tags { result[key] = isSecret(key: key) ? Self.filtered : scrub(text: value) }
+        return result
+    }
+
+    /// Only the id unless PII sending is on.
+    func scrub(user: [String: String]) -> [String: String] {
+        sendDefaultPII ? user : user.filter { $0.key == "id" }
     }
 
     /// A URL without its query string and fragment, which may carry tokens.

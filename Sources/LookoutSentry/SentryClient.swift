@@ -1,4 +1,5 @@
 import Foundation
+import Instrumentation
 
 /// Where finished envelopes go. Implementations must never make the caller wait: queue, and drop (counting) when full.
 public protocol EnvelopeSink: Sendable {
@@ -14,11 +15,11 @@ public protocol EnvelopeSink: Sendable {
 public final class SentryClient: Sendable {
     public let options: SentryOptions
     public let discards: DiscardCounter
-    private let sink: any EnvelopeSink
-    private let scrubber: Scrubber
-    private let sdk: SDKInfo
-    private let baseContexts: [String: JSONValue]
-    private let random: @Sendable () -> Double
+    let sink: any EnvelopeSink
+    let scrubber: Scrubber
+    let sdk: SDKInfo
+    let baseContexts: [String: JSONValue]
+    let random: @Sendable () -> Double
 
     public init(
         options: SentryOptions, sink: any EnvelopeSink, discards: DiscardCounter = DiscardCounter(), sdk: SDKInfo = .lookout,
@@ -60,6 +61,14 @@ public final class SentryClient: Sendable {
         event.environment = event.environment ?? options.environment
         event.serverName = event.serverName ?? options.serverName
         event.contexts = baseContexts.merging(event.contexts) { $1 }
+        var trace: [String: String] = [:]
+        if let span = InstrumentationContext.current?.sentrySpan {
+            // Links the error to the transaction it happened in.
+            var traceContext: [String: JSONValue] = ["trace_id": .string(span.traceID), "span_id": .string(span.spanID), "op": .string(span.op)]
+            if let parent = span.parentSpanID { traceContext["parent_span_id"] = .string(parent) }
+            event.contexts["trace"] = .object(traceContext)
+            trace = span.transaction.dynamicSamplingContext
+        }
         if let beforeSend = options.beforeSend {
             guard let kept = beforeSend(event) else {
                 discards.record(.beforeSend, category: "error")
@@ -68,10 +77,11 @@ public final class SentryClient: Sendable {
             event = kept
         }
         event = scrubber.scrub(event)
-        guard let envelope = try? Envelope(event: event, dsn: dsn, sdk: sdk) else {
+        guard var envelope = try? Envelope(event: event, dsn: dsn, sdk: sdk) else {
             discards.record(.eventProcessor, category: "error")
             return nil
         }
+        envelope.trace = trace
         sink.enqueue(envelope)
         return event.eventID
     }

@@ -25,6 +25,8 @@ public struct SentryOptions: Sendable {
     public var sendDefaultPII = false
     /// Last look at an error event before it is queued; return nil to drop it.
     public var beforeSend: (@Sendable (SentryEvent) -> SentryEvent?)?
+    /// Last look at a transaction before it is queued; return nil to drop it.
+    public var beforeSendTransaction: (@Sendable (SentryTransaction) -> SentryTransaction?)?
     /// Last look at a breadcrumb before it is recorded; return nil to drop it.
     public var beforeBreadcrumb: (@Sendable (Breadcrumb) -> Breadcrumb?)?
     /// Envelopes waiting in memory before the oldest are dropped (and counted). `SENTRY_QUEUE_SIZE`, default 1000.

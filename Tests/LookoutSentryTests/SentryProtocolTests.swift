@@ -100,43 +100,7 @@ import Testing
 /// Envelopes checked by Sentry's own code: sentry-sdk's envelope parser and sentry-relay's event normaliser
 /// (`scripts/tools/sentry_check.py`, run with the virtualenv that scripts/test.sh prepares).
 @Suite struct EnvelopeTests {
-    struct Report: Decodable {
-        struct Item: Decodable {
-            var type: String
-            var length_ok: Bool
-            var errors: [JSONAny]?
-        }
-        var items: [Item]
-    }
-
-    struct JSONAny: Decodable {
-        init(from decoder: any Decoder) throws {}
-    }
-
-    static var python: String {
-        if let configured = ProcessInfo.processInfo.environment["SENTRY_TOOLS_PYTHON"] { return configured }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.venv/bin/python").standardized.path
-    }
-
-    func check(_ envelope: Envelope) throws -> (report: [String: Any], raw: String) {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("envelope-\(UUID().uuidString)")
-        try Data(try envelope.serialized()).write(to: file)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/tools/sentry_check.py").standardized
-        try #require(FileManager.default.isExecutableFile(atPath: Self.python), "\(Self.python) is missing: scripts/test.sh creates it (pip install sentry-sdk sentry-relay)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [script.path, file.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        try #require(process.terminationStatus == 0, "sentry_check.py failed: \(text)")
-        return (try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]), text)
-    }
+    func check(_ envelope: Envelope) throws -> (report: [String: Any], raw: String) { try SentryCheck.check(envelope) }
 
     @Test func anErrorEventIsAcceptedByRelayAsSent() throws {
         let dsn = try DSN("http://publickey@127.0.0.1:9000/1")
