@@ -68,6 +68,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LookoutSentryHummingbird",
+            dependencies: [
+                "LookoutSentry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LookoutMetricsHummingbird",
             dependencies: [
                 "LookoutMetrics",
@@ -90,6 +101,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "GenerationSentry",
+            dependencies: ["GenerationCore", "LookoutSentry"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GenerationCore",
             dependencies: [
                 "BoundedCache",
@@ -98,6 +114,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,6 +125,7 @@ let package = Package(
                 "GenerationCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -129,11 +148,17 @@ let package = Package(
                 "GenerationMetrics",
                 "LookoutMetrics",
                 "LookoutMetricsHummingbird",
+                "LookoutSentry",
+                "LookoutSentryHummingbird",
+                "GenerationSentry",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -146,6 +171,14 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
+            dependencies: [
+                "LookoutSentry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: testSwiftSettings
         ),
@@ -191,6 +224,7 @@ let package = Package(
                 "GenerationApp",
                 "GenerationMetrics",
                 "LookoutMetrics",
+                "LookoutSentry",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

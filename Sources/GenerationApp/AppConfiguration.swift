@@ -2,6 +2,8 @@ import Foundation
 import GenerationCore
 import GenerationSQLite
 import Logging
+import LookoutMetrics
+import LookoutSentry
 
 /// Every setting of the `backend` and `worker` executables, with its default.
 ///
@@ -35,6 +37,9 @@ public struct AppConfiguration: Sendable {
     public var accounts = AccountService.Configuration()
     public var http = HTTPSettings()
     public var metrics = MetricsSettings()
+    /// Sentry: the `SENTRY_*` variables (docs/sentry.md). No `SENTRY_DSN`: disabled. Release defaults to
+    /// `lookout@<version>`.
+    public var sentry = SentryOptions()
     /// Source revision reported in `lookout_build_info`. `LOOKOUT_BUILD_REVISION`, default `unknown`.
     public var buildRevision = "unknown"
     /// PBKDF2 iterations for new password hashes. `LOOKOUT_PASSWORD_HASH_ROUNDS`, default 210 000 (also the minimum).
@@ -128,6 +133,14 @@ public struct AppConfiguration: Sendable {
         metrics.workerPort = try reader.integer("LOOKOUT_WORKER_METRICS_PORT", default: metrics.workerPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
         buildRevision = try reader.string("LOOKOUT_BUILD_REVISION", default: buildRevision, allowed: "a source revision, e.g. a git commit")
         try reader.rejectUnknown()
+        do {
+            sentry = try SentryOptions(environment: environment)
+        } catch {
+            // The DSN holds a key: the message names the problem without repeating the value.
+            let value = error.variable == "SENTRY_DSN" ? "(hidden)" : environment[error.variable] ?? ""
+            throw ConfigurationError(variable: error.variable, value: value, allowed: error.message)
+        }
+        if sentry.release == nil { sentry.release = "lookout@\(BuildInfo.version)" }
     }
 
     static func parseDatabaseURL(_ raw: String) -> SQLiteStorage.Location? {

@@ -54,16 +54,24 @@ public struct JSONLogHandler: LogHandler {
 
 /// Installs the process-wide log handler. Called once, by `main`; libraries never do.
 public enum LoggingSetup {
-    public static func bootstrap(format: AppConfiguration.LogFormat, level: Logger.Level) {
+    /// - Parameter sentry: when enabled, every logger also feeds Sentry (breadcrumbs from info, events from error).
+    public static func bootstrap(format: AppConfiguration.LogFormat, level: Logger.Level, sentry: SentrySetup? = nil) {
         LoggingSystem.bootstrap { label in
-            switch format {
-            case .json:
-                return JSONLogHandler(label: label, level: level)
-            case .text:
-                var handler = StreamLogHandler.standardOutput(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            let plain = handler(label: label, format: format, level: level)
+            guard let sentryHandler = sentry?.logHandler(label: label) else { return plain }
+            return MultiplexLogHandler([plain, sentryHandler])
+        }
+    }
+
+    /// The process's own handler (standard output, text or JSON), without Sentry.
+    public static func handler(label: String, format: AppConfiguration.LogFormat, level: Logger.Level) -> any LogHandler {
+        switch format {
+        case .json:
+            return JSONLogHandler(label: label, level: level)
+        case .text:
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
         }
     }
 }

@@ -3,10 +3,13 @@ import GenerationCore
 import GenerationHTTP
 import GenerationMetrics
 import GenerationSQLite
+import GenerationSentry
 import Hummingbird
 import Logging
 import LookoutMetrics
 import LookoutMetricsHummingbird
+import LookoutSentry
+import LookoutSentryHummingbird
 import ServiceLifecycle
 import UnixSignals
 
@@ -25,14 +28,17 @@ public struct ServiceAssembly: Sendable {
     /// The process's metrics; nil when `LOOKOUT_METRICS_ENABLED=false`.
     public let metrics: MetricsRegistry?
     let serviceMetrics: ServiceMetrics?
+    /// Sentry's client and transport; disabled unless `SENTRY_DSN` is set.
+    public let sentry: SentrySetup
 
     /// Opens the database (running migrations) and wires the services.
     public init(
         configuration: AppConfiguration, logger: Logger, paymentProvider: any PaymentProvider = SandboxPaymentProvider(),
-        generator: (any Generator)? = nil
+        generator: (any Generator)? = nil, sentry: SentrySetup? = nil
     ) throws {
         self.configuration = configuration
         self.logger = logger
+        self.sentry = sentry ?? SentrySetup(options: configuration.sentry)
         if configuration.metrics.enabled {
             let registry = MetricsRegistry(configuration: .init(maxSeriesPerFamily: configuration.metrics.maxSeriesPerFamily))
             BuildInfo.register(in: registry, revision: configuration.buildRevision)
@@ -42,7 +48,7 @@ public struct ServiceAssembly: Sendable {
             metrics = nil
             serviceMetrics = nil
         }
-        let observer: any ServiceObserver = serviceMetrics ?? NoServiceObserver()
+        let observer = Self.observer(metrics: serviceMetrics, sentry: self.sentry)
         storage = try SQLiteStorage(location: configuration.database, observer: serviceMetrics)
         accounts = AccountService(
             store: storage, hasher: PasswordHasher(rounds: configuration.passwordHashRounds), configuration: configuration.accounts,
@@ -67,6 +73,7 @@ public struct ServiceAssembly: Sendable {
         let storage = self.storage
         let sessions = accounts.sessionCache
         let finished = generations.finishedCache
+        let transportMetrics = sentry.transport.map { SentryTransportMetrics(registry: metrics, transport: $0) }
         let access: MetricsEndpoint.Access =
             switch configuration.metrics.access {
             case .open: .open
@@ -83,12 +90,24 @@ public struct ServiceAssembly: Sendable {
                     serviceMetrics.collectCache("sessions", sessions)
                     serviceMetrics.collectCache("finished_generations", finished)
                 },
+                { [transportMetrics] in transportMetrics?.collect() },
             ]
         )
     }
 
-    /// What the services report to: the metrics when enabled, else nothing.
-    public var observer: any ServiceObserver { serviceMetrics ?? NoServiceObserver() }
+    /// What the services report to: the metrics and Sentry, each when enabled.
+    public var observer: any ServiceObserver { Self.observer(metrics: serviceMetrics, sentry: sentry) }
+
+    private static func observer(metrics: ServiceMetrics?, sentry: SentrySetup) -> any ServiceObserver {
+        var observers: [any ServiceObserver] = []
+        if let metrics { observers.append(metrics) }
+        if sentry.isEnabled { observers.append(SentryServiceObserver(client: sentry.client)) }
+        switch observers.count {
+        case 0: return NoServiceObserver()
+        case 1: return observers[0]
+        default: return ServiceObservers(observers)
+        }
+    }
 
     /// The Hummingbird application serving the API. `onListening` receives the bound port (useful with port 0).
     public func makeHTTPServer(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
@@ -106,6 +125,11 @@ public struct ServiceAssembly: Sendable {
             middleware.excludedPaths = configuration.metrics.excludedPaths
             observability.middleware = [HTTPMetricsMiddleware(registry: metrics, configuration: middleware)]
             observability.metrics = { request in await endpoint.response(to: request) }
+        }
+        if sentry.isEnabled {
+            var sentryMiddleware = SentryMiddleware<APIRequestContext>.Configuration()
+            sentryMiddleware.status = ProblemDetailsMiddleware.status(for:)
+            observability.innerMiddleware = [SentryMiddleware(client: sentry.client, configuration: sentryMiddleware)]
         }
         return APIRouter.build(
             APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage),
@@ -141,7 +165,7 @@ public struct ServiceAssembly: Sendable {
 
     /// `backend`: the HTTP API, plus the worker unless `LOOKOUT_WORKER_ENABLED=false`.
     public func backendServiceGroup(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
-        var services: [any Service] = []
+        var services: [any Service] = sentryServices
         if configuration.workerEnabled { services.append(makeWorker()) }
         services.append(makeHTTPServer(onListening: onListening))
         return serviceGroup(services)
@@ -149,10 +173,13 @@ public struct ServiceAssembly: Sendable {
 
     /// `worker`: the job worker alone against the same database, with its own `/metrics` server.
     public func workerServiceGroup() -> ServiceGroup {
-        var services: [any Service] = [makeWorker()]
+        var services: [any Service] = sentryServices + [makeWorker()]
         if let server = makeWorkerMetricsServer() { services.append(server) }
         return serviceGroup(services)
     }
+
+    /// First in the group, so that it stops last: it flushes what the draining services report.
+    private var sentryServices: [any Service] { sentry.transport.map { [$0] } ?? [] }
 
     private func serviceGroup(_ services: [any Service]) -> ServiceGroup {
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

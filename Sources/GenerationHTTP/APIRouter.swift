@@ -19,6 +19,8 @@ public struct HTTPConfiguration: Sendable {
 public struct HTTPObservability: Sendable {
     /// Applied outermost first, around every request, unmatched ones included.
     public var middleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>]
+    /// Applied inside the error-to-problem translation, so they see thrown errors themselves (error reporting).
+    public var innerMiddleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>] = []
     /// Serves `GET /metrics` when set.
     public var metrics: (@Sendable (Request) async -> Response)?
 
@@ -59,6 +61,7 @@ public enum APIRouter {
         for middleware in observability.middleware { router.add(middleware: middleware) }
         router.add(middleware: RequestLoggingMiddleware())
         router.add(middleware: ProblemDetailsMiddleware(routes: routes, maxBodyBytes: configuration.maxBodyBytes))
+        for middleware in observability.innerMiddleware { router.add(middleware: middleware) }
 
         HealthRoutes(storage: dependencies.health, workerHeartbeatMaxAge: configuration.workerHeartbeatMaxAge, now: dependencies.now)
             .register(on: router, table: routes)

@@ -39,6 +39,16 @@ public struct ProblemDetailsMiddleware: RouterMiddleware {
         }
     }
 
+    /// The status ``handle(_:context:next:)`` answers `error` with (what error reporting needs to know before it happens).
+    public static func status(for error: any Error) -> Int {
+        switch error {
+        case let problem as ProblemDetails: Int(problem.status.code)
+        case let error as ServiceError: Int(ProblemDetails.statusAndTitle(for: error.code).0.code)
+        case let error as any HTTPResponseError: Int(error.status.code)
+        default: 500
+        }
+    }
+
     private func problem(for error: any HTTPResponseError, request: Request, context: Context) -> ProblemDetails {
         switch error.status {
         case .notFound where context.endpointPath == nil || context.endpointPath == "NotFound":

@@ -27,7 +27,7 @@ public struct RequestLoggingMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let level: Logger.Level = response.status.code >= 500 ? .error : .info
         context.logger.log(
-            level: level, "request",
+            level: level, "\(Self.message)",
             metadata: [
                 "method": .string(request.method.rawValue),
                 "route": .string(context.endpointPath ?? "unmatched"),
@@ -37,6 +37,9 @@ public struct RequestLoggingMiddleware: RouterMiddleware {
         )
         return response
     }
+
+    /// The message of every access-log line (its fields are metadata).
+    public static let message = "request"
 
     static func isValidRequestID(_ value: String) -> Bool {
         (1...128).contains(value.utf8.count)

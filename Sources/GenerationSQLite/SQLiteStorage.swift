@@ -1,6 +1,7 @@
 import Foundation
 import GenerationCore
 import GRDB
+import Tracing
 
 /// The SQLite implementation of ``Storage`` (its conformances are in the `SQLiteStorage+…` files): one file in WAL mode (or an in-memory database for tests).
 ///
@@ -45,23 +46,36 @@ public final class SQLiteStorage: StorageHealthCheck {
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction. `operation` names it for metrics (a fixed name per call site).
     func transaction<T: Sendable>(_ operation: StaticString, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let requested = ContinuousClock.now
-        return try await writer.writeWithoutTransaction { db in
-            try self.measured(operation, requested: requested) {
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
+        try await traced(operation) {
+            let requested = ContinuousClock.now
+            return try await self.writer.writeWithoutTransaction { db in
+                try self.measured(operation, requested: requested) {
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try body(db)
+                        return .commit
+                    }
+                    return result!
                 }
-                return result!
             }
         }
     }
 
     /// Runs `body` on a reader connection.
     func read<T: Sendable>(_ operation: StaticString, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let requested = ContinuousClock.now
-        return try await writer.read { db in try self.measured(operation, requested: requested) { try body(db) } }
+        try await traced(operation) {
+            let requested = ContinuousClock.now
+            return try await self.writer.read { db in try self.measured(operation, requested: requested) { try body(db) } }
+        }
+    }
+
+    /// A client span per database operation, named by the operation (a fixed name per call site, never SQL text).
+    private func traced<T>(_ operation: StaticString, _ body: () async throws -> T) async throws -> T {
+        try await withSpan("\(operation)", ofKind: .client) { span in
+            span.attributes["db.system"] = "sqlite"
+            span.attributes["db.operation.name"] = "\(operation)"
+            return try await body()
+        }
     }
 
     /// Runs `body` while the connection is held, reporting the wait for it, the time it was held and any failure.

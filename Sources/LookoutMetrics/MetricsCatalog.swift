@@ -158,6 +158,27 @@ public enum MetricsCatalog {
         "lookout_cache_entries", help: "Entries held by each cache.", labels: ["cache"], example: "lookout_cache_entries"
     )
 
+    // MARK: Sentry transport
+
+    public static let sentryEnvelopesSent = MetricDefinition.counter(
+        "lookout_sentry_envelopes_sent", help: "Envelopes Sentry accepted (2xx).", example: "rate(lookout_sentry_envelopes_sent_total[5m])"
+    )
+    public static let sentryItemsDropped = MetricDefinition.counter(
+        "lookout_sentry_items_dropped", help: "Events, transactions and other items dropped before reaching Sentry, by client-report reason and category.",
+        labels: ["reason", "category"], example: "sum by (reason) (increase(lookout_sentry_items_dropped_total[1h]))"
+    )
+    public static let sentrySendFailures = MetricDefinition.counter(
+        "lookout_sentry_send_failures", help: "Sends that failed (network error or 5xx) and will be retried.",
+        example: "rate(lookout_sentry_send_failures_total[5m]) > 0"
+    )
+    public static let sentryQueueLength = MetricDefinition.gauge(
+        "lookout_sentry_queue_length", help: "Envelopes accepted and not yet delivered or dropped (memory and spool).",
+        example: "lookout_sentry_queue_length"
+    )
+    public static let sentrySpoolSize = MetricDefinition.gauge(
+        "lookout_sentry_spool_size", unit: "bytes", help: "Bytes of envelopes waiting in the on-disk spool.", example: "lookout_sentry_spool_size_bytes"
+    )
+
     // MARK: Process and build
 
     public static let processCPU = MetricDefinition.counter(
@@ -200,6 +221,7 @@ public enum MetricsCatalog {
         jobsReleased, jobDuration, workerHeartbeat,
         dbConnections, dbConnectionsMax, dbConnectionWait, dbQueryDuration, dbQueryErrors,
         cacheLookups, cacheEvictions, cacheEntries,
+        sentryEnvelopesSent, sentryItemsDropped, sentrySendFailures, sentryQueueLength, sentrySpoolSize,
         processCPU, processResidentMemory, processVirtualMemory, processOpenFDs, processMaxFDs, processStartTime, processThreads,
         buildInfo, labelOverflow,
     ]

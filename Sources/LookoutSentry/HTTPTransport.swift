@@ -53,6 +53,8 @@ public final class HTTPTransport: EnvelopeSink, Service {
         public var lastSuccess: Date?
         /// The last failure, for operators ("connection refused", "HTTP 503", …). Cleared by a success.
         public var lastError: String?
+
+        public init() {}
     }
 
     private struct Pending {

@@ -1,4 +1,5 @@
 import Foundation
+import Instrumentation
 import Synchronization
 
 /// What an event inherits from where it happened: tags, user, contexts, extra and breadcrumbs.
@@ -61,13 +62,17 @@ public final class ScopeBox: Sendable {
 
     public func update(_ change: (inout Scope) -> Void) { storage.withLock { change(&$0) } }
 
-    /// The scope of the unit of work running now, if any.
-    @TaskLocal public static var current: ScopeBox?
+    /// The scope bound with ``withScope(_:operation:)``.
+    @TaskLocal static var bound: ScopeBox?
+
+    /// The scope of the unit of work running now, if any: the one bound with ``withScope(_:operation:)``, else the one
+    /// of the transaction current in the `InstrumentationContext` (a job's, started through ``SentryTracer``).
+    public static var current: ScopeBox? { bound ?? InstrumentationContext.current?.sentrySpan?.transaction.scope }
 
     /// Runs `operation` (and every child task it starts) with `box` as the current scope.
     public static func withScope<T>(
         _ box: ScopeBox, operation: () async throws -> T, isolation: isolated (any Actor)? = #isolation
     ) async rethrows -> T {
-        try await $current.withValue(box, operation: operation, isolation: isolation)
+        try await $bound.withValue(box, operation: operation, isolation: isolation)
     }
 }

@@ -81,7 +81,7 @@ public final class SentrySpan: Sendable {
         }
         guard let state, sampled else { return }
         let record = SpanRecord(
-            traceID: traceID, spanID: spanID, parentSpanID: parentSpanID, op: Self.op(state), description: state.description, start: start,
+            traceID: traceID, spanID: spanID, parentSpanID: parentSpanID, op: isRoot ? state.op : Self.op(state), description: state.description, start: start,
             end: max(end, start), status: state.status ?? .ok, data: Self.data(state.attributes)
         )
         if isRoot {
@@ -105,6 +105,7 @@ public final class SentrySpan: Sendable {
         if attributes.get("db.system") != nil { return "db" }
         if case .string(let type)? = attributes.get("messaging.operation.type") { return "queue.\(type)" }
         if attributes.get("cache.hit") != nil { return "cache.get" }
+        if attributes.get("http.request.method") != nil { return "http.client" }
         return state.op
     }
 

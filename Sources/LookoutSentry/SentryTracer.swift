@@ -38,7 +38,8 @@ public struct SentryTracer: Tracer {
         if kind == .server || kind == .consumer, let client,
             let root = client.startTransaction(
                 name: operationName, op: kind == .server ? "http.server" : "queue.process", source: kind == .server ? .url : .task,
-                continuing: context.incomingTrace, start: start
+                continuing: context.incomingTrace, scope: ScopeBox.current ?? ScopeBox(Scope(maxBreadcrumbs: client.options.maxBreadcrumbs)),
+                start: start
             )
         {
             var rootContext = context

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import LookoutMetrics
 import ServiceLifecycle
 import TestSupport
+import LookoutSentry
 import Testing
 
 /// Each family driven through the real app (ServiceAssembly's wiring) and read back from a scrape of `/metrics`.
@@ -163,10 +164,13 @@ import Testing
     }
 
     @Test func everyCatalogFamilyIsExposedWithHelpAndType() async throws {
-        let harness = try TestHarness()
+        // Sentry on (its transport is not run: nothing is sent), so that the transport's families are exported too.
+        let harness = try TestHarness { $0.sentry.dsn = try? DSN("http://key@127.0.0.1:9/1") }
         try await harness.withClient { client in
             let token = try await client.newUser()
             try await client.buyCredits(token)
+            // A labelled family appears with its first series: one counted drop.
+            harness.assembly.sentry.client.discards.record(.sampleRate, category: "error")
             let scraped = try await harness.scrape(client)
             for definition in MetricsCatalog.all where definition != MetricsCatalog.labelOverflow {
                 #expect(scraped.types[definition.name] == definition.kind.rawValue, "\(definition.name) TYPE")

@@ -68,7 +68,8 @@ import Testing
         process.collect()
         let scraped = try ScrapedMetrics(String(decoding: registry.exposition(), as: UTF8.self))
         let cpu = try #require(scraped.value("process_cpu_seconds_total"))
-        #expect(cpu > 0 && cpu != cpu.rounded(), "sub-second precision: \(cpu)")
+        // Clock ticks are 1/100 s, so a whole number of seconds is a legitimate reading (it made this test flaky once).
+        #expect(cpu > 0, "CPU time: \(cpu)")
         #expect(try #require(scraped.value("process_resident_memory_bytes")) > 1_000_000)
         #expect(try #require(scraped.value("process_virtual_memory_bytes")) > 1_000_000)
         #expect(try #require(scraped.value("process_open_fds")) >= 3)

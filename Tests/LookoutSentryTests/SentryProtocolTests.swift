@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import LookoutSentry
 import Testing
+import TestSupport
 
 @Suite struct DSNTests {
     @Test func parsesTheFullForm() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Instrumentation
 import LookoutSentry
 import Testing
+import TestSupport
 import Tracing
 
 @Suite struct TraceContextTests {

@@ -1,5 +1,6 @@
 import BoundedCache
 import Foundation
+import Tracing
 
 /// Registration, login and bearer-token authentication.
 public struct AccountService: Sendable {
@@ -89,7 +90,12 @@ public struct AccountService: Sendable {
         let unauthorized = ServiceError(.unauthorized, "a valid bearer token is required (POST /api/v1/sessions to get one)")
         guard let bearerToken, let token = SessionToken(bearerToken) else { throw unauthorized }
         let session: Session
-        if let cached = sessionCache.value(forKey: token.selector) {
+        let cached = withSpan("sessions", ofKind: .internal) { span in
+            let value = sessionCache.value(forKey: token.selector)
+            span.attributes["cache.hit"] = value != nil
+            return value
+        }
+        if let cached {
             session = cached
         } else if let stored = try await store.session(selector: token.selector, now: now()) {
             sessionCache.setValue(stored, forKey: token.selector)
@@ -100,6 +106,7 @@ public struct AccountService: Sendable {
         guard SecureBytes.constantTimeEquals(token.secretHash, session.secretHash), session.expiresAt > now() else {
             throw unauthorized
         }
+        observer.authenticated(userID: session.userID)
         return session.userID
     }
 

@@ -1,5 +1,7 @@
 import BoundedCache
 import Foundation
+import Instrumentation
+import Tracing
 
 /// Submits generations (debit, insert and enqueue in one transaction) and reads them back.
 public struct GenerationService: Sendable {
@@ -65,12 +67,24 @@ public struct GenerationService: Sendable {
             id: Identifier.make(prefix: "gen"), userID: userID, kind: kind, prompt: prompt, status: .queued,
             creditCost: kind.creditCost, createdAt: timestamp, updatedAt: timestamp
         )
-        return try await store.submitGeneration(generation, maxAttempts: configuration.maxAttempts, traceHeaders: traceHeaders, now: timestamp)
+        // Enqueueing is a publish: the job carries this span's trace headers, so that its processing continues the trace.
+        return try await withSpan("generation_queue", ofKind: .producer) { span in
+            span.attributes["messaging.operation.type"] = "publish"
+            span.attributes["messaging.destination.name"] = "generation_queue"
+            var headers = traceHeaders
+            InstrumentationSystem.instrument.inject(span.context, into: &headers, using: DictionaryInjector())
+            return try await store.submitGeneration(generation, maxAttempts: configuration.maxAttempts, traceHeaders: headers, now: timestamp)
+        }
     }
 
     /// The caller's generation; 404 for an unknown id and for someone else's (no existence oracle).
     public func generation(id: String, userID: String) async throws -> Generation {
-        if let cached = finishedCache.value(forKey: id), cached.userID == userID { return cached }
+        let cached = withSpan("finished_generations", ofKind: .internal) { span in
+            let value = finishedCache.value(forKey: id)
+            span.attributes["cache.hit"] = value != nil
+            return value
+        }
+        if let cached, cached.userID == userID { return cached }
         guard let generation = try await store.generation(id: id, userID: userID) else {
             throw ServiceError(.notFound, "no generation \(id) for this user")
         }

@@ -29,6 +29,8 @@ public enum JobAttemptOutcome: String, Sendable, CaseIterable {
 public protocol ServiceObserver: Sendable {
     func userRegistered(_ user: User)
     func loginAttempted(succeeded: Bool)
+    /// A request proved to be `userID`'s (bearer token checked).
+    func authenticated(userID: String)
     /// A payment reached approved, declined or failed (reported once, by the request that settled it).
     func paymentSettled(_ payment: Payment)
     /// `kind` is nil when the requested kind is not one Lookout knows.
@@ -38,17 +40,21 @@ public protocol ServiceObserver: Sendable {
     /// An attempt ended; `duration` is the time since the claim.
     func jobFinished(_ job: ClaimedJob, outcome: JobAttemptOutcome, duration: TimeInterval)
     func generatorFinished(kind: GenerationKind, duration: TimeInterval, succeeded: Bool)
+    /// An attempt failed with `error` (called from the job's own task, before ``jobFinished(_:outcome:duration:)``).
+    func jobAttemptFailed(_ job: ClaimedJob, error: any Error, outcome: JobAttemptOutcome)
     func workerHeartbeat(at time: Date)
 }
 
 extension ServiceObserver {
     public func userRegistered(_ user: User) {}
     public func loginAttempted(succeeded: Bool) {}
+    public func authenticated(userID: String) {}
     public func paymentSettled(_ payment: Payment) {}
     public func generationSubmitted(kind: GenerationKind?, outcome: SubmissionOutcome, creditCost: Int64) {}
     public func jobClaimed(_ job: ClaimedJob, queueWait: TimeInterval) {}
     public func jobFinished(_ job: ClaimedJob, outcome: JobAttemptOutcome, duration: TimeInterval) {}
     public func generatorFinished(kind: GenerationKind, duration: TimeInterval, succeeded: Bool) {}
+    public func jobAttemptFailed(_ job: ClaimedJob, error: any Error, outcome: JobAttemptOutcome) {}
     public func workerHeartbeat(at time: Date) {}
 }
 
@@ -65,6 +71,7 @@ public struct ServiceObservers: ServiceObserver {
 
     public func userRegistered(_ user: User) { for o in observers { o.userRegistered(user) } }
     public func loginAttempted(succeeded: Bool) { for o in observers { o.loginAttempted(succeeded: succeeded) } }
+    public func authenticated(userID: String) { for o in observers { o.authenticated(userID: userID) } }
     public func paymentSettled(_ payment: Payment) { for o in observers { o.paymentSettled(payment) } }
     public func generationSubmitted(kind: GenerationKind?, outcome: SubmissionOutcome, creditCost: Int64) {
         for o in observers { o.generationSubmitted(kind: kind, outcome: outcome, creditCost: creditCost) }
@@ -75,6 +82,9 @@ public struct ServiceObservers: ServiceObserver {
     }
     public func generatorFinished(kind: GenerationKind, duration: TimeInterval, succeeded: Bool) {
         for o in observers { o.generatorFinished(kind: kind, duration: duration, succeeded: succeeded) }
+    }
+    public func jobAttemptFailed(_ job: ClaimedJob, error: any Error, outcome: JobAttemptOutcome) {
+        for o in observers { o.jobAttemptFailed(job, error: error, outcome: outcome) }
     }
     public func workerHeartbeat(at time: Date) { for o in observers { o.workerHeartbeat(at: time) } }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import Instrumentation
 import Logging
 import ServiceLifecycle
+import Tracing
 
 /// Runs generation jobs from the durable queue.
 ///
@@ -131,7 +133,19 @@ public struct GenerationWorker: Service {
         case stopped
     }
 
+    /// One job as one consumer span that continues the trace of the request that enqueued it.
     private func process(_ job: ClaimedJob) async {
+        var context = InstrumentationContext.topLevel
+        InstrumentationSystem.instrument.extract(job.traceHeaders, into: &context, using: DictionaryExtractor())
+        await withSpan("generate \(job.kind.rawValue)", context: context, ofKind: .consumer) { span in
+            span.attributes["messaging.operation.type"] = "process"
+            span.attributes["messaging.message.id"] = job.jobID
+            span.attributes["generation.attempt"] = job.attempt
+            await run(job)
+        }
+    }
+
+    private func run(_ job: ClaimedJob) async {
         var logger = self.logger
         logger[metadataKey: "job_id"] = "\(job.jobID)"
         logger[metadataKey: "generation_id"] = .string(job.generationID)
@@ -148,7 +162,10 @@ public struct GenerationWorker: Service {
             group.addTask {
                 let start = ContinuousClock.now
                 do {
-                    let result = try await generator.generate(kind: job.kind, prompt: job.prompt)
+                    let result = try await withSpan("generator", ofKind: .internal) { span in
+                        span.attributes["generation.kind"] = job.kind.rawValue
+                        return try await generator.generate(kind: job.kind, prompt: job.prompt)
+                    }
                     observer.generatorFinished(kind: job.kind, duration: (ContinuousClock.now - start).timeInterval, succeeded: true)
                     return .finished(.success(result))
                 } catch {
@@ -204,6 +221,7 @@ public struct GenerationWorker: Service {
         let reason = String(describing: error)
         let retry = retryAt
         let outcome = try await shielded { try await self.queue.failJob(job, reason: reason, retryAt: retry, now: self.now()) }
+        observer.jobAttemptFailed(job, error: error, outcome: outcome.attemptOutcome)
         switch outcome {
         case .retryScheduled(let at):
             logger.warning("job failed; retry scheduled", metadata: ["error": .string(reason), "retry_at": "\(at)"])

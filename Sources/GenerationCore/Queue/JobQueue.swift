@@ -97,3 +97,14 @@ public protocol JobQueue: Sendable {
     func recordWorkerHeartbeat(workerID: String, now: Date) async throws
     func queueSnapshot() async throws -> QueueSnapshot
 }
+
+extension JobFailureOutcome {
+    /// How the attempt ended, as observers count it.
+    public var attemptOutcome: JobAttemptOutcome {
+        switch self {
+        case .retryScheduled: .retried
+        case .deadLettered: .deadLettered
+        case .leaseLost: .leaseLost
+        }
+    }
+}

@@ -7,26 +7,25 @@ import LookoutSentry
 import NIOCore
 import ServiceLifecycle
 import Synchronization
-import TestSupport
 
 /// A local stand-in for Sentry that answers envelope posts as a test scripts it: a status with headers, or a hang.
 /// It records every envelope it accepted (2xx), ungzipped and parsed, with the request headers.
 /// For failure modes a real Sentry-protocol server cannot be made to show; happy paths are tested against bugsink.
-final class ScriptedSentryServer: Sendable {
-    enum Reply: Sendable {
+public final class ScriptedSentryServer: Sendable {
+    public enum Reply: Sendable {
         case status(Int, headers: [String: String] = [:])
         case hang
     }
 
-    struct Received: Sendable {
-        var envelope: Envelope
-        var headers: [String: String]
-        var gzipped: Bool
+    public struct Received: Sendable {
+        public var envelope: Envelope
+        public var headers: [String: String]
+        public var gzipped: Bool
     }
 
     private struct State {
         var script: [Reply] = []
-        var received: [Received] = []
+        public var received: [Received] = []
         var requests = 0
     }
 
@@ -37,12 +36,12 @@ final class ScriptedSentryServer: Sendable {
         return logger
     }()
 
-    let port: Int
+    public let port: Int
     private let state = Mutex(State())
     private let task = Mutex<Task<Void, any Error>?>(nil)
 
     /// Starts a server on `port` (a free one by default) and returns once it listens.
-    init(port: Int = TestPorts.free(), script: [Reply] = []) async throws {
+    public init(port: Int = TestPorts.free(), script: [Reply] = []) async throws {
         self.port = port
         state.withLock { $0.script = script }
         let router = Router()
@@ -80,16 +79,16 @@ final class ScriptedSentryServer: Sendable {
         await iterator.next()
     }
 
-    func append(_ replies: Reply...) { state.withLock { $0.script += replies } }
-    var received: [Received] { state.withLock { $0.received } }
-    var requests: Int { state.withLock { $0.requests } }
-    var dsn: DSN { try! DSN("http://publickey@127.0.0.1:\(port)/1") }
+    public func append(_ replies: Reply...) { state.withLock { $0.script += replies } }
+    public var received: [Received] { state.withLock { $0.received } }
+    public var requests: Int { state.withLock { $0.requests } }
+    public var dsn: DSN { try! DSN("http://publickey@127.0.0.1:\(port)/1") }
 
     /// Items of one type across everything received.
-    func items(_ type: String) -> [Envelope.Item] { received.flatMap(\.envelope.items).filter { $0.type == type } }
+    public func items(_ type: String) -> [Envelope.Item] { received.flatMap(\.envelope.items).filter { $0.type == type } }
 
     /// The discard counts in every client report received, summed.
-    func reportedDiscards() -> [String: Int] {
+    public func reportedDiscards() -> [String: Int] {
         var counts: [String: Int] = [:]
         for item in items("client_report") {
             let json = try? JSONSerialization.jsonObject(with: Data(item.payload)) as? [String: Any]
@@ -100,7 +99,7 @@ final class ScriptedSentryServer: Sendable {
         return counts
     }
 
-    func stop() async {
+    public func stop() async {
         let running = task.withLock { $0 }
         running?.cancel()
         _ = await running?.result
@@ -108,7 +107,7 @@ final class ScriptedSentryServer: Sendable {
 }
 
 /// Waits for a condition that another task makes true, failing the wait (not the process) after `timeout`.
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+public func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now.advanced(by: timeout)
     while ContinuousClock.now < deadline {
         if condition() { return true }

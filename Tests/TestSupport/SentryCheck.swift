@@ -4,13 +4,13 @@ import Testing
 
 /// Runs `scripts/tools/sentry_check.py` on an envelope: sentry-sdk's parser and sentry-relay's normaliser (Sentry's own
 /// ingestion code), with the virtualenv scripts/test.sh prepares.
-enum SentryCheck {
-    static var python: String {
+public enum SentryCheck {
+    public static var python: String {
         if let configured = ProcessInfo.processInfo.environment["SENTRY_TOOLS_PYTHON"] { return configured }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.venv/bin/python").standardized.path
     }
 
-    static func check(_ envelope: Envelope) throws -> (report: [String: Any], raw: String) {
+    public static func check(_ envelope: Envelope) throws -> (report: [String: Any], raw: String) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("envelope-\(UUID().uuidString)")
         try Data(try envelope.serialized()).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -31,7 +31,7 @@ enum SentryCheck {
     }
 
     /// The normalised payload of the envelope's only event or transaction, failing the test on any Relay error.
-    static func normalized(_ envelope: Envelope) throws -> [String: Any] {
+    public static func normalized(_ envelope: Envelope) throws -> [String: Any] {
         let (report, raw) = try check(envelope)
         let items = try #require(report["items"] as? [[String: Any]])
         let item = try #require(items.first { ["event", "transaction"].contains($0["type"] as? String) }, "no event in \(raw)")
