@@ -203,6 +203,18 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "LookoutSentryHummingbirdTests",
+            dependencies: [
+                "LookoutSentry",
+                "LookoutSentryHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "LookoutMetricsTests",
             dependencies: [
                 "LookoutMetrics",

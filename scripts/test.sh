@@ -24,14 +24,28 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# --- Python tools: Sentry's own envelope parser (sentry-sdk) and event normaliser (sentry-relay) -------------------
+# --- Python tools: Sentry's own envelope parser (sentry-sdk), event normaliser (sentry-relay), and bugsink ----------
 venv=.venv
-if ! "$venv/bin/python" -c 'import sentry_sdk, sentry_relay' >/dev/null 2>&1; then
-  log "preparing $venv with sentry-sdk and sentry-relay"
+if ! "$venv/bin/python" -c 'import sentry_sdk, sentry_relay, bugsink' >/dev/null 2>&1; then
+  log "preparing $venv with sentry-sdk, sentry-relay and bugsink"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check sentry-sdk sentry-relay
+  "$venv/bin/pip" install --quiet --disable-pip-version-check sentry-sdk sentry-relay bugsink
 fi
 export SENTRY_TOOLS_PYTHON="$PWD/$venv/bin/python"
+
+# --- Servers: bugsink (a real Sentry-protocol server) on 127.0.0.1, stopped by PID when this script ends --------------
+run_dir="$PWD/.test-run"
+mkdir -p "$run_dir"
+bugsink_dir="$run_dir/bugsink"
+rm -rf "$bugsink_dir"
+trap 'scripts/bugsink.sh stop "$bugsink_dir"' EXIT
+bugsink_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+log "starting bugsink on 127.0.0.1:$bugsink_port"
+scripts/bugsink.sh start "$bugsink_dir" "$bugsink_port" >/dev/null
+set -a
+# shellcheck disable=SC1091
+. "$bugsink_dir/bugsink.env"
+set +a
 
 # --- Build ----------------------------------------------------------------------------------------------------------
 log "building (debug, with tests)"

@@ -32,8 +32,15 @@ enum SentryVerification {
             ScopeBox.current?.update { $0.tags["verification"] = "true" }
             return setup.client.capture(error: Marker(host: ProcessInfo.processInfo.hostName), level: .error, mechanism: "verification")
         }
-        let flushed = await transport.flush(timeout: timeout)
+        // Done at the first answer: delivered, refused, or a failed attempt (whose reason is worth more than waiting).
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            let statistics = transport.statistics
+            if statistics.queued == 0 || statistics.failedAttempts > 0 { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         let statistics = transport.statistics
+        let flushed = statistics.queued == 0
         await group.triggerGracefulShutdown()
         try? await running
         if flushed, statistics.sentEnvelopes > 0 {

@@ -127,9 +127,12 @@ public struct ServiceAssembly: Sendable {
             observability.metrics = { request in await endpoint.response(to: request) }
         }
         if sentry.isEnabled {
+            // After the metrics (which time what clients see), around everything else, logging included; plus the error capture inside the
+            // problem-details translation, where thrown errors still have their type.
             var sentryMiddleware = SentryMiddleware<APIRequestContext>.Configuration()
             sentryMiddleware.status = ProblemDetailsMiddleware.status(for:)
-            observability.innerMiddleware = [SentryMiddleware(client: sentry.client, configuration: sentryMiddleware)]
+            observability.middleware.append(SentryMiddleware(client: sentry.client, configuration: sentryMiddleware))
+            observability.innerMiddleware = [SentryErrorMiddleware(client: sentry.client, configuration: sentryMiddleware)]
         }
         return APIRouter.build(
             APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage),

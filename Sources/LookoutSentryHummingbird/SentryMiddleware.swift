@@ -8,8 +8,10 @@ import Tracing
 /// the caller's trace; thrown errors and 5xx responses captured as events with the request, the route and the
 /// breadcrumbs of that request.
 ///
-/// Place it after any middleware that turns errors into responses, so that it sees the error itself. Each request gets
-/// its own ``ScopeBox`` (bound task-locally), so concurrent requests never share tags, user or breadcrumbs.
+/// Add it first (outermost), so that everything inside runs in the request's scope: each request gets its own
+/// ``ScopeBox`` (bound task-locally), so concurrent requests never share tags, user or breadcrumbs, and log lines
+/// become breadcrumbs of their request. If a middleware inside turns errors into responses, also add
+/// ``SentryErrorMiddleware`` after it, so that the error itself (its type) is captured rather than a 5xx message.
 /// With Sentry disabled (no DSN) it only calls the next responder.
 public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
     public struct Configuration: Sendable {
@@ -68,40 +70,78 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
             try await InstrumentationContext.$current.withValue(instrumentation) {
                 do {
                     let response = try await next(request, context)
-                    finish(transaction, scope: scope, context: context, method: method, status: Int(response.status.code))
-                    if configuration.captureStatuses.contains(Int(response.status.code)) {
-                        client.capture(message: "HTTP \(response.status.code) on \(method) \(routeName(context))", level: .error)
+                    let status = Int(response.status.code)
+                    finish(transaction, scope: scope, context: context, method: method, status: status)
+                    if configuration.captureStatuses.contains(status), !scope.scope.capturedError {
+                        client.capture(message: "HTTP \(status) on \(method) \(routeName(context))", level: .error)
                     }
                     return response
                 } catch {
                     let status = configuration.status(error)
                     finish(transaction, scope: scope, context: context, method: method, status: status)
-                    if configuration.captureStatuses.contains(status) {
-                        scope.update { $0.capturedError = true }
-                        client.capture(error: error, handled: false, mechanism: "hummingbird")
-                    }
+                    SentryErrorMiddleware<Context>.capture(error, status: status, request: request, context: context, client: client, configuration: configuration)
                     throw error
                 }
             }
         }
     }
 
-    private func routeName(_ context: Context) -> String {
+    private func routeName(_ context: Context) -> String { Self.routeName(context, configuration) }
+
+    static func routeName(_ context: Context, _ configuration: Configuration) -> String {
         context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? configuration.unmatchedRoute
     }
 
-    private func finish(_ transaction: SentrySpan?, scope: ScopeBox, context: Context, method: String, status: Int) {
-        let name = "\(method) \(routeName(context))"
+    /// Names the request's scope by its route and status (once routing has happened).
+    static func annotate(_ scope: ScopeBox, method: String, context: Context, status: Int, _ configuration: Configuration) {
+        let route = routeName(context, configuration)
         scope.update { scope in
-            scope.transaction = name
-            scope.tags["route"] = routeName(context)
+            scope.transaction = "\(method) \(route)"
+            scope.tags["route"] = route
             scope.tags["http.status_code"] = String(status)
         }
+    }
+
+    private func finish(_ transaction: SentrySpan?, scope: ScopeBox, context: Context, method: String, status: Int) {
+        Self.annotate(scope, method: method, context: context, status: status, configuration)
         guard let transaction else { return }
-        client.rename(transaction, to: name, source: .route)
+        client.rename(transaction, to: "\(method) \(routeName(context))", source: .route)
         transaction.attributes["http.response.status_code"] = status
         transaction.attributes["http.route"] = routeName(context)
         transaction.setStatus(SentrySpanStatus(httpStatus: status))
         transaction.finish()
+    }
+}
+
+/// Captures thrown errors with their type, from inside the middleware that turns errors into responses (which would
+/// otherwise leave ``SentryMiddleware`` only a 5xx status to report). Marks the request's scope, so that the failure
+/// is reported once: not again as a 5xx message, nor as an event from the log line about it.
+public struct SentryErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let client: SentryClient
+    let configuration: SentryMiddleware<Context>.Configuration
+
+    public init(client: SentryClient, configuration: SentryMiddleware<Context>.Configuration = .init()) {
+        self.client = client
+        self.configuration = configuration
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            Self.capture(error, status: configuration.status(error), request: request, context: context, client: client, configuration: configuration)
+            throw error
+        }
+    }
+
+    static func capture(
+        _ error: any Error, status: Int, request: Request, context: Context, client: SentryClient, configuration: SentryMiddleware<Context>.Configuration
+    ) {
+        guard client.options.isEnabled, configuration.captureStatuses.contains(status), let scope = ScopeBox.current,
+            !scope.scope.capturedError
+        else { return }
+        SentryMiddleware<Context>.annotate(scope, method: request.method.rawValue, context: context, status: status, configuration)
+        scope.update { $0.capturedError = true }
+        client.capture(error: error, handled: false, mechanism: "hummingbird")
     }
 }

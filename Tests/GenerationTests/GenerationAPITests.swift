@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import ServiceLifecycle
 import Testing
+import TestSupport
 
 @Suite struct GenerationAPITests {
     @Test func submittingDebitsCreditsAndQueuesTheGeneration() async throws {

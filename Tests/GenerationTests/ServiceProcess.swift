@@ -31,13 +31,13 @@ final class ServiceProcess: Sendable {
     }
 
     /// Starts one of the package's executables.
-    convenience init(_ name: String, environment: [String: String]) throws {
+    convenience init(_ name: String, arguments: [String] = [], environment: [String: String]) throws {
         let executable = Self.binDirectory.appendingPathComponent(name)
         try #require(
             FileManager.default.isExecutableFile(atPath: executable.path),
             "\(executable.path) is missing: run `swift build` first (scripts/test.sh does)"
         )
-        try self.init(name: name, executable: executable, arguments: [], environment: environment)
+        try self.init(name: name, executable: executable, arguments: arguments, environment: environment)
     }
 
     /// Starts a program found on PATH (a real Prometheus, say).

@@ -125,16 +125,6 @@ extension TestClientProtocol {
     }
 }
 
-/// Polls `condition` every 10 ms for up to `timeout`.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
-}
-
 extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
 }

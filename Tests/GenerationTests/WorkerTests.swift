@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
+import TestSupport
 
 /// A generator that fails its first `failures` calls, then succeeds.
 final class FlakyGenerator: Generator {

@@ -106,12 +106,13 @@ public final class ScriptedSentryServer: Sendable {
     }
 }
 
-/// Waits for a condition that another task makes true, failing the wait (not the process) after `timeout`.
-public func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now.advanced(by: timeout)
+/// Waits for a condition that another task makes true: true as soon as it holds, false if it still does not after
+/// `timeout` (the caller's `#expect` then fails, with the test's own message).
+public func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
     }
-    return condition()
+    return try await condition()
 }
