@@ -66,9 +66,9 @@ extension Envelope {
     }
 
     /// A `client_report` item carrying discard counts (develop.sentry.dev/sdk/telemetry/client-reports).
-    public static func clientReport(_ counts: [DiscardCounter.Key: Int], timestamp: Date = Date()) throws -> Item {
+    public static func clientReport(_ counts: [DiscardCounter.Key: Int], timestamp: Date = Date()) -> Item {
         let discarded = counts.sorted { ($0.key.reason.rawValue, $0.key.category) < ($1.key.reason.rawValue, $1.key.category) }
-            .map { ["reason": $0.key.reason.rawValue, "category": $0.key.category, "quantity": $0.value] as [String: Any] }
-        return try Item(type: "client_report", json: ["timestamp": timestamp.timeIntervalSince1970, "discarded_events": discarded])
+            .map { JSONValue.object(["reason": .string($0.key.reason.rawValue), "category": .string($0.key.category), "quantity": .int(Int64($0.value))]) }
+        return Item(type: "client_report", value: ["timestamp": .timestamp(timestamp), "discarded_events": .array(discarded)])
     }
 }

@@ -12,7 +12,12 @@ public struct Envelope: Sendable {
             self.payload = payload
         }
 
-        /// An item whose payload is a JSON object.
+        /// An item whose payload is a JSON value.
+        public init(type: String, value: JSONValue) {
+            self.init(type: type, payload: value.serialized)
+        }
+
+        /// An item whose payload is a Foundation JSON object (convenient in tests; slower than ``init(type:value:)``).
         public init(type: String, json: [String: Any]) throws {
             self.init(type: type, payload: Array(try JSONSerialization.data(withJSONObject: json, options: [.withoutEscapingSlashes])))
         }
@@ -33,21 +38,21 @@ public struct Envelope: Sendable {
     }
 
     /// An envelope carrying one error or message event.
-    public init(event: SentryEvent, dsn: DSN?, sdk: SDKInfo = .lookout) throws {
-        self.init(eventID: event.eventID, dsn: dsn, sdk: sdk, items: [try Item(type: "event", json: event.json(sdk: sdk))])
+    public init(event: SentryEvent, dsn: DSN?, sdk: SDKInfo = .lookout) {
+        self.init(eventID: event.eventID, dsn: dsn, sdk: sdk, items: [Item(type: "event", value: event.json(sdk: sdk))])
     }
 
     /// The wire form. `sentAt` is stamped once, when the envelope is actually sent.
-    public func serialized(sentAt: Date = Date()) throws -> [UInt8] {
-        var header: [String: Any] = ["sdk": sdk.json, "sent_at": Self.rfc3339(sentAt)]
-        if let eventID { header["event_id"] = eventID }
-        if let dsn { header["dsn"] = dsn.description }
-        if !trace.isEmpty { header["trace"] = trace }
-        var bytes = Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes]))
+    public func serialized(sentAt: Date = Date()) -> [UInt8] {
+        var header: [String: JSONValue] = ["sdk": sdk.json, "sent_at": .string(Self.rfc3339(sentAt))]
+        if let eventID { header["event_id"] = .string(eventID) }
+        if let dsn { header["dsn"] = .string(dsn.description) }
+        if !trace.isEmpty { header["trace"] = .object(trace.mapValues { .string($0) }) }
+        var bytes = JSONValue.object(header).serialized
         for item in items {
             bytes.append(UInt8(ascii: "\n"))
-            let itemHeader: [String: Any] = ["type": item.type, "length": item.payload.count, "content_type": "application/json"]
-            bytes += Array(try JSONSerialization.data(withJSONObject: itemHeader, options: [.sortedKeys]))
+            let itemHeader: JSONValue = ["type": .string(item.type), "length": .int(Int64(item.payload.count)), "content_type": "application/json"]
+            itemHeader.write(into: &bytes)
             bytes.append(UInt8(ascii: "\n"))
             bytes += item.payload
         }

@@ -207,8 +207,9 @@ public final class HTTPTransport: EnvelopeSink, Service {
             let spooling = state.withLock { $0.spool != nil }
             var storage: Pending.Storage? = .memory(envelope)
             var evicted: [EnvelopeSpool.Eviction] = []
-            if spooling, let bytes = try? envelope.serialized(sentAt: Date()) {
+            if spooling {
                 // `sent_at` is stamped again at send time; the spooled copy's value is ignored.
+                let bytes = envelope.serialized(sentAt: Date())
                 do {
                     let result = try state.withLock { try $0.spool!.append(bytes) }
                     evicted = result.evicted
@@ -307,7 +308,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
             return true
         }
         let report = discards.drain()
-        if !report.isEmpty, let item = try? Envelope.clientReport(report) { envelope.items.append(item) }
+        if !report.isEmpty { envelope.items.append(Envelope.clientReport(report)) }
         guard !envelope.items.isEmpty else { return .done }
 
         var request = HTTPClientRequest(url: dsn.envelopeURL)
@@ -316,7 +317,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         request.headers.add(name: "X-Sentry-Auth", value: dsn.authHeader(client: envelope.sdk.clientName))
         request.headers.add(name: "User-Agent", value: envelope.sdk.clientName)
         do {
-            var body = ByteBuffer(bytes: try envelope.serialized(sentAt: Date()))
+            var body = ByteBuffer(bytes: envelope.serialized(sentAt: Date()))
             if configuration.compress {
                 body = try body.compress(with: .gzip())
                 request.headers.add(name: "Content-Encoding", value: "gzip")

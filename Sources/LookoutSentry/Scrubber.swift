@@ -17,25 +17,74 @@ public struct Scrubber: Sendable {
         "privatekey", "cookie", "session", "csrf", "xsrf", "x_forwarded_for", "card", "cvv", "iban",
     ]
 
-    public var denylist: [String]
+    public var denylist: [String] {
+        didSet { words = Self.normalised(denylist) }
+    }
     public var sendDefaultPII: Bool
+    /// The denylist as lowercase bytes with `-` read as `_`: keys are matched byte by byte (hot: every key of every event).
+    private var words: [[UInt8]]
 
     public init(denylist: [String] = Scrubber.defaultDenylist, sendDefaultPII: Bool = false) {
-        self.denylist = denylist.map { $0.lowercased() }
+        self.denylist = denylist
         self.sendDefaultPII = sendDefaultPII
+        self.words = Self.normalised(denylist)
     }
 
+    private static func normalised(_ list: [String]) -> [[UInt8]] {
+        list.map { word in word.utf8.map(normalise) }.filter { !$0.isEmpty }
+    }
+
+    private static func normalise(_ byte: UInt8) -> UInt8 {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+        case UInt8(ascii: "-"): UInt8(ascii: "_")
+        default: byte
+        }
+    }
+
+    /// Whether the key's name, lowercased with `-` read as `_`, contains a denylisted word.
     public func isSecret(key: String) -> Bool {
-        let normalised = key.lowercased().replacingOccurrences(of: "-", with: "_")
-        return denylist.contains { normalised.contains($0) }
+        if let found = key.utf8.withContiguousStorageIfAvailable({ contains($0) }) { return found }
+        return Array(key.utf8).withUnsafeBufferPointer { contains($0) }
+    }
+
+    private func contains(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        for word in words where word.count <= key.count {
+            var start = 0
+            while start + word.count <= key.count {
+                var index = 0
+                while index < word.count, Self.normalise(key[start + index]) == word[index] { index += 1 }
+                if index == word.count { return true }
+                start += 1
+            }
+        }
+        return false
     }
 
     /// Masks e-mail addresses and card-like digit runs in free text.
+    ///
+    /// Hot: every string of every event passes here. A string with no `@` cannot hold an address and one with fewer
+    /// than 13 digits cannot hold a card number, so most strings are returned after one scan of their bytes; the
+    /// regular expressions (compiled once) run only on the rest.
     public func scrub(text: String) -> String {
+        var hasAt = false
+        var digits = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "@") { hasAt = true } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { digits += 1 }
+        }
+        guard hasAt || digits >= 13 else { return text }
         var result = text
-        result = result.replacingOccurrences(of: #"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"#, with: "[email]", options: .regularExpression)
-        result = result.replacingOccurrences(of: #"\b(?:\d[ -]?){12,18}\d\b"#, with: "[card]", options: .regularExpression)
+        if hasAt { result = Self.replace(Self.emailPattern, in: result, with: "[email]") }
+        if digits >= 13 { result = Self.replace(Self.cardPattern, in: result, with: "[card]") }
         return result
+    }
+
+    private static let emailPattern = try! NSRegularExpression(pattern: #"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"#)
+    private static let cardPattern = try! NSRegularExpression(pattern: #"\b(?:\d[ -]?){12,18}\d\b"#)
+
+    private static func replace(_ pattern: NSRegularExpression, in text: String, with template: String) -> String {
+        // NSRegularExpression is immutable once made and documented as safe to use from several threads.
+        pattern.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
     }
 
     public func scrub(_ value: JSONValue) -> JSONValue {

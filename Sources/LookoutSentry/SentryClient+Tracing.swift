@@ -71,10 +71,6 @@ extension SentryClient {
             transaction = kept
         }
         transaction = scrubber.scrub(transaction)
-        guard let envelope = try? Envelope(transaction: transaction, dsn: dsn, sdk: sdk) else {
-            discards.record(.eventProcessor, category: "transaction")
-            return
-        }
-        sink.enqueue(envelope)
+        sink.enqueue(Envelope(transaction: transaction, dsn: dsn, sdk: sdk))
     }
 }

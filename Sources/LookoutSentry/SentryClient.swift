@@ -77,10 +77,7 @@ public final class SentryClient: Sendable {
             event = kept
         }
         event = scrubber.scrub(event)
-        guard var envelope = try? Envelope(event: event, dsn: dsn, sdk: sdk) else {
-            discards.record(.eventProcessor, category: "error")
-            return nil
-        }
+        var envelope = Envelope(event: event, dsn: dsn, sdk: sdk)
         envelope.trace = trace
         sink.enqueue(envelope)
         return event.eventID

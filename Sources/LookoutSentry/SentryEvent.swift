@@ -26,12 +26,12 @@ public struct Breadcrumb: Sendable, Equatable {
         self.data = data
     }
 
-    var json: [String: Any] {
-        var object: [String: Any] = ["timestamp": timestamp.timeIntervalSince1970, "level": level.rawValue, "type": type]
-        if let category { object["category"] = category }
-        if let message { object["message"] = message }
-        if !data.isEmpty { object["data"] = data.mapValues(\.foundationObject) }
-        return object
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["timestamp": .timestamp(timestamp), "level": .string(level.rawValue), "type": .string(type)]
+        if let category { object["category"] = .string(category) }
+        if let message { object["message"] = .string(message) }
+        if !data.isEmpty { object["data"] = .object(data) }
+        return .object(object)
     }
 }
 
@@ -64,10 +64,12 @@ public struct SentryException: Sendable, Equatable {
         lhs.type == rhs.type && lhs.value == rhs.value && lhs.module == rhs.module && lhs.mechanism == rhs.mechanism
     }
 
-    var json: [String: Any] {
-        var object: [String: Any] = ["type": type, "value": value, "mechanism": ["type": mechanism.type, "handled": mechanism.handled]]
-        if let module { object["module"] = module }
-        return object
+    var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "type": .string(type), "value": .string(value), "mechanism": ["type": .string(mechanism.type), "handled": .bool(mechanism.handled)],
+        ]
+        if let module { object["module"] = .string(module) }
+        return .object(object)
     }
 }
 
@@ -85,11 +87,11 @@ public struct SentryRequest: Sendable, Equatable {
         self.data = data
     }
 
-    var json: [String: Any] {
-        var object: [String: Any] = ["method": method, "url": url]
-        if !headers.isEmpty { object["headers"] = headers }
-        if let data { object["data"] = data.foundationObject }
-        return object
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["method": .string(method), "url": .string(url)]
+        if !headers.isEmpty { object["headers"] = .object(headers.mapValues { .string($0) }) }
+        if let data { object["data"] = data }
+        return .object(object)
     }
 }
 
@@ -138,32 +140,41 @@ public struct SentryEvent: Sendable, Equatable {
         self.fingerprint = fingerprint
     }
 
-    /// A new random event id (a UUID v4 without dashes).
+    /// A new random event id: 32 lowercase hex digits (128 random bits, as a UUID v4 without dashes).
     public static func newID() -> String {
-        UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        hex(UInt64.random(in: .min ... .max)) + hex(UInt64.random(in: .min ... .max))
+    }
+
+    /// 16 lowercase hex digits.
+    static func hex(_ value: UInt64) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            for index in 0..<16 { buffer[index] = digits[Int((value >> UInt64(60 - 4 * index)) & 0xF)] }
+            return 16
+        }
     }
 
     /// The payload as a JSON object.
-    public func json(sdk: SDKInfo) -> [String: Any] {
-        var object: [String: Any] = [
-            "event_id": eventID, "timestamp": timestamp.timeIntervalSince1970, "level": level.rawValue, "platform": platform,
+    public func json(sdk: SDKInfo) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "event_id": .string(eventID), "timestamp": .timestamp(timestamp), "level": .string(level.rawValue), "platform": .string(platform),
             "sdk": sdk.json,
         ]
-        if let logger { object["logger"] = logger }
-        if let transaction { object["transaction"] = transaction }
-        if let serverName { object["server_name"] = serverName }
-        if let release { object["release"] = release }
-        if let environment { object["environment"] = environment }
-        if let message { object["logentry"] = ["formatted": message] }
-        if !exceptions.isEmpty { object["exception"] = ["values": exceptions.map(\.json)] }
-        if !tags.isEmpty { object["tags"] = tags }
-        if !extra.isEmpty { object["extra"] = extra.mapValues(\.foundationObject) }
-        if !contexts.isEmpty { object["contexts"] = contexts.mapValues(\.foundationObject) }
-        if !user.isEmpty { object["user"] = user }
+        if let logger { object["logger"] = .string(logger) }
+        if let transaction { object["transaction"] = .string(transaction) }
+        if let serverName { object["server_name"] = .string(serverName) }
+        if let release { object["release"] = .string(release) }
+        if let environment { object["environment"] = .string(environment) }
+        if let message { object["logentry"] = ["formatted": .string(message)] }
+        if !exceptions.isEmpty { object["exception"] = ["values": .array(exceptions.map(\.json))] }
+        if !tags.isEmpty { object["tags"] = .object(tags.mapValues { .string($0) }) }
+        if !extra.isEmpty { object["extra"] = .object(extra) }
+        if !contexts.isEmpty { object["contexts"] = .object(contexts) }
+        if !user.isEmpty { object["user"] = .object(user.mapValues { .string($0) }) }
         if let request { object["request"] = request.json }
-        if !breadcrumbs.isEmpty { object["breadcrumbs"] = ["values": breadcrumbs.map(\.json)] }
-        if !fingerprint.isEmpty { object["fingerprint"] = fingerprint }
-        return object
+        if !breadcrumbs.isEmpty { object["breadcrumbs"] = ["values": .array(breadcrumbs.map(\.json))] }
+        if !fingerprint.isEmpty { object["fingerprint"] = .array(fingerprint.map { .string($0) }) }
+        return .object(object)
     }
 }
 
@@ -174,7 +185,7 @@ public struct SDKInfo: Sendable, Equatable {
 
     public static let lookout = SDKInfo(name: "lookout.swift", version: "0.1.0")
 
-    public var json: [String: Any] { ["name": name, "version": version] }
+    public var json: JSONValue { ["name": .string(name), "version": .string(version)] }
     /// `lookout.swift/0.1.0`, for `sentry_client`.
     public var clientName: String { "\(name)/\(version)" }
 }

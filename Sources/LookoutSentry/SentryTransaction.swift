@@ -52,15 +52,15 @@ public struct SpanRecord: Sendable, Equatable {
     public var status: SentrySpanStatus
     public var data: [String: JSONValue]
 
-    var json: [String: Any] {
-        var object: [String: Any] = [
-            "trace_id": traceID, "span_id": spanID, "op": op, "start_timestamp": start.timeIntervalSince1970,
-            "timestamp": end.timeIntervalSince1970, "status": status.rawValue,
+    var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "trace_id": .string(traceID), "span_id": .string(spanID), "op": .string(op), "start_timestamp": .timestamp(start),
+            "timestamp": .timestamp(end), "status": .string(status.rawValue),
         ]
-        if let parentSpanID { object["parent_span_id"] = parentSpanID }
-        if let description { object["description"] = description }
-        if !data.isEmpty { object["data"] = data.mapValues(\.foundationObject) }
-        return object
+        if let parentSpanID { object["parent_span_id"] = .string(parentSpanID) }
+        if let description { object["description"] = .string(description) }
+        if !data.isEmpty { object["data"] = .object(data) }
+        return .object(object)
     }
 }
 
@@ -89,31 +89,33 @@ public struct SentryTransaction: Sendable, Equatable {
         self.spans = spans
     }
 
-    public func json(sdk: SDKInfo) -> [String: Any] {
-        var trace: [String: Any] = ["trace_id": root.traceID, "span_id": root.spanID, "op": root.op, "status": root.status.rawValue]
-        if let parent = root.parentSpanID { trace["parent_span_id"] = parent }
-        if !root.data.isEmpty { trace["data"] = root.data.mapValues(\.foundationObject) }
-        var contexts = contexts.mapValues(\.foundationObject) as [String: Any]
-        contexts["trace"] = trace
-        var object: [String: Any] = [
-            "type": "transaction", "event_id": eventID, "transaction": name, "transaction_info": ["source": source.rawValue],
-            "start_timestamp": root.start.timeIntervalSince1970, "timestamp": root.end.timeIntervalSince1970,
-            "platform": "other", "sdk": sdk.json, "contexts": contexts, "spans": spans.map(\.json),
+    public func json(sdk: SDKInfo) -> JSONValue {
+        var trace: [String: JSONValue] = [
+            "trace_id": .string(root.traceID), "span_id": .string(root.spanID), "op": .string(root.op), "status": .string(root.status.rawValue),
         ]
-        if !tags.isEmpty { object["tags"] = tags }
+        if let parent = root.parentSpanID { trace["parent_span_id"] = .string(parent) }
+        if !root.data.isEmpty { trace["data"] = .object(root.data) }
+        var contexts = contexts
+        contexts["trace"] = .object(trace)
+        var object: [String: JSONValue] = [
+            "type": "transaction", "event_id": .string(eventID), "transaction": .string(name), "transaction_info": ["source": .string(source.rawValue)],
+            "start_timestamp": .timestamp(root.start), "timestamp": .timestamp(root.end),
+            "platform": "other", "sdk": sdk.json, "contexts": .object(contexts), "spans": .array(spans.map(\.json)),
+        ]
+        if !tags.isEmpty { object["tags"] = .object(tags.mapValues { .string($0) }) }
         if let request { object["request"] = request.json }
-        if !user.isEmpty { object["user"] = user }
-        if let release { object["release"] = release }
-        if let environment { object["environment"] = environment }
-        if let serverName { object["server_name"] = serverName }
-        return object
+        if !user.isEmpty { object["user"] = .object(user.mapValues { .string($0) }) }
+        if let release { object["release"] = .string(release) }
+        if let environment { object["environment"] = .string(environment) }
+        if let serverName { object["server_name"] = .string(serverName) }
+        return .object(object)
     }
 }
 
 extension Envelope {
     /// An envelope carrying one transaction, with the dynamic sampling context as its `trace` header.
-    public init(transaction: SentryTransaction, dsn: DSN?, sdk: SDKInfo = .lookout) throws {
-        self.init(eventID: transaction.eventID, dsn: dsn, sdk: sdk, items: [try Item(type: "transaction", json: transaction.json(sdk: sdk))])
+    public init(transaction: SentryTransaction, dsn: DSN?, sdk: SDKInfo = .lookout) {
+        self.init(eventID: transaction.eventID, dsn: dsn, sdk: sdk, items: [Item(type: "transaction", value: transaction.json(sdk: sdk))])
         trace = transaction.dynamicSamplingContext
     }
 }

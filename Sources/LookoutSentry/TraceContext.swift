@@ -99,9 +99,5 @@ public struct TraceContext: Sendable, Equatable {
     public static func newTraceID() -> String { SentryEvent.newID() }
 
     /// 16 random hex digits.
-    public static func newSpanID() -> String {
-        let value = UInt64.random(in: 1...UInt64.max)
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    public static func newSpanID() -> String { SentryEvent.hex(UInt64.random(in: 1...UInt64.max)) }
 }

@@ -26,7 +26,7 @@ import TestSupport
     }
 
     static func event(_ message: String, dsn: DSN) -> Envelope {
-        try! Envelope(event: SentryEvent(message: message), dsn: dsn)
+        Envelope(event: SentryEvent(message: message), dsn: dsn)
     }
 
     static func transaction(dsn: DSN) -> Envelope {
@@ -175,7 +175,7 @@ import TestSupport
         let dsn = try DSN("http://publickey@127.0.0.1:\(TestPorts.free())/1")
         let spool = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: spool) }
-        let size = try Self.event("x", dsn: dsn).serialized().count
+        let size = Self.event("x", dsn: dsn).serialized().count
         let transport = HTTPTransport(
             options: Self.options(dsn, spool: spool, spoolMaxBytes: size * 3 + size / 2), discards: DiscardCounter(), configuration: Self.fast
         )

@@ -117,7 +117,7 @@ import TestSupport
         event.environment = "test"
         event.serverName = "host-1"
         event.transaction = "/api/v1/payments"
-        let (report, raw) = try check(try Envelope(event: event, dsn: dsn))
+        let (report, raw) = try check(Envelope(event: event, dsn: dsn))
         let items = try #require(report["items"] as? [[String: Any]])
         #expect(items.count == 1)
         let item = try #require(items.first)
@@ -138,9 +138,21 @@ import TestSupport
         #expect(headers["dsn"] as? String == "http://publickey@127.0.0.1:9000/1")
     }
 
+    @Test func aClientReportRidesAlongAndParses() throws {
+        var envelope = Envelope(event: SentryEvent(message: "with a report"), dsn: nil)
+        envelope.items.append(Envelope.clientReport([.init(reason: .queueOverflow, category: "error"): 3, .init(reason: .rateLimitBackoff, category: "transaction"): 1]))
+        let (report, raw) = try check(envelope)
+        let items = try #require(report["items"] as? [[String: Any]])
+        #expect(items.map { $0["type"] as? String } == ["event", "client_report"], "\(raw)")
+        #expect(items.allSatisfy { $0["length_ok"] as? Bool == true })
+        let roundTrip = try Envelope(parsing: envelope.serialized())
+        #expect(roundTrip.items.map(\.type) == ["event", "client_report"])
+        #expect(roundTrip.items.map(\.payload) == envelope.items.map(\.payload))
+    }
+
     @Test func aMessageEventUsesLogentry() throws {
         let event = SentryEvent(level: .warning, message: "queue depth above 100")
-        let (report, raw) = try check(try Envelope(event: event, dsn: nil))
+        let (report, raw) = try check(Envelope(event: event, dsn: nil))
         let item = try #require((report["items"] as? [[String: Any]])?.first)
         #expect((item["errors"] as? [Any])?.isEmpty == true, "Relay reported: \(raw)")
         #expect(item["length_ok"] as? Bool == true)
@@ -273,7 +285,7 @@ struct PaymentFailure: Error, CustomStringConvertible {
         let eventID = try #require(id)
         let envelope = try #require(sink.envelopes.first)
         #expect(envelope.eventID == eventID)
-        let text = String(decoding: try envelope.serialized(), as: UTF8.self)
+        let text = String(decoding: envelope.serialized(), as: UTF8.self)
         for secret in ["4242 4242", "ada@example.com", "hunter22"] { #expect(!text.contains(secret), "\(secret) leaked") }
         let payload = try #require(try JSONSerialization.jsonObject(with: Data(envelope.items[0].payload)) as? [String: Any])
         #expect(payload["release"] as? String == "lookout@0.1.0")

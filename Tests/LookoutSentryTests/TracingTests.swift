@@ -92,7 +92,7 @@ import Tracing
         #expect(ops["db"]?["description"] as? String == "submit_generation")
         let request = try #require(normalized["request"] as? [String: Any])
         #expect(request["url"] as? String == "http://api.local/api/v1/generations", "the query string is gone")
-        let raw = String(decoding: try envelope.serialized(), as: UTF8.self)
+        let raw = String(decoding: envelope.serialized(), as: UTF8.self)
         #expect(!raw.contains("Bearer x") && !raw.contains("token=abc"))
     }
 

@@ -30,7 +30,7 @@ public final class ScriptedSentryServer: Sendable {
     }
 
     /// Connection churn on shutdown is expected here; only real trouble is worth printing.
-    static let quietLogger: Logger = {
+    public static let quietLogger: Logger = {
         var logger = Logger(label: "scripted-sentry")
         logger.logLevel = .critical
         return logger

@@ -12,7 +12,7 @@ public enum SentryCheck {
 
     public static func check(_ envelope: Envelope) throws -> (report: [String: Any], raw: String) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("envelope-\(UUID().uuidString)")
-        try Data(try envelope.serialized()).write(to: file)
+        try Data(envelope.serialized()).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/tools/sentry_check.py").standardized
         try #require(FileManager.default.isExecutableFile(atPath: Self.python), "\(Self.python) is missing: scripts/test.sh creates it (pip install sentry-sdk sentry-relay)")

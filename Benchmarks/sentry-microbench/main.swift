@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Instrumentation
+import Logging
+import LookoutSentry
+import LookoutSentryHummingbird
+import Synchronization
+import Tracing
+
+// What Sentry costs the code it watches, measured in one run against baselines from the same run:
+//  1. a capture on the caller's side (building, scrubbing and serialising the event, then handing it to the transport's
+//     bounded queue) — the only work a request or job ever waits for;
+//  2. the request path: the same Hummingbird route (3 child spans: a cache lookup and two database operations, plus a
+//     log line) driven through the router without Sentry, with Sentry and tracing at 0 %, and at 100 %.
+// Nothing goes on the network: envelopes go to a counting sink or to a transport whose queue is full (it drops the
+// oldest, as in an outage). Run with `swift run -c release sentry-microbench` (scripts/bench-sentry.sh).
+
+/// Prints a line at once (standard output is block-buffered when piped into a file).
+func say(_ line: String) {
+    print(line)
+    fflush(nil)
+}
+
+@inline(never) func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
+
+func nanoseconds(_ duration: Duration) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+}
+
+func measure(_ name: String, iterations: Int, _ body: () -> Void) -> Double {
+    for _ in 0..<(iterations / 10) { body() }
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let start = ContinuousClock.now
+        for _ in 0..<iterations { body() }
+        best = min(best, nanoseconds(ContinuousClock.now - start) / Double(iterations))
+    }
+    say("\(name.padding(toLength: 66, withPad: " ", startingAt: 0)) \(String(format: "%9.2f", best / 1000)) µs/op")
+    return best
+}
+
+func measureAsync(_ name: String, iterations: Int, _ body: () async throws -> Void) async throws -> Double {
+    for _ in 0..<(iterations / 10) { try await body() }
+    var best = Double.infinity
+    for _ in 0..<5 {
+        let start = ContinuousClock.now
+        for _ in 0..<iterations { try await body() }
+        best = min(best, nanoseconds(ContinuousClock.now - start) / Double(iterations))
+    }
+    say("\(name.padding(toLength: 66, withPad: " ", startingAt: 0)) \(String(format: "%9.2f", best / 1000)) µs/op")
+    return best
+}
+
+final class CountingSink: EnvelopeSink {
+    let count = Atomic<Int>(0)
+    func enqueue(_ envelope: Envelope) { count.add(1, ordering: .relaxed) }
+}
+
+struct PaymentFailed: Error, CustomStringConvertible {
+    var description: String { "payment pay_123 failed: provider error" }
+}
+
+let dsn = try DSN("http://publickey@127.0.0.1:9/1")
+func client(tracesRate: Double, sink: any EnvelopeSink) -> SentryClient {
+    var options = SentryOptions(dsn: dsn)
+    options.tracesSampleRate = tracesRate
+    options.release = "lookout@bench"
+    return SentryClient(options: options, sink: sink)
+}
+
+// MARK: 1. Capture on the caller's side
+
+say("sentry-microbench: best of 5 runs each; \(ProcessInfo.processInfo.activeProcessorCount) CPUs")
+say("")
+say("1. capture(error:) on the caller's side, inside a request scope with 10 breadcrumbs")
+let scope = ScopeBox()
+for index in 0..<10 { scope.update { $0.addBreadcrumb(Breadcrumb(category: "test", message: "step \(index)", data: ["n": .int(Int64(index))])) } }
+scope.update { $0.request = SentryRequest(method: "POST", url: "http://api/api/v1/payments", headers: ["Authorization": "Bearer x", "Accept": "*/*"]) }
+
+let disabled = SentryClient(options: SentryOptions(), sink: CountingSink())
+let toSink = client(tracesRate: 0, sink: CountingSink())
+var fullOptions = SentryOptions(dsn: dsn)
+fullOptions.queueSize = 100
+let outage = HTTPTransport(options: fullOptions, discards: DiscardCounter())
+let toTransport = SentryClient(options: fullOptions, sink: outage)
+
+await ScopeBox.withScope(scope) {
+    let off = measure("Sentry disabled (no DSN)", iterations: 2_000_000) { blackHole(disabled.capture(error: PaymentFailed())) }
+    let sink = measure("event built, scrubbed and serialised (counting sink)", iterations: 20_000) { blackHole(toSink.capture(error: PaymentFailed())) }
+    let queued = measure("… and queued in the transport (queue full: oldest dropped)", iterations: 20_000) {
+        blackHole(toTransport.capture(error: PaymentFailed()))
+    }
+    say(String(format: "   a capture costs the caller %.1f µs (%.1f µs of it the queue); disabled: %.3f µs", queued / 1000, (queued - sink) / 1000, off / 1000))
+}
+
+// MARK: 2. The request path
+
+InstrumentationSystem.bootstrap(SentryTracer(client: nil))
+
+func router(sentry: SentryClient?) -> Router<BasicRequestContext> {
+    let logger = Logger(label: "bench") { label in
+        guard let sentry else { return SwiftLogNoOpLogHandler() }
+        return SentryLogHandler(label: label, client: sentry)
+    }
+    let router = Router()
+    if let sentry {
+        router.add(middleware: SentryMiddleware(client: sentry))
+        router.add(middleware: SentryErrorMiddleware(client: sentry))
+    }
+    router.get("/api/v1/generations/:id") { _, context -> String in
+        let cached = withSpan("finished_generations", ofKind: .internal) { span in
+            span.attributes["cache.hit"] = false
+            return Optional<String>.none
+        }
+        let row = withSpan("generation", ofKind: .client) { span in
+            span.attributes["db.system"] = "sqlite"
+            return context.parameters.get("id") ?? "?"
+        }
+        withSpan("touch_session", ofKind: .client) { span in span.attributes["db.system"] = "sqlite" }
+        logger.info("read a generation", metadata: ["generation_id": .string(row)])
+        return cached ?? row
+    }
+    return router
+}
+
+say("")
+say("2. the request path: GET /api/v1/generations/{id} through the router (no network), 3 child spans + 1 log line")
+let plainSink = CountingSink()
+let scenarios: [(String, SentryClient?)] = [
+    ("baseline: no Sentry", nil),
+    ("Sentry on, tracing 0 %", client(tracesRate: 0, sink: plainSink)),
+    ("Sentry on, tracing 100 % (one transaction per request)", client(tracesRate: 1, sink: plainSink)),
+]
+var results: [Double] = []
+for (name, sentry) in scenarios {
+    let app = Application(router: router(sentry: sentry))
+    let perRequest = try await app.test(.router) { client in
+        try await measureAsync(name, iterations: 20_000) {
+            let response = try await client.execute(uri: "/api/v1/generations/gen_42", method: .get)
+            precondition(response.status == .ok)
+        }
+    }
+    results.append(perRequest)
+}
+say(String(format: "   added per request: tracing 0 %% %+.1f µs (×%.2f), tracing 100 %% %+.1f µs (×%.2f); transactions sent: %d",
+             (results[1] - results[0]) / 1000, results[1] / results[0], (results[2] - results[0]) / 1000, results[2] / results[0],
+             plainSink.count.load(ordering: .relaxed)))

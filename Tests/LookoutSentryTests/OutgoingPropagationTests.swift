@@ -1,0 +1,66 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Instrumentation
+import Logging
+import LookoutSentry
+import ServiceLifecycle
+import Testing
+import TestSupport
+import Tracing
+
+/// Outgoing requests made with AsyncHTTPClient inside a transaction carry the trace, and show up as `http.client` spans.
+@Suite struct OutgoingPropagationTests {
+    @Test func asyncHTTPClientCarriesTheTraceAndRecordsASpan() async throws {
+        let port = TestPorts.free()
+        let router = Router()
+        router.get("/echo") { request, _ -> String in
+            let names = ["sentry-trace", "baggage", "traceparent"]
+            let pairs = names.compactMap { name in request.headers[HTTPField.Name(name)!].map { "\(name)=\($0)" } }
+            return pairs.joined(separator: "\n")
+        }
+        let running = AsyncStream<Void>.makeStream()
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            onServerRunning: { _ in running.continuation.yield() }, logger: ScriptedSentryServer.quietLogger
+        )
+        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var iterator = running.stream.makeAsyncIterator()
+        await iterator.next()
+        defer { server.cancel() }
+
+        let sink = CollectingSink()
+        var options = SentryOptions(dsn: try DSN("http://publickey@127.0.0.1:9/1"))
+        options.tracesSampleRate = 1
+        options.release = "api@2.0"
+        let client = SentryClient(options: options, sink: sink)
+        var configuration = HTTPClient.Configuration()
+        configuration.tracing.tracer = SentryTracer(client: client)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+
+        let root = try #require(client.startTransaction(name: "GET /orders", op: "http.server", source: .route))
+        let echoed = try await InstrumentationContext.$current.withValue(root.context) {
+            let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo"), timeout: .seconds(5))
+            return String(buffer: try await response.body.collect(upTo: 1 << 16))
+        }
+        root.finish()
+        try await http.shutdown()
+
+        let headers = Dictionary(uniqueKeysWithValues: echoed.split(separator: "\n").map {
+            let parts = $0.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), String(parts[1]))
+        })
+        let sentryTrace = try #require(headers["sentry-trace"], "\(echoed)")
+        #expect(sentryTrace.hasPrefix("\(root.traceID)-") && sentryTrace.hasSuffix("-1"))
+        #expect(headers["traceparent"]?.hasPrefix("00-\(root.traceID)-") == true)
+        #expect(headers["baggage"]?.contains("sentry-trace_id=\(root.traceID)") == true)
+        #expect(headers["baggage"]?.contains("sentry-release=api%402.0") == true)
+
+        let transaction = try #require(sink.envelopes.first)
+        let normalized = try SentryCheck.normalized(transaction)
+        let spans = try #require(normalized["spans"] as? [[String: Any]])
+        let outgoing = try #require(spans.first { $0["op"] as? String == "http.client" }, "\(spans)")
+        #expect(sentryTrace.contains("-\(outgoing["span_id"] as? String ?? "?")-"), "the callee's parent is the client span")
+    }
+}
