@@ -7,7 +7,10 @@ import PackageDescription
 //   LookoutMetrics          - metrics catalog, registry with a series cap, process metrics (no Hummingbird)
 //   LookoutMetricsHummingbird - HTTP metrics middleware and the /metrics endpoint (auth, gzip)
 //   GenerationMetrics       - the reference service's business/worker/database/cache metrics (a ServiceObserver)
-//   LookoutSentry           - Sentry protocol core (in progress): DSN, event model, envelopes, PII scrubbing
+//   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
+//   LookoutSentryHummingbird - the Sentry middleware (transaction per request, error capture)
+//   LookoutSLA              - SLA arithmetic (in progress, issue 5): objectives, windows, error budgets, burn rates
+//   GenerationSentry        - the reference service's business breadcrumbs and failed-job events for Sentry
 //   GenerationCore          - the service's domain: accounts, payments, generations, job queue, worker. No HTTP, no SQL.
 //   GenerationSQLite        - the storage adapter: repositories and migrations on SQLite (GRDB)
 //   GenerationHTTP          - the Hummingbird adapter: routes, problem details, OpenAPI document, docs page
@@ -65,6 +68,10 @@ let package = Package(
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutSLA",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -215,6 +222,11 @@ let package = Package(
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "LookoutSLATests",
+            dependencies: ["LookoutSLA"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -113,13 +113,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
     /// and counted.
     public func enqueue(_ envelope: Envelope) {
         var envelope = envelope
-        let now = ContinuousClock.now
-        let limits = rateLimits.withLock { $0 }
-        envelope.items.removeAll { item in
-            guard limits.isLimited(item.category, now: now) else { return false }
-            discards.record(.rateLimitBackoff, category: item.category)
-            return true
-        }
+        dropRateLimitedItems(&envelope)
         guard !envelope.items.isEmpty else { return }
         state.withLock { $0.inStream += 1 }
         switch continuation.yield(envelope) {
@@ -300,13 +294,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
     /// One attempt. Drops limited items first and attaches the pending client report.
     private func send(_ envelope: Envelope, dsn: DSN) async -> SendOutcome {
         var envelope = envelope
-        let now = ContinuousClock.now
-        let limits = rateLimits.withLock { $0 }
-        envelope.items.removeAll { item in
-            guard limits.isLimited(item.category, now: now) else { return false }
-            discards.record(.rateLimitBackoff, category: item.category)
-            return true
-        }
+        dropRateLimitedItems(&envelope)
         let report = discards.drain()
         if !report.isEmpty { envelope.items.append(Envelope.clientReport(report)) }
         guard !envelope.items.isEmpty else { return .done }
@@ -357,6 +345,17 @@ public final class HTTPTransport: EnvelopeSink, Service {
             discards.restore(report)
             noteFailure("\(error)")
             return .networkError
+        }
+    }
+
+    /// Removes the items whose category Sentry asked us to hold back, counting them (`ratelimit_backoff`).
+    private func dropRateLimitedItems(_ envelope: inout Envelope) {
+        let now = ContinuousClock.now
+        let limits = rateLimits.withLock { $0 }
+        envelope.items.removeAll { item in
+            guard limits.isLimited(item.category, now: now) else { return false }
+            discards.record(.rateLimitBackoff, category: item.category)
+            return true
         }
     }
 

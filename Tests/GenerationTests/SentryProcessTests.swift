@@ -78,6 +78,42 @@ import TestSupport
         #expect(try await backend.waitForExit() == 0)
     }
 
+    /// A job that fails for good is one event with its job id, generation id and attempt, in the trace of its job.
+    @Test func aFailedJobReachesBugsinkWithItsJobAndAttempt() async throws {
+        let bugsink = try Bugsink.fromEnvironment()
+        let environmentName = "jobs-\(UUID().uuidString.prefix(8).lowercased())"
+        let backend = try ServiceProcess("backend", environment: environment([
+            "SENTRY_DSN": bugsink.dsn, "SENTRY_ENVIRONMENT": environmentName, "LOOKOUT_GENERATOR_FAILURE_RATE": "1", "LOOKOUT_JOB_MAX_ATTEMPTS": "1",
+        ]))
+        let base = "http://127.0.0.1:\(try await backend.waitForPort())"
+        let token = try await signUp(base, email: "jobs@example.com", password: "correct horse")
+        #expect(try await call(
+            .POST, "\(base)/api/v1/payments", token: token, headers: [("Idempotency-Key", "jobs-1")],
+            body: #"{"amount_minor":500,"currency":"EUR","card_token":"tok_visa"}"#
+        ).status == 201)
+        let submitted = try await call(.POST, "\(base)/api/v1/generations", token: token, body: #"{"prompt":"never works","kind":"image"}"#)
+        let generationID = try #require(submitted.json["id"] as? String)
+
+        var events: [[String: Any]] = []
+        #expect(try await eventually(timeout: .seconds(30)) {
+            events = try await bugsink.events(environment: environmentName)
+            return !events.isEmpty
+        })
+        let event = try #require(events.first)
+        #expect(events.count == 1, "one event: not again for the worker's error log line")
+        let tags = try #require(event["tags"] as? [String: Any])
+        #expect(tags["generation_id"] as? String == generationID)
+        #expect(tags["attempt"] as? String == "1")
+        #expect(tags["job_outcome"] as? String == "dead_lettered")
+        #expect((tags["job_id"] as? String).flatMap(Int.init) != nil)
+        #expect(event["level"] as? String == "error")
+        let exception = try #require(((event["exception"] as? [String: Any])?["values"] as? [[String: Any]])?.first)
+        #expect(exception["type"] as? String == "GeneratorError")
+        #expect(((event["contexts"] as? [String: Any])?["trace"] as? [String: Any])?["op"] as? String == "queue.process")
+        backend.signal(SIGTERM)
+        #expect(try await backend.waitForExit() == 0)
+    }
+
     @Test func verifySentrySendsATestEventAnOperatorCanFind() async throws {
         let bugsink = try Bugsink.fromEnvironment()
         let verify = try ServiceProcess("backend", arguments: ["verify-sentry"], environment: environment(["SENTRY_DSN": bugsink.dsn]))

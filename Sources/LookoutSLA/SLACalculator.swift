@@ -1,0 +1,190 @@
+import Foundation
+
+/// A span of time an objective is judged over.
+public enum SLAWindow: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// The last `minutes` minutes, up to and including the current one.
+    case rolling(minutes: Int64)
+    /// A calendar month in UTC (`year`, `month` 1–12).
+    case month(year: Int, month: Int)
+
+    public static let hour = SLAWindow.rolling(minutes: 60)
+    public static let day = SLAWindow.rolling(minutes: 24 * 60)
+    public static let week = SLAWindow.rolling(minutes: 7 * 24 * 60)
+    public static let thirtyDays = SLAWindow.rolling(minutes: 30 * 24 * 60)
+
+    public var description: String {
+        switch self {
+        case .rolling(let minutes) where minutes % (24 * 60) == 0: "\(minutes / (24 * 60))d"
+        case .rolling(let minutes) where minutes % 60 == 0: "\(minutes / 60)h"
+        case .rolling(let minutes): "\(minutes)m"
+        case .month(let year, let month): String(format: "%04d-%02d", year, month)
+        }
+    }
+
+    /// The minutes it covers, as a half-open range of epoch minutes, at `now`.
+    public func minutes(at now: Date) -> Range<Int64> {
+        let current = Int64((now.timeIntervalSince1970 / 60).rounded(.down))
+        switch self {
+        case .rolling(let minutes):
+            return (current - minutes + 1)..<(current + 1)
+        case .month(let year, let month):
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let start = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
+            let end = calendar.date(byAdding: .month, value: 1, to: start)!
+            return Int64(start.timeIntervalSince1970 / 60)..<Int64(end.timeIntervalSince1970 / 60)
+        }
+    }
+}
+
+/// A period left out of every window (planned maintenance), as a half-open range of epoch minutes.
+public struct MaintenanceWindow: Sendable, Equatable, Hashable {
+    public var start: Date
+    public var end: Date
+    public var reason: String
+
+    public init(start: Date, end: Date, reason: String) {
+        self.start = start
+        self.end = end
+        self.reason = reason
+    }
+
+    var minutes: Range<Int64> {
+        Int64((start.timeIntervalSince1970 / 60).rounded(.down))..<Int64((end.timeIntervalSince1970 / 60).rounded(.up))
+    }
+}
+
+/// One objective over one window.
+public struct WindowResult: Sendable, Equatable {
+    public var window: SLAWindow
+    public var good: Int64
+    public var total: Int64
+    /// good / total; nil without events.
+    public var value: Double?
+    public var compliant: Bool
+    /// Fewer events than the objective's `minimumSamples`: the value says little.
+    public var insufficientSamples: Bool
+    /// Minutes of the window left out for maintenance.
+    public var excludedMinutes: Int64
+}
+
+/// The error budget of an objective over its budget window.
+public struct ErrorBudget: Sendable, Equatable {
+    /// Bad events the window allows: (1 − target) × total.
+    public var allowedBadEvents: Double
+    public var badEvents: Int64
+    /// consumed / allowed (above 1 when overspent); 0 without events.
+    public var consumedRatio: Double
+    /// 1 − consumedRatio, never below 0.
+    public var remainingRatio: Double
+    /// Bad events still allowed (negative when overspent).
+    public var remainingEvents: Double
+    /// The budget as time: the window's length × (1 − target), in seconds.
+    public var totalSeconds: Double
+    public var remainingSeconds: Double
+}
+
+public enum ObjectiveState: String, Sendable, Equatable {
+    /// Within budget and not burning it fast.
+    case ok
+    /// Burning faster than the budget allows (1 h burn rate above 1) or less than a quarter of the budget left.
+    case atRisk = "at_risk"
+    /// The budget window's value is below target: the budget is spent.
+    case breached
+}
+
+/// Everything `GET /sla/status` says about one objective.
+public struct ObjectiveStatus: Sendable, Equatable {
+    public var objective: Objective
+    public var windows: [WindowResult]
+    public var budget: ErrorBudget
+    /// Burn rate by window name (`5m`, `1h`, `6h`, `3d`): observed bad ratio / allowed bad ratio; nil without events.
+    public var burnRates: [(window: String, rate: Double?)]
+    /// At the 1 h burn rate, how long until the budget is gone; nil when not burning (or already gone: 0).
+    public var secondsToExhaustion: Double?
+    public var state: ObjectiveState
+
+    public static func == (lhs: ObjectiveStatus, rhs: ObjectiveStatus) -> Bool {
+        lhs.objective == rhs.objective && lhs.windows == rhs.windows && lhs.budget == rhs.budget
+            && lhs.burnRates.map(\.window) == rhs.burnRates.map(\.window) && lhs.burnRates.map(\.rate) == rhs.burnRates.map(\.rate)
+            && lhs.secondsToExhaustion == rhs.secondsToExhaustion && lhs.state == rhs.state
+    }
+}
+
+/// The SLA arithmetic, pure: per-minute buckets in, window values, budgets, burn rates and a state out.
+///
+/// Window values are sums of good over sums of total (traffic-weighted), never averages of per-minute ratios. Minutes
+/// inside a maintenance window are left out of both.
+public struct SLACalculator: Sendable {
+    /// The windows reported. Default: 1 h, 24 h, 7 d, 30 d.
+    public var windows: [SLAWindow] = [.hour, .day, .week, .thirtyDays]
+    /// The window the error budget is counted over. Default: 30 days.
+    public var budgetWindow: SLAWindow = .thirtyDays
+    /// Burn-rate windows. Default: 5 m, 1 h, 6 h, 3 d (the pairs of multi-window alerts).
+    public var burnRateWindows: [SLAWindow] = [.rolling(minutes: 5), .hour, .rolling(minutes: 6 * 60), .rolling(minutes: 3 * 24 * 60)]
+
+    public init() {}
+
+    public func result(_ objective: Objective, buckets: [MinuteBucket], window: SLAWindow, now: Date, maintenance: [MaintenanceWindow] = []) -> WindowResult {
+        let range = window.minutes(at: now)
+        let excluded = maintenance.map(\.minutes)
+        var good: Int64 = 0
+        var total: Int64 = 0
+        for bucket in buckets where range.contains(bucket.minute) && !excluded.contains(where: { $0.contains(bucket.minute) }) {
+            good += bucket.good
+            total += bucket.total
+        }
+        var excludedMinutes: Int64 = 0
+        for minutes in excluded {
+            let overlap = max(range.lowerBound, minutes.lowerBound)..<max(max(range.lowerBound, minutes.lowerBound), min(range.upperBound, minutes.upperBound))
+            excludedMinutes += Int64(overlap.count)
+        }
+        let value = total > 0 ? Double(good) / Double(total) : nil
+        return WindowResult(
+            window: window, good: good, total: total, value: value, compliant: value.map { $0 >= objective.target } ?? true,
+            insufficientSamples: total < objective.minimumSamples, excludedMinutes: excludedMinutes
+        )
+    }
+
+    /// Observed bad ratio over the allowed one; nil without events.
+    public func burnRate(_ objective: Objective, buckets: [MinuteBucket], window: SLAWindow, now: Date, maintenance: [MaintenanceWindow] = []) -> Double? {
+        let result = result(objective, buckets: buckets, window: window, now: now, maintenance: maintenance)
+        guard let value = result.value else { return nil }
+        return (1 - value) / objective.budgetRatio
+    }
+
+    public func status(_ objective: Objective, buckets: [MinuteBucket], now: Date, maintenance: [MaintenanceWindow] = []) -> ObjectiveStatus {
+        let windows = windows.map { result(objective, buckets: buckets, window: $0, now: now, maintenance: maintenance) }
+        let budgetResult = result(objective, buckets: buckets, window: budgetWindow, now: now, maintenance: maintenance)
+        let allowed = objective.budgetRatio * Double(budgetResult.total)
+        let bad = budgetResult.total - budgetResult.good
+        let consumed = allowed > 0 ? Double(bad) / allowed : (bad > 0 ? Double.infinity : 0)
+        let windowSeconds = Double(budgetWindow.minutes(at: now).count - Int(budgetResult.excludedMinutes)) * 60
+        let totalSeconds = windowSeconds * objective.budgetRatio
+        let remainingRatio = max(0, 1 - consumed)
+        let budget = ErrorBudget(
+            allowedBadEvents: allowed, badEvents: bad, consumedRatio: consumed, remainingRatio: remainingRatio,
+            remainingEvents: allowed - Double(bad), totalSeconds: totalSeconds, remainingSeconds: totalSeconds * remainingRatio
+        )
+        let burnRates = burnRateWindows.map { ($0.description, burnRate(objective, buckets: buckets, window: $0, now: now, maintenance: maintenance)) }
+        let hourly = burnRate(objective, buckets: buckets, window: .hour, now: now, maintenance: maintenance)
+        // Time to exhaustion = remaining budget × period / burn rate (SRE workbook).
+        var secondsToExhaustion: Double?
+        if remainingRatio == 0, bad > 0 {
+            secondsToExhaustion = 0
+        } else if let hourly, hourly > 0 {
+            secondsToExhaustion = remainingRatio * windowSeconds / hourly
+        }
+        let state: ObjectiveState
+        if budgetResult.total > 0, !budgetResult.compliant {
+            state = .breached
+        } else if (hourly ?? 0) > 1 || (budgetResult.total > 0 && remainingRatio < 0.25) {
+            state = .atRisk
+        } else {
+            state = .ok
+        }
+        return ObjectiveStatus(
+            objective: objective, windows: windows, budget: budget, burnRates: burnRates, secondsToExhaustion: secondsToExhaustion, state: state
+        )
+    }
+}
