@@ -72,6 +72,15 @@ let package = Package(
         ),
         .target(
             name: "LookoutSLA",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutSLAHummingbird",
+            dependencies: ["LookoutSLA", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -130,6 +139,7 @@ let package = Package(
             name: "GenerationSQLite",
             dependencies: [
                 "GenerationCore",
+                "LookoutSLA",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -158,6 +168,8 @@ let package = Package(
                 "LookoutSentry",
                 "LookoutSentryHummingbird",
                 "GenerationSentry",
+                "LookoutSLA",
+                "LookoutSLAHummingbird",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -212,6 +224,7 @@ let package = Package(
             name: "LookoutSentryTests",
             dependencies: [
                 "LookoutSentry",
+                "LookoutSLA",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -264,6 +277,7 @@ let package = Package(
                 "GenerationMetrics",
                 "LookoutMetrics",
                 "LookoutSentry",
+                "LookoutSLA",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -10,6 +10,8 @@ import LookoutMetrics
 import LookoutMetricsHummingbird
 import LookoutSentry
 import LookoutSentryHummingbird
+import LookoutSLA
+import LookoutSLAHummingbird
 import ServiceLifecycle
 import UnixSignals
 
@@ -30,6 +32,8 @@ public struct ServiceAssembly: Sendable {
     let serviceMetrics: ServiceMetrics?
     /// Sentry's client and transport; disabled unless `SENTRY_DSN` is set.
     public let sentry: SentrySetup
+    /// Per-minute SLA counts of the API's requests, flushed to the database (docs/sla.md).
+    public let slaRecorder = SLARecorder()
 
     /// Opens the database (running migrations) and wires the services.
     public init(
@@ -126,6 +130,18 @@ public struct ServiceAssembly: Sendable {
             observability.middleware = [HTTPMetricsMiddleware(registry: metrics, configuration: middleware)]
             observability.metrics = { request in await endpoint.response(to: request) }
         }
+        var slaMiddleware = SLARequestMiddleware<APIRequestContext>.Configuration()
+        slaMiddleware.status = ProblemDetailsMiddleware.status(for:)
+        observability.middleware.append(SLARequestMiddleware(recorder: slaRecorder, configuration: slaMiddleware))
+        let slaStatus = SLAStatusService(objectives: [.requestAvailability, .errorRate, .latency], recorder: slaRecorder, store: storage)
+        observability.slaStatus = { _ in
+            do {
+                let body = try await slaStatus.report(now: Date()).json()
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            } catch {
+                return ProblemDetails.internalError.response(requestID: nil)
+            }
+        }
         if sentry.isEnabled {
             // After the metrics (which time what clients see), around everything else, logging included; plus the error capture inside the
             // problem-details translation, where thrown errors still have their type.
@@ -168,7 +184,7 @@ public struct ServiceAssembly: Sendable {
 
     /// `backend`: the HTTP API, plus the worker unless `LOOKOUT_WORKER_ENABLED=false`.
     public func backendServiceGroup(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
-        var services: [any Service] = sentryServices
+        var services: [any Service] = sentryServices + [SLAFlushService(recorder: slaRecorder, store: storage, logger: logger)]
         if configuration.workerEnabled { services.append(makeWorker()) }
         services.append(makeHTTPServer(onListening: onListening))
         return serviceGroup(services)

@@ -21,6 +21,8 @@ public struct HTTPObservability: Sendable {
     public var middleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>]
     /// Applied inside the error-to-problem translation, so they see thrown errors themselves (error reporting).
     public var innerMiddleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>] = []
+    /// Serves `GET /sla/status` when set.
+    public var slaStatus: (@Sendable (Request) async -> Response)?
     /// Serves `GET /metrics` when set.
     public var metrics: (@Sendable (Request) async -> Response)?
 
@@ -80,6 +82,9 @@ public enum APIRouter {
         }
         if let metrics = observability.metrics {
             router.on(.get, "/metrics", recordingIn: routes) { request, _ in await metrics(request) }
+        }
+        if let slaStatus = observability.slaStatus {
+            router.on(.get, "/sla/status", recordingIn: routes) { request, _ in await slaStatus(request) }
         }
         return (router, routes)
     }

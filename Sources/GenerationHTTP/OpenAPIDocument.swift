@@ -145,6 +145,48 @@ enum OpenAPIDocument {
             }
           }
         }
+      },
+      "SLAStatus": {
+        "type": "object",
+        "required": ["source", "generated_at", "objectives"],
+        "properties": {
+          "source": {"type": "string", "description": "where the figures come from: local (this deployment's database)"},
+          "generated_at": {"type": "string", "format": "date-time"},
+          "objectives": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "description", "target", "state", "windows", "error_budget", "burn_rates"],
+            "properties": {
+              "name": {"type": "string", "enum": ["request_availability", "error_rate", "latency", "availability"]},
+              "description": {"type": "string"},
+              "target": {"type": "number", "description": "share of good events required, e.g. 0.995"},
+              "state": {"type": "string", "enum": ["ok", "at_risk", "breached"]},
+              "windows": {"type": "array", "items": {
+                "type": "object",
+                "required": ["window", "good", "total", "compliant", "insufficient_samples", "excluded_minutes"],
+                "properties": {
+                  "window": {"type": "string", "description": "1h, 24h, 7d, 30d"},
+                  "good": {"type": "integer"}, "total": {"type": "integer"},
+                  "value": {"type": "number", "description": "good / total; absent without events"},
+                  "compliant": {"type": "boolean"}, "insufficient_samples": {"type": "boolean"}, "excluded_minutes": {"type": "integer"}
+                }
+              }},
+              "error_budget": {
+                "type": "object",
+                "required": ["allowed_bad_events", "bad_events", "consumed_ratio", "remaining_ratio", "remaining_events", "total_seconds", "remaining_seconds"],
+                "properties": {
+                  "allowed_bad_events": {"type": "number"}, "bad_events": {"type": "integer"}, "consumed_ratio": {"type": "number"},
+                  "remaining_ratio": {"type": "number"}, "remaining_events": {"type": "number"}, "total_seconds": {"type": "number"},
+                  "remaining_seconds": {"type": "number"}
+                }
+              },
+              "burn_rates": {"type": "array", "items": {
+                "type": "object", "required": ["window"],
+                "properties": {"window": {"type": "string", "description": "5m, 1h, 6h, 3d"}, "rate": {"type": "number", "description": "observed bad share / allowed bad share; absent without events"}}
+              }},
+              "time_to_exhaustion_seconds": {"type": "number", "description": "at the 1 h burn rate; absent when nothing burns"}
+            }
+          }}
+        }
       }
     },
     "responses": {
@@ -169,6 +211,10 @@ enum OpenAPIDocument {
           "200": {"description": "The exposition", "content": {"text/plain": {"schema": {"type": "string"}}}},
           "401": {"description": "Metrics are protected and the credentials are missing or wrong", "content": {"text/plain": {"schema": {"type": "string"}}}}
         }}
+    },
+    "/sla/status": {
+      "get": {"summary": "SLA status", "description": "Each objective (request availability >= 99.5 %, error rate < 1 %, 95 % of requests within 1 s) over 1 h, 24 h, 7 d and 30 d: good and total counts, compliance, the 30-day error budget, burn rates over 5 m, 1 h, 6 h and 3 d, time to exhaustion and a state. See docs/sla.md.", "operationId": "slaStatus", "tags": ["observability"],
+        "responses": {"200": {"description": "The status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SLAStatus"}}}}}}
     },
     "/openapi.json": {
       "get": {"summary": "This document", "operationId": "openapi", "tags": ["docs"],

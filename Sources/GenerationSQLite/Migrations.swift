@@ -79,6 +79,20 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v2_sla_minutes") { db in
+            // Good and total events per SLA objective and UTC minute (LookoutSLA), so that a restart keeps the history.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sla_minutes (
+                        objective TEXT NOT NULL,
+                        minute INTEGER NOT NULL,
+                        good INTEGER NOT NULL,
+                        total INTEGER NOT NULL,
+                        PRIMARY KEY (objective, minute)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -1,6 +1,7 @@
 import GenerationApp
 import GenerationSQLite
 import Logging
+import LookoutMetrics
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -67,6 +68,28 @@ import Testing
         #expect(configuration.metrics.workerPort == 9200)
         #expect(configuration.buildRevision == "abc123")
         #expect(try AppConfiguration(environment: ["LOOKOUT_METRICS_BEARER_TOKEN": "0123456789abcdef"]).metrics.access == .bearer(token: "0123456789abcdef"))
+    }
+
+    @Test func sentrySettingsAreReadAndABadDSNStopsStartUpWithoutShowingTheKey() throws {
+        let configuration = try AppConfiguration(environment: [
+            "SENTRY_DSN": "https://abcdef0123@sentry.example.com/42", "SENTRY_TRACES_SAMPLE_RATE": "0.25", "SENTRY_ENVIRONMENT": "staging",
+        ])
+        #expect(configuration.sentry.dsn?.projectID == "42")
+        #expect(configuration.sentry.tracesSampleRate == 0.25)
+        #expect(configuration.sentry.environment == "staging")
+        #expect(configuration.sentry.release == "lookout@\(BuildInfo.version)", "defaults to the build's version")
+        #expect(try AppConfiguration(environment: [:]).sentry.isEnabled == false)
+        #expect {
+            try AppConfiguration(environment: ["SENTRY_DSN": "https://secretkey123@sentry.example.com/not-a-project"])
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("SENTRY_DSN") && message.contains("project id") && !message.contains("secretkey123")
+        }
+        #expect {
+            try AppConfiguration(environment: ["SENTRY_TRACES_SAMPLE_RATE": "lots"])
+        } throws: { error in
+            String(describing: error).contains("SENTRY_TRACES_SAMPLE_RATE") && String(describing: error).contains("from 0 to 1")
+        }
     }
 
     @Test func bearerAndBasicAuthTogetherAreRefused() {

@@ -55,7 +55,8 @@ import Testing
             try check(.get, "/api/v1/generations/{id}", try await client.send(.get, "/api/v1/generations/\(generation["id"] as? String ?? "")", token: token))
             try check(.get, "/api/v1/generations", try await client.send(.get, "/api/v1/generations?limit=1", token: token))
             try check(.get, "/api/v1/generations", try await client.send(.get, "/api/v1/generations?limit=0", token: token))
-            #expect(checked == 21)
+            try check(.get, "/sla/status", try await client.send(.get, "/sla/status"))
+            #expect(checked == 22)
         }
     }
 
@@ -108,6 +109,8 @@ import Testing
         let actual: String
         switch value {
         case is NSNull: actual = "null"
+        // JSON true/false parse as a distinct NSNumber subclass (`1 is Bool` is true as well, so ask the class).
+        case let number as NSNumber where String(describing: type(of: number)).contains("Boolean"): actual = "boolean"
         case let number as NSNumber: actual = number.doubleValue == number.doubleValue.rounded() ? "integer" : "number"
         case is String: actual = "string"
         case is [Any]: actual = "array"

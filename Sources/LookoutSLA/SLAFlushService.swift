@@ -1,0 +1,46 @@
+import Logging
+import ServiceLifecycle
+
+/// Moves what the ``SLARecorder`` counted into the ``SLAStore`` every `interval`, and once more on graceful shutdown.
+/// A failed write puts the counts back, to be written with the next flush.
+public struct SLAFlushService<C: Clock>: Service where C.Duration == Duration {
+    let recorder: SLARecorder
+    let store: any SLAStore
+    let interval: Duration
+    let clock: C
+    let logger: Logger
+
+    public init(recorder: SLARecorder, store: any SLAStore, interval: Duration = .seconds(10), clock: C, logger: Logger) {
+        self.recorder = recorder
+        self.store = store
+        self.interval = interval
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
+            await flush()
+        }
+        await flush()
+    }
+
+    /// Writes what is pending now.
+    public func flush() async {
+        let buckets = recorder.drain()
+        guard !buckets.isEmpty else { return }
+        do {
+            try await store.addSLABuckets(buckets)
+        } catch {
+            recorder.restore(buckets)
+            logger.warning("writing SLA counts failed; they will be written with the next flush", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension SLAFlushService where C == ContinuousClock {
+    public init(recorder: SLARecorder, store: any SLAStore, interval: Duration = .seconds(10), logger: Logger) {
+        self.init(recorder: recorder, store: store, interval: interval, clock: ContinuousClock(), logger: logger)
+    }
+}

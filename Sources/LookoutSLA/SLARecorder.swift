@@ -1,0 +1,76 @@
+import Foundation
+import Synchronization
+
+/// Counts good and total events per objective and minute on the hot path, until ``SLAFlushService`` moves them to an
+/// ``SLAStore``. One short lock per event; nothing waits for the store.
+public final class SLARecorder: Sendable {
+    private struct Key: Hashable {
+        var objective: String
+        var minute: Int64
+    }
+
+    private let pending = Mutex<[Key: (good: Int64, total: Int64)]>([:])
+
+    public init() {}
+
+    /// Counts one event of `objective` at `date`.
+    public func record(_ objective: String, good: Bool, at date: Date) {
+        record([(objective, good)], at: date)
+    }
+
+    /// Counts several objectives' events at once (one lock): what a finished request reports.
+    public func record(_ events: [(objective: String, good: Bool)], at date: Date) {
+        let minute = Int64((date.timeIntervalSince1970 / 60).rounded(.down))
+        pending.withLock { pending in
+            for event in events {
+                let key = Key(objective: event.objective, minute: minute)
+                var counts = pending[key] ?? (0, 0)
+                counts.total += 1
+                if event.good { counts.good += 1 }
+                pending[key] = counts
+            }
+        }
+    }
+
+    /// Takes everything counted so far, by objective, oldest minute first.
+    public func drain() -> [String: [MinuteBucket]] {
+        Self.buckets(pending.withLock { pending in
+            defer { pending = [:] }
+            return pending
+        })
+    }
+
+    /// What is counted and not yet flushed, without taking it.
+    public func snapshot() -> [String: [MinuteBucket]] {
+        Self.buckets(pending.withLock { $0 })
+    }
+
+    private static func buckets(_ taken: [Key: (good: Int64, total: Int64)]) -> [String: [MinuteBucket]] {
+        var result: [String: [MinuteBucket]] = [:]
+        for (key, counts) in taken {
+            result[key.objective, default: []].append(MinuteBucket(minute: key.minute, good: counts.good, total: counts.total))
+        }
+        return result.mapValues { $0.sorted { $0.minute < $1.minute } }
+    }
+
+    /// Puts counts back after a failed write, so that a store outage loses nothing.
+    public func restore(_ buckets: [String: [MinuteBucket]]) {
+        pending.withLock { pending in
+            for (objective, list) in buckets {
+                for bucket in list {
+                    let key = Key(objective: objective, minute: bucket.minute)
+                    let counts = pending[key] ?? (0, 0)
+                    pending[key] = (counts.good + bucket.good, counts.total + bucket.total)
+                }
+            }
+        }
+    }
+}
+
+/// Where minute buckets are kept, so that a restart keeps the history.
+public protocol SLAStore: Sendable {
+    /// Adds the counts to what is stored for the same objective and minute.
+    func addSLABuckets(_ buckets: [String: [MinuteBucket]]) async throws
+    /// The stored buckets of `objective` whose minute lies in `minutes`, oldest first.
+    func slaBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket]
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// What `GET /sla/status` answers: every objective over every window, its error budget, burn rates and state.
+/// Encoded with snake_case keys; absent values (no events yet) are left out.
+public struct SLAStatusReport: Codable, Sendable, Equatable {
+    /// Where the figures come from: `local` (this process's own counts in its database).
+    public var source: String
+    public var generatedAt: Date
+    public var objectives: [ObjectiveReport]
+
+    public struct ObjectiveReport: Codable, Sendable, Equatable {
+        public var name: String
+        public var description: String
+        public var target: Double
+        public var state: String
+        public var windows: [WindowReport]
+        public var errorBudget: BudgetReport
+        public var burnRates: [BurnRateReport]
+        public var timeToExhaustionSeconds: Double?
+    }
+
+    public struct WindowReport: Codable, Sendable, Equatable {
+        public var window: String
+        public var good: Int64
+        public var total: Int64
+        public var value: Double?
+        public var compliant: Bool
+        public var insufficientSamples: Bool
+        public var excludedMinutes: Int64
+    }
+
+    public struct BudgetReport: Codable, Sendable, Equatable {
+        public var allowedBadEvents: Double
+        public var badEvents: Int64
+        public var consumedRatio: Double
+        public var remainingRatio: Double
+        public var remainingEvents: Double
+        public var totalSeconds: Double
+        public var remainingSeconds: Double
+    }
+
+    public struct BurnRateReport: Codable, Sendable, Equatable {
+        public var window: String
+        public var rate: Double?
+    }
+
+    public init(source: String, generatedAt: Date, statuses: [ObjectiveStatus]) {
+        self.source = source
+        self.generatedAt = generatedAt
+        self.objectives = statuses.map { status in
+            ObjectiveReport(
+                name: status.objective.name, description: status.objective.description, target: status.objective.target,
+                state: status.state.rawValue,
+                windows: status.windows.map {
+                    WindowReport(
+                        window: $0.window.description, good: $0.good, total: $0.total, value: $0.value, compliant: $0.compliant,
+                        insufficientSamples: $0.insufficientSamples, excludedMinutes: $0.excludedMinutes
+                    )
+                },
+                errorBudget: BudgetReport(
+                    allowedBadEvents: status.budget.allowedBadEvents, badEvents: status.budget.badEvents, consumedRatio: status.budget.consumedRatio,
+                    remainingRatio: status.budget.remainingRatio, remainingEvents: status.budget.remainingEvents,
+                    totalSeconds: status.budget.totalSeconds, remainingSeconds: status.budget.remainingSeconds
+                ),
+                burnRates: status.burnRates.map { BurnRateReport(window: $0.window, rate: $0.rate) },
+                timeToExhaustionSeconds: status.secondsToExhaustion
+            )
+        }
+    }
+
+    /// The JSON body: snake_case keys, ISO 8601 dates.
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(self)
+    }
+}
+
+/// Answers "how are we doing against our objectives" from the store plus what is counted but not yet flushed.
+public struct SLAStatusService: Sendable {
+    public let objectives: [Objective]
+    public let recorder: SLARecorder
+    public let store: any SLAStore
+    public var calculator = SLACalculator()
+    public var maintenance: [MaintenanceWindow] = []
+
+    public init(objectives: [Objective], recorder: SLARecorder, store: any SLAStore) {
+        self.objectives = objectives
+        self.recorder = recorder
+        self.store = store
+    }
+
+    public func report(now: Date) async throws -> SLAStatusReport {
+        let pending = recorder.snapshot()
+        let spans = (calculator.windows + [calculator.budgetWindow] + calculator.burnRateWindows).map { $0.minutes(at: now) }
+        let minutes = (spans.map(\.lowerBound).min() ?? 0)..<(spans.map(\.upperBound).max() ?? 0)
+        var statuses: [ObjectiveStatus] = []
+        for objective in objectives {
+            let stored = try await store.slaBuckets(objective: objective.name, minutes: minutes)
+            let buckets = stored + (pending[objective.name] ?? [])
+            statuses.append(calculator.status(objective, buckets: buckets, now: now, maintenance: maintenance))
+        }
+        return SLAStatusReport(source: "local", generatedAt: now, statuses: statuses)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import LookoutSLA
+
+/// Counts every request toward the request-based objectives, as the client saw it: `request_availability` and
+/// `error_rate` (good: not a 5xx) and `latency` (good: answered within the threshold). Probes, scrapes and the SLA
+/// endpoints themselves are left out. Place it outermost (after metrics), so that it sees final statuses.
+public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
+    public struct Configuration: Sendable {
+        /// Paths not counted; a trailing `*` matches a prefix. Default: `/metrics`, `/health*`, `/docs`,
+        /// `/openapi.json`, `/sla*`, `/status`.
+        public var excludedPaths: [String] = ["/metrics", "/health*", "/docs", "/openapi.json", "/sla*", "/status"]
+        /// A request answered within this is good for `latency`. Default: 1 s.
+        public var latencyThreshold: Duration = .seconds(1)
+        /// The status a thrown error will be answered with. Default: an `HTTPResponseError`'s, else 500.
+        public var status: @Sendable (any Error) -> Int = { error in (error as? any HTTPResponseError).map { Int($0.status.code) } ?? 500 }
+        /// The wall clock that places events in minutes.
+        public var now: @Sendable () -> Date = Date.init
+
+        public init() {}
+    }
+
+    let recorder: SLARecorder
+    let configuration: Configuration
+    private let exact: Set<String>
+    private let prefixes: [String]
+
+    public init(recorder: SLARecorder, configuration: Configuration = Configuration()) {
+        self.recorder = recorder
+        self.configuration = configuration
+        self.exact = Set(configuration.excludedPaths.filter { !$0.hasSuffix("*") })
+        self.prefixes = configuration.excludedPaths.filter { $0.hasSuffix("*") }.map { String($0.dropLast()) }
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard !exact.contains(path), !prefixes.contains(where: { path.hasPrefix($0) }) else { return try await next(request, context) }
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            record(status: Int(response.status.code), elapsed: ContinuousClock.now - start)
+            return response
+        } catch {
+            record(status: configuration.status(error), elapsed: ContinuousClock.now - start)
+            throw error
+        }
+    }
+
+    private func record(status: Int, elapsed: Duration) {
+        let answered = status < 500
+        recorder.record(
+            [("request_availability", answered), ("error_rate", answered), ("latency", elapsed <= configuration.latencyThreshold)],
+            at: configuration.now()
+        )
+    }
+}

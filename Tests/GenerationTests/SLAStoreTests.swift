@@ -1,0 +1,84 @@
+import Foundation
+import GenerationSQLite
+import Logging
+import LookoutSLA
+import ServiceLifecycle
+import Synchronization
+import Testing
+import TestSupport
+
+/// SLA counts on their way to the database: recorded per minute, flushed by the service, kept across a restart.
+@Suite struct SLAStoreTests {
+    let noon = Date(timeIntervalSince1970: 1_773_576_000)
+
+    @Test func countsSurviveARestartAndAddUpPerMinute() async throws {
+        let directory = try ServiceProcess.temporaryDirectory("lookout-sla")
+        let location = SQLiteStorage.Location.file(path: directory.appendingPathComponent("sla.sqlite").path)
+        let recorder = SLARecorder()
+        for second in 0..<120 {
+            recorder.record("error_rate", good: second % 10 != 0, at: noon.addingTimeInterval(Double(second)))
+        }
+        recorder.record("latency", good: true, at: noon)
+        let flusher = SLAFlushService(recorder: recorder, store: try SQLiteStorage(location: location), logger: Logger(label: "test"))
+        await flusher.flush()
+        // A second flush of the same minute adds to it.
+        recorder.record("error_rate", good: false, at: noon.addingTimeInterval(5))
+        await flusher.flush()
+
+        let reopened = try SQLiteStorage(location: location)
+        let minute = Int64(noon.timeIntervalSince1970 / 60)
+        let buckets = try await reopened.slaBuckets(objective: "error_rate", minutes: minute..<(minute + 60))
+        #expect(buckets == [MinuteBucket(minute: minute, good: 54, total: 61), MinuteBucket(minute: minute + 1, good: 54, total: 60)])
+        #expect(try await reopened.slaBuckets(objective: "latency", minutes: minute..<(minute + 1)) == [MinuteBucket(minute: minute, good: 1, total: 1)])
+        let status = SLACalculator().status(.errorRate, buckets: buckets, now: noon.addingTimeInterval(150))
+        #expect(status.windows.first?.value == 108.0 / 121.0)
+    }
+
+    /// The store is down: nothing counted is lost; the next flush writes it.
+    @Test func aFailedWriteIsRetriedWithTheNextFlush() async throws {
+        final class FlakyStore: SLAStore {
+            let failures = Mutex(1)
+            let stored = Mutex<[String: [MinuteBucket]]>([:])
+            func addSLABuckets(_ buckets: [String: [MinuteBucket]]) async throws {
+                let fail = failures.withLock { remaining -> Bool in
+                    defer { remaining -= 1 }
+                    return remaining > 0
+                }
+                if fail { throw CancellationError() }
+                stored.withLock { stored in for (key, list) in buckets { stored[key, default: []] += list } }
+            }
+            func slaBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket] { [] }
+        }
+        let store = FlakyStore()
+        let recorder = SLARecorder()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let flusher = SLAFlushService(recorder: recorder, store: store, logger: logger)
+        recorder.record("availability", good: true, at: noon)
+        await flusher.flush()
+        #expect(store.stored.withLock { $0 }.isEmpty)
+        recorder.record("availability", good: false, at: noon)
+        await flusher.flush()
+        let minute = Int64(noon.timeIntervalSince1970 / 60)
+        #expect(store.stored.withLock { $0 } == ["availability": [MinuteBucket(minute: minute, good: 1, total: 2)]])
+    }
+
+    @Test func theServiceFlushesOnItsClockAndAtShutdown() async throws {
+        let clock = ManualClock()
+        let recorder = SLARecorder()
+        let storage = try SQLiteStorage(location: .inMemory)
+        let flusher = SLAFlushService(recorder: recorder, store: storage, interval: .seconds(10), clock: clock, logger: Logger(label: "test"))
+        let group = ServiceGroup(configuration: .init(services: [flusher], gracefulShutdownSignals: [], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        let minute = Int64(noon.timeIntervalSince1970 / 60)
+        func stored() async throws -> Int64 { try await storage.slaBuckets(objective: "latency", minutes: minute..<(minute + 1)).first?.total ?? 0 }
+
+        recorder.record("latency", good: true, at: noon)
+        #expect(try await stored() == 0)
+        #expect(try await eventually { clock.advance(by: .seconds(10)); return try await stored() == 1 })
+        recorder.record("latency", good: true, at: noon)
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try await stored() == 2, "the last counts are written on the way out")
+    }
+}
