@@ -135,11 +135,23 @@ public struct ServiceAssembly: Sendable {
         observability.middleware.append(SLARequestMiddleware(recorder: slaRecorder, configuration: slaMiddleware))
         let slaStatus = SLAStatusService(objectives: [.requestAvailability, .errorRate, .latency], recorder: slaRecorder, store: storage)
         observability.slaStatus = { _ in
-            do {
-                let body = try await slaStatus.report(now: Date()).json()
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
-            } catch {
-                return ProblemDetails.internalError.response(requestID: nil)
+            let body = try await slaStatus.report(now: Date()).json()
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        observability.slaReport = { request in
+            let now = Date()
+            let month = request.uri.queryParameters.get("month") ?? SLAWindow.month(containing: now).description
+            guard let (year, number) = SLAMonthlyReport.month(month) else {
+                throw ServiceError(.malformedRequest, "month must be YYYY-MM, e.g. 2026-11 (got \"\(month)\")")
+            }
+            let report = try await slaStatus.monthlyReport(year: year, month: number, now: now)
+            switch request.uri.queryParameters.get("format") ?? "json" {
+            case "json":
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try report.json())))
+            case "csv":
+                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+            case let other:
+                throw ServiceError(.malformedRequest, "format must be json or csv (got \"\(other)\")")
             }
         }
         if sentry.isEnabled {

@@ -22,7 +22,9 @@ public struct HTTPObservability: Sendable {
     /// Applied inside the error-to-problem translation, so they see thrown errors themselves (error reporting).
     public var innerMiddleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>] = []
     /// Serves `GET /sla/status` when set.
-    public var slaStatus: (@Sendable (Request) async -> Response)?
+    public var slaStatus: (@Sendable (Request) async throws -> Response)?
+    /// Serves `GET /sla/report` when set (thrown errors become problem details).
+    public var slaReport: (@Sendable (Request) async throws -> Response)?
     /// Serves `GET /metrics` when set.
     public var metrics: (@Sendable (Request) async -> Response)?
 
@@ -84,7 +86,10 @@ public enum APIRouter {
             router.on(.get, "/metrics", recordingIn: routes) { request, _ in await metrics(request) }
         }
         if let slaStatus = observability.slaStatus {
-            router.on(.get, "/sla/status", recordingIn: routes) { request, _ in await slaStatus(request) }
+            router.on(.get, "/sla/status", recordingIn: routes) { request, _ in try await slaStatus(request) }
+        }
+        if let slaReport = observability.slaReport {
+            router.on(.get, "/sla/report", recordingIn: routes) { request, _ in try await slaReport(request) }
         }
         return (router, routes)
     }

@@ -146,6 +146,23 @@ enum OpenAPIDocument {
           }
         }
       },
+      "SLAReport": {
+        "type": "object",
+        "required": ["month", "source", "generated_at", "objectives"],
+        "properties": {
+          "month": {"type": "string"}, "source": {"type": "string"}, "generated_at": {"type": "string", "format": "date-time"},
+          "objectives": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "description", "target", "good", "total", "compliant", "insufficient_samples", "excluded_minutes", "budget_consumed_ratio"],
+            "properties": {
+              "name": {"type": "string"}, "description": {"type": "string"}, "target": {"type": "number"},
+              "good": {"type": "integer"}, "total": {"type": "integer"}, "value": {"type": "number"},
+              "compliant": {"type": "boolean"}, "insufficient_samples": {"type": "boolean"}, "excluded_minutes": {"type": "integer"},
+              "budget_consumed_ratio": {"type": "number"}
+            }
+          }}
+        }
+      },
       "SLAStatus": {
         "type": "object",
         "required": ["source", "generated_at", "objectives"],
@@ -215,6 +232,20 @@ enum OpenAPIDocument {
     "/sla/status": {
       "get": {"summary": "SLA status", "description": "Each objective (request availability >= 99.5 %, error rate < 1 %, 95 % of requests within 1 s) over 1 h, 24 h, 7 d and 30 d: good and total counts, compliance, the 30-day error budget, burn rates over 5 m, 1 h, 6 h and 3 d, time to exhaustion and a state. See docs/sla.md.", "operationId": "slaStatus", "tags": ["observability"],
         "responses": {"200": {"description": "The status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SLAStatus"}}}}}}
+    },
+    "/sla/report": {
+      "get": {"summary": "Monthly SLA report", "description": "Each objective over one UTC calendar month: good and total counts, the value, compliance and the share of the month's error budget consumed. See docs/sla.md.", "operationId": "slaReport", "tags": ["observability"],
+        "parameters": [
+          {"name": "month", "in": "query", "required": false, "description": "YYYY-MM; default: the current month", "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}},
+          {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}}
+        ],
+        "responses": {
+          "200": {"description": "The report", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/SLAReport"}},
+            "text/csv": {"schema": {"type": "string", "description": "header month,objective,target,good,total,value,compliant,insufficient_samples,excluded_minutes,budget_consumed_ratio; one line per objective"}}
+          }},
+          "400": {"$ref": "#/components/responses/Problem"}
+        }}
     },
     "/openapi.json": {
       "get": {"summary": "This document", "operationId": "openapi", "tags": ["docs"],

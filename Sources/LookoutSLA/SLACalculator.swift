@@ -12,6 +12,14 @@ public enum SLAWindow: Sendable, Equatable, Hashable, CustomStringConvertible {
     public static let week = SLAWindow.rolling(minutes: 7 * 24 * 60)
     public static let thirtyDays = SLAWindow.rolling(minutes: 30 * 24 * 60)
 
+    /// The calendar month (UTC) that contains `date`.
+    public static func month(containing date: Date) -> SLAWindow {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month], from: date)
+        return .month(year: parts.year!, month: parts.month!)
+    }
+
     public var description: String {
         switch self {
         case .rolling(let minutes) where minutes % (24 * 60) == 0: "\(minutes / (24 * 60))d"

@@ -56,7 +56,9 @@ import Testing
             try check(.get, "/api/v1/generations", try await client.send(.get, "/api/v1/generations?limit=1", token: token))
             try check(.get, "/api/v1/generations", try await client.send(.get, "/api/v1/generations?limit=0", token: token))
             try check(.get, "/sla/status", try await client.send(.get, "/sla/status"))
-            #expect(checked == 22)
+            try check(.get, "/sla/report", try await client.send(.get, "/sla/report?month=2026-03"))
+            try check(.get, "/sla/report", try await client.send(.get, "/sla/report?month=soon"))
+            #expect(checked == 24)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutSLA
 import Testing
 import TestSupport
 
@@ -34,6 +35,43 @@ import TestSupport
             #expect(abs((budget["consumed_ratio"] as? Double ?? 0) - 20) < 1e-6)
             let latency = try #require(objectives.first { $0["name"] as? String == "latency" })
             #expect(((latency["windows"] as? [[String: Any]])?.first?["total"] as? Int) == 5)
+        }
+    }
+
+    @Test func theMonthlyReportComesAsJSONAndCSVAndRefusesABadMonth() async throws {
+        let harness = try TestHarness()
+        // A past month, written straight to the store: 1 000 requests of which 2 failed and 60 were slow.
+        let march = Int64(1_772_323_200 / 60)  // 2026-03-01 00:00 UTC
+        try await harness.storage.addSLABuckets([
+            "error_rate": [MinuteBucket(minute: march + 10, good: 998, total: 1_000)],
+            "latency": [MinuteBucket(minute: march + 10, good: 940, total: 1_000)],
+            "request_availability": [MinuteBucket(minute: march - 1, good: 0, total: 5), MinuteBucket(minute: march + 10, good: 998, total: 1_000)],
+        ])
+        try await harness.withClient { client in
+            let report = try await client.send(.get, "/sla/report?month=2026-03")
+            #expect(report.status == .ok)
+            #expect(report["month"] as? String == "2026-03")
+            let lines = try #require(report["objectives"] as? [[String: Any]])
+            let byName = Dictionary(uniqueKeysWithValues: lines.map { ($0["name"] as? String ?? "", $0) })
+            #expect(byName["error_rate"]?["total"] as? Int == 1_000)
+            #expect(byName["error_rate"]?["compliant"] as? Bool == true, "99.8 % against 99 %")
+            #expect(byName["request_availability"]?["total"] as? Int == 1_000, "February's last minute is not in March")
+            #expect(byName["latency"]?["compliant"] as? Bool == false, "94 % within 1 s against 95 %")
+            #expect(abs((byName["latency"]?["budget_consumed_ratio"] as? Double ?? 0) - 1.2) < 1e-6)
+
+            let csv = try await client.send(.get, "/sla/report?month=2026-03&format=csv")
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let rows = csv.text.split(separator: "\r\n").map(String.init)
+            #expect(rows.first == "month,objective,target,good,total,value,compliant,insufficient_samples,excluded_minutes,budget_consumed_ratio")
+            #expect(rows.contains { $0.hasPrefix("2026-03,error_rate,0.99,998,1000,0.998,true,false,0,") })
+            #expect(rows.count == 4)
+
+            for bad in ["2026-13", "March", "2026-3"] {
+                let refused = try await client.send(.get, "/sla/report?month=\(bad)")
+                #expect(refused.status == .badRequest)
+                #expect((refused["detail"] as? String)?.contains("YYYY-MM") == true)
+            }
+            #expect(try await client.send(.get, "/sla/report?format=xml").status == .badRequest)
         }
     }
 }
