@@ -12,11 +12,16 @@ public enum SLAWindow: Sendable, Equatable, Hashable, CustomStringConvertible {
     public static let week = SLAWindow.rolling(minutes: 7 * 24 * 60)
     public static let thirtyDays = SLAWindow.rolling(minutes: 30 * 24 * 60)
 
-    /// The calendar month (UTC) that contains `date`.
-    public static func month(containing date: Date) -> SLAWindow {
+    /// The Gregorian calendar in UTC: SLA months do not move with the server's time zone.
+    private static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month], from: date)
+        return calendar
+    }()
+
+    /// The calendar month (UTC) that contains `date`.
+    public static func month(containing date: Date) -> SLAWindow {
+        let parts = utc.dateComponents([.year, .month], from: date)
         return .month(year: parts.year!, month: parts.month!)
     }
 
@@ -36,10 +41,8 @@ public enum SLAWindow: Sendable, Equatable, Hashable, CustomStringConvertible {
         case .rolling(let minutes):
             return (current - minutes + 1)..<(current + 1)
         case .month(let year, let month):
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            let start = calendar.date(from: DateComponents(year: year, month: month, day: 1))!
-            let end = calendar.date(byAdding: .month, value: 1, to: start)!
+            let start = Self.utc.date(from: DateComponents(year: year, month: month, day: 1))!
+            let end = Self.utc.date(byAdding: .month, value: 1, to: start)!
             return Int64(start.timeIntervalSince1970 / 60)..<Int64(end.timeIntervalSince1970 / 60)
         }
     }

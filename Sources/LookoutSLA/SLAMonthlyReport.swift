@@ -30,13 +30,7 @@ public struct SLAMonthlyReport: Codable, Sendable, Equatable {
     }
 
     /// The JSON body: snake_case keys, ISO 8601 dates.
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
-    }
+    public func json() throws -> Data { try SLAJSON.encode(self) }
 
     /// One header line, then one line per objective (RFC 4180; values have no commas or quotes).
     public var csv: String {

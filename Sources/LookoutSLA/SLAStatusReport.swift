@@ -69,13 +69,7 @@ public struct SLAStatusReport: Codable, Sendable, Equatable {
     }
 
     /// The JSON body: snake_case keys, ISO 8601 dates.
-    public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return try encoder.encode(self)
-    }
+    public func json() throws -> Data { try SLAJSON.encode(self) }
 }
 
 /// Answers "how are we doing against our objectives" from the store plus what is counted but not yet flushed.
@@ -103,5 +97,16 @@ public struct SLAStatusService: Sendable {
             statuses.append(calculator.status(objective, buckets: buckets, now: now, maintenance: maintenance))
         }
         return SLAStatusReport(source: "local", generatedAt: now, statuses: statuses)
+    }
+}
+
+/// How the SLA reports are written: snake_case keys, ISO 8601 dates, sorted keys.
+enum SLAJSON {
+    static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(value)
     }
 }
