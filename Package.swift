@@ -9,13 +9,15 @@ import PackageDescription
 //   GenerationMetrics       - the reference service's business/worker/database/cache metrics (a ServiceObserver)
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
 //   LookoutSentryHummingbird - the Sentry middleware (transaction per request, error capture)
-//   LookoutSLA              - SLA arithmetic (in progress, issue 5): objectives, windows, error budgets, burn rates
+//   LookoutSLA              - SLA arithmetic: objectives, windows, error budgets, burn rates, reports
+//   LookoutProber           - synthetic checks: YAML checks file, a timing HTTP client, probe metrics, the prober Service
 //   GenerationSentry        - the reference service's business breadcrumbs and failed-job events for Sentry
 //   GenerationCore          - the service's domain: accounts, payments, generations, job queue, worker. No HTTP, no SQL.
 //   GenerationSQLite        - the storage adapter: repositories and migrations on SQLite (GRDB)
 //   GenerationHTTP          - the Hummingbird adapter: routes, problem details, OpenAPI document, docs page
 //   GenerationApp           - configuration from the environment and composition into one ServiceGroup
 //   backend, worker         - thin executables over GenerationApp
+//   prober                  - the prober alone (checks from another host), with its own /metrics
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -31,6 +33,7 @@ let package = Package(
     products: [
         .executable(name: "backend", targets: ["backend"]),
         .executable(name: "worker", targets: ["worker"]),
+        .executable(name: "prober", targets: ["prober"]),
         .library(name: "BoundedCache", targets: ["BoundedCache"]),
     ],
     dependencies: [
@@ -45,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -79,8 +84,28 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LookoutProber",
+            dependencies: [
+                "LookoutMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LookoutSLAHummingbird",
-            dependencies: ["LookoutSLA", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "LookoutSLA",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -170,6 +195,7 @@ let package = Package(
                 "GenerationSentry",
                 "LookoutSLA",
                 "LookoutSLAHummingbird",
+                "LookoutProber",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -183,6 +209,7 @@ let package = Package(
         ),
         .executableTarget(name: "backend", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
         .executableTarget(name: "worker", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
+        .executableTarget(name: "prober", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
         .executableTarget(name: "metrics-docs", dependencies: ["LookoutMetrics"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "metrics-microbench", dependencies: ["LookoutMetrics", "GenerationMetrics"], path: "Benchmarks/metrics-microbench",
@@ -238,6 +265,20 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "LookoutProberTests",
+            dependencies: [
+                "LookoutProber",
+                "LookoutMetrics",
+                "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "LookoutSLATests",
             dependencies: ["LookoutSLA"],
             swiftSettings: testSwiftSettings
@@ -278,6 +319,7 @@ let package = Package(
                 "LookoutMetrics",
                 "LookoutSentry",
                 "LookoutSLA",
+                "LookoutProber",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

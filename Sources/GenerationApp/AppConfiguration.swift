@@ -3,6 +3,7 @@ import GenerationCore
 import GenerationSQLite
 import Logging
 import LookoutMetrics
+import LookoutProber
 import LookoutSentry
 
 /// Every setting of the `backend` and `worker` executables, with its default.
@@ -37,6 +38,7 @@ public struct AppConfiguration: Sendable {
     public var accounts = AccountService.Configuration()
     public var http = HTTPSettings()
     public var metrics = MetricsSettings()
+    public var prober = ProberSettings()
     /// Sentry: the `SENTRY_*` variables (docs/sentry.md). No `SENTRY_DSN`: disabled. Release defaults to
     /// `lookout@<version>`.
     public var sentry = SentryOptions()
@@ -52,6 +54,45 @@ public struct AppConfiguration: Sendable {
         /// `LOOKOUT_WORKER_HEARTBEAT_MAX_AGE_SECONDS`, default 30.
         public var workerHeartbeatMaxAge: Duration = .seconds(30)
         public init() {}
+    }
+
+    /// Settings of the synthetic prober (docs/sla.md): inside `backend` by default, or the standalone `prober`.
+    public struct ProberSettings: Sendable {
+        /// Whether `backend` runs the prober against itself. `LOOKOUT_PROBER_ENABLED`, default true.
+        public var enabled = true
+        /// A YAML checks file (docs/sla.md, "The checks file"). `LOOKOUT_PROBER_CHECKS_FILE`, default none: the built-in checks.
+        public var checksFilePath: String?
+        /// The file's content, read by ``loadChecksFile()`` at start-up.
+        public var file: ProberFile?
+        /// What paths such as `/health` point at. `LOOKOUT_PROBER_BASE_URL`; default for `backend`: its own address.
+        public var baseURL: URL?
+        /// Interval, timeout and confirmation threshold of the built-in checks. `LOOKOUT_PROBER_INTERVAL_SECONDS` (30),
+        /// `LOOKOUT_PROBER_TIMEOUT_SECONDS` (5), `LOOKOUT_PROBER_FAILURES_TO_CONFIRM` (3).
+        public var interval: Duration = .seconds(30)
+        public var timeout: Duration = .seconds(5)
+        public var failuresToConfirm = 3
+        /// The round-trip check's account. `LOOKOUT_PROBER_ACCOUNT_EMAIL` and `LOOKOUT_PROBER_ACCOUNT_PASSWORD`; default:
+        /// a new random account per process.
+        public var account: ProbeAccount?
+        /// Port of the standalone `prober`'s `/metrics` (on `LOOKOUT_HTTP_HOST`). `LOOKOUT_PROBER_METRICS_PORT`, default 9093.
+        public var metricsPort = 9093
+        public init() {}
+
+        /// Reads ``checksFilePath`` into ``file``; a bad file stops start-up with its file, line and field.
+        public mutating func loadChecksFile(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProberFileError) {
+            guard let checksFilePath else { return }
+            file = try ProberFile.load(path: checksFilePath, environment: environment)
+        }
+
+        /// The built-in checks (unless the file turns them off) followed by the file's; a file check replaces the
+        /// built-in one of the same name.
+        public var checks: [ProbeCheck] {
+            let fromFile = file?.checks ?? []
+            let names = Set(fromFile.map(\.name))
+            let builtIn = (file?.includeDefaults ?? true)
+                ? DefaultChecks.all(interval: interval, timeout: timeout, failuresToConfirm: failuresToConfirm).filter { !names.contains($0.name) } : []
+            return builtIn + fromFile
+        }
     }
 
     /// Settings of the Prometheus metrics.
@@ -131,6 +172,31 @@ public struct AppConfiguration: Sendable {
         }
         metrics.maxSeriesPerFamily = try reader.integer("LOOKOUT_METRICS_MAX_SERIES_PER_FAMILY", default: metrics.maxSeriesPerFamily, in: 10...100_000, allowed: "an integer 10-100000")
         metrics.workerPort = try reader.integer("LOOKOUT_WORKER_METRICS_PORT", default: metrics.workerPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
+        prober.enabled = try reader.boolean("LOOKOUT_PROBER_ENABLED", default: prober.enabled)
+        prober.checksFilePath = try reader.optional("LOOKOUT_PROBER_CHECKS_FILE", allowed: "the path of a YAML checks file") { $0.isEmpty ? nil : $0 }
+        prober.baseURL = try reader.optional("LOOKOUT_PROBER_BASE_URL", allowed: "an http:// or https:// URL, e.g. http://127.0.0.1:8080") {
+            guard let url = URL(string: $0), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else { return nil }
+            return url
+        }
+        prober.interval = try reader.seconds("LOOKOUT_PROBER_INTERVAL_SECONDS", default: prober.interval, in: 1...86_400)
+        prober.timeout = try reader.seconds("LOOKOUT_PROBER_TIMEOUT_SECONDS", default: prober.timeout, in: 0.01...600)
+        if prober.timeout > prober.interval {
+            throw ConfigurationError(
+                variable: "LOOKOUT_PROBER_TIMEOUT_SECONDS", value: "\(prober.timeout)", allowed: "at most LOOKOUT_PROBER_INTERVAL_SECONDS (runs would pile up)"
+            )
+        }
+        prober.failuresToConfirm = try reader.integer("LOOKOUT_PROBER_FAILURES_TO_CONFIRM", default: prober.failuresToConfirm, in: 1...100, allowed: "an integer 1-100")
+        let probeEmail = try reader.optional("LOOKOUT_PROBER_ACCOUNT_EMAIL", allowed: "an e-mail address") { $0.contains("@") ? $0.lowercased() : nil }
+        let probePassword = try reader.optional("LOOKOUT_PROBER_ACCOUNT_PASSWORD", allowed: "a password of at least 12 characters") { $0.count >= 12 ? $0 : nil }
+        switch (probeEmail, probePassword) {
+        case (let email?, let password?): prober.account = ProbeAccount(email: email, password: password)
+        case (nil, nil): prober.account = nil
+        case (nil, _?):
+            throw ConfigurationError(variable: "LOOKOUT_PROBER_ACCOUNT_EMAIL", value: "", allowed: "an e-mail address, set together with LOOKOUT_PROBER_ACCOUNT_PASSWORD")
+        case (_?, nil):
+            throw ConfigurationError(variable: "LOOKOUT_PROBER_ACCOUNT_PASSWORD", value: "", allowed: "a password, set together with LOOKOUT_PROBER_ACCOUNT_EMAIL")
+        }
+        prober.metricsPort = try reader.integer("LOOKOUT_PROBER_METRICS_PORT", default: prober.metricsPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
         buildRevision = try reader.string("LOOKOUT_BUILD_REVISION", default: buildRevision, allowed: "a source revision, e.g. a git commit")
         try reader.rejectUnknown()
         do {

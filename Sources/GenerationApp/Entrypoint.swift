@@ -25,9 +25,10 @@ public enum Entrypoint {
             FileHandle.standardError.write(Data("\(role.rawValue): unknown command \"\(other)\"; expected no argument (serve) or verify-sentry\n".utf8))
             return 2
         }
-        let configuration: AppConfiguration
+        var configuration: AppConfiguration
         do {
             configuration = try AppConfiguration(environment: environment)
+            if role == .backend, configuration.prober.enabled { try configuration.prober.loadChecksFile(environment: environment) }
         } catch {
             FileHandle.standardError.write(Data("\(role.rawValue): \(error)\n".utf8))
             return 2

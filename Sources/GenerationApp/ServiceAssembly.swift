@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import LookoutMetrics
 import LookoutMetricsHummingbird
+import LookoutProber
 import LookoutSentry
 import LookoutSentryHummingbird
 import LookoutSLA
@@ -34,6 +35,8 @@ public struct ServiceAssembly: Sendable {
     public let sentry: SentrySetup
     /// Per-minute SLA counts of the API's requests, flushed to the database (docs/sla.md).
     public let slaRecorder = SLARecorder()
+    /// The prober's view of every check and the recent incidents (the status page and `/health/detailed` read it).
+    public let probeBoard = ProbeStatusBoard()
 
     /// Opens the database (running migrations) and wires the services.
     public init(
@@ -78,14 +81,8 @@ public struct ServiceAssembly: Sendable {
         let sessions = accounts.sessionCache
         let finished = generations.finishedCache
         let transportMetrics = sentry.transport.map { SentryTransportMetrics(registry: metrics, transport: $0) }
-        let access: MetricsEndpoint.Access =
-            switch configuration.metrics.access {
-            case .open: .open
-            case .bearer(let token): .bearer(token: token)
-            case .basic(let username, let password): .basic(username: username, password: password)
-            }
         return MetricsEndpoint(
-            registry: metrics, access: access,
+            registry: metrics, access: configuration.metrics.endpointAccess,
             collectors: [
                 { process.collect() },
                 { serviceMetrics.collectPool() },
@@ -115,7 +112,9 @@ public struct ServiceAssembly: Sendable {
 
     /// The Hummingbird application serving the API. `onListening` receives the bound port (useful with port 0).
     public func makeHTTPServer(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
-        application(router: makeRouter().router, port: configuration.httpPort, role: "HTTP server", onListening: onListening)
+        SmallMetricsServer.application(
+            router: makeRouter().router, host: configuration.httpHost, port: configuration.httpPort, role: "HTTP server", logger: logger, onListening: onListening
+        )
     }
 
     /// The API's router with its observability (metrics middleware and `/metrics`) wired in.
@@ -133,7 +132,7 @@ public struct ServiceAssembly: Sendable {
         var slaMiddleware = SLARequestMiddleware<APIRequestContext>.Configuration()
         slaMiddleware.status = ProblemDetailsMiddleware.status(for:)
         observability.middleware.append(SLARequestMiddleware(recorder: slaRecorder, configuration: slaMiddleware))
-        let slaStatus = SLAStatusService(objectives: [.requestAvailability, .errorRate, .latency], recorder: slaRecorder, store: storage)
+        let slaStatus = SLAStatusService(objectives: Objective.defaults, recorder: slaRecorder, store: storage)
         observability.slaStatus = { _ in
             let body = try await slaStatus.report(now: Date()).json()
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
@@ -171,34 +170,26 @@ public struct ServiceAssembly: Sendable {
     /// The standalone worker's own small server: `GET /metrics` and `GET /health`.
     public func makeWorkerMetricsServer(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> (any Service)? {
         guard let endpoint = makeMetricsEndpoint() else { return nil }
-        let router = Router()
-        endpoint.register(on: router)
-        router.get("/health") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
-        return application(router: router, port: configuration.metrics.workerPort, role: "worker metrics server", onListening: onListening)
-    }
-
-    private func application<Context: RequestContext>(
-        router: Router<Context>, port: Int, role: String, onListening: @escaping @Sendable (Int) async -> Void
-    ) -> Application<RouterResponder<Context>> where Context: InitializableFromSource<ApplicationRequestContextSource> {
-        let logger = self.logger
-        let host = configuration.httpHost
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port)),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? 0
-                logger.info("\(role) listening", metadata: ["host": .string(host), "port": "\(port)"])
-                await onListening(port)
-            },
-            logger: logger
+        return SmallMetricsServer.make(
+            endpoint: endpoint, host: configuration.httpHost, port: configuration.metrics.workerPort, role: "worker metrics server", logger: logger,
+            onListening: onListening
         )
     }
 
-    /// `backend`: the HTTP API, plus the worker unless `LOOKOUT_WORKER_ENABLED=false`.
+    /// `backend`: the HTTP API, plus the worker unless `LOOKOUT_WORKER_ENABLED=false`, plus the prober probing the API
+    /// unless `LOOKOUT_PROBER_ENABLED=false`.
     public func backendServiceGroup(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
         var services: [any Service] = sentryServices + [SLAFlushService(recorder: slaRecorder, store: storage, logger: logger)]
         if configuration.workerEnabled { services.append(makeWorker()) }
-        services.append(makeHTTPServer(onListening: onListening))
+        let port = ListeningPort()
+        services.append(
+            makeHTTPServer { bound in
+                port.publish(bound)
+                await onListening(bound)
+            }
+        )
+        // Last, so that it stops first: no probe fails just because the server is draining.
+        if configuration.prober.enabled { services.append(makeProber(baseURL: proberBaseURL(port: port))) }
         return serviceGroup(services)
     }
 

@@ -47,6 +47,8 @@ public enum MetricsDocumentation {
         if name.hasPrefix("process_") || name == "lookout_build_info" || name.hasPrefix("lookout_metrics_") { return "Process and build" }
         if name.hasPrefix("lookout_db_") { return "Database" }
         if name.hasPrefix("lookout_cache_") { return "Cache (sampled)" }
+        if name.hasPrefix("lookout_sentry_") { return "Sentry transport" }
+        if name.hasPrefix("probe_") || name.hasPrefix("lookout_probe_") { return "Synthetic probes" }
         if name.hasPrefix("lookout_queue_") || name.hasPrefix("lookout_job") || name.hasPrefix("lookout_worker_") { return "Worker and queue" }
         return "Business"
     }

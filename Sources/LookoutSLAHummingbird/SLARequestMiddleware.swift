@@ -1,15 +1,20 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LookoutSLA
 
 /// Counts every request toward the request-based objectives, as the client saw it: `request_availability` and
 /// `error_rate` (good: not a 5xx) and `latency` (good: answered within the threshold). Probes, scrapes and the SLA
-/// endpoints themselves are left out. Place it outermost (after metrics), so that it sees final statuses.
+/// endpoints themselves are left out, and so are synthetic probes (they have the probe-based `availability` objective).
+/// Place it outermost (after metrics), so that it sees final statuses.
 public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
     public struct Configuration: Sendable {
         /// Paths not counted; a trailing `*` matches a prefix. Default: `/metrics`, `/health*`, `/docs`,
         /// `/openapi.json`, `/sla*`, `/status`.
         public var excludedPaths: [String] = ["/metrics", "/health*", "/docs", "/openapi.json", "/sla*", "/status"]
+        /// Requests whose `User-Agent` starts with one of these are not counted. Default: `Lookout-Prober/`, the
+        /// prober's own requests, whose results count toward `availability` instead.
+        public var excludedUserAgentPrefixes: [String] = ["Lookout-Prober/"]
         /// A request answered within this is good for `latency`. Default: 1 s.
         public var latencyThreshold: Duration = .seconds(1)
         /// The status a thrown error will be answered with. Default: an `HTTPResponseError`'s, else 500.
@@ -35,6 +40,11 @@ public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         guard !exact.contains(path), !prefixes.contains(where: { path.hasPrefix($0) }) else { return try await next(request, context) }
+        if !configuration.excludedUserAgentPrefixes.isEmpty, let agent = request.headers[.userAgent],
+            configuration.excludedUserAgentPrefixes.contains(where: { agent.hasPrefix($0) })
+        {
+            return try await next(request, context)
+        }
         let start = ContinuousClock.now
         do {
             let response = try await next(request, context)

@@ -21,7 +21,7 @@ import TestSupport
             #expect(status.status == .ok)
             #expect(status["source"] as? String == "local")
             let objectives = try #require(status["objectives"] as? [[String: Any]])
-            #expect(objectives.compactMap { $0["name"] as? String } == ["request_availability", "error_rate", "latency"])
+            #expect(objectives.compactMap { $0["name"] as? String } == ["availability", "request_availability", "error_rate", "latency"])
             let errorRate = try #require(objectives.first { $0["name"] as? String == "error_rate" })
             let hour = try #require((errorRate["windows"] as? [[String: Any]])?.first)
             #expect(hour["window"] as? String == "1h")
@@ -64,7 +64,7 @@ import TestSupport
             let rows = csv.text.split(separator: "\r\n").map(String.init)
             #expect(rows.first == "month,objective,target,good,total,value,compliant,insufficient_samples,excluded_minutes,budget_consumed_ratio")
             #expect(rows.contains { $0.hasPrefix("2026-03,error_rate,0.99,998,1000,0.998,true,false,0,") })
-            #expect(rows.count == 4)
+            #expect(rows.count == 5, "a header and one line per objective")
 
             for bad in ["2026-13", "March", "2026-3"] {
                 let refused = try await client.send(.get, "/sla/report?month=\(bad)")

@@ -3,6 +3,7 @@ import GenerationCore
 import HTTPTypes
 import HummingbirdTesting
 import LookoutMetrics
+import LookoutProber
 import ServiceLifecycle
 import TestSupport
 import LookoutSentry
@@ -171,6 +172,14 @@ import Testing
             try await client.buyCredits(token)
             // A labelled family appears with its first series: one counted drop.
             harness.assembly.sentry.client.discards.record(.sampleRate, category: "error")
+            // The prober's families, as the prober writes them after an HTTPS run that failed.
+            let check = ProbeCheck.get("health", url: "/health")
+            let outcome = ProbeOutcome(
+                check: "health", startedAt: Date(), duration: 0.1, failure: .status, detail: "", statusCode: 503, phases: [.connect: 0.01],
+                certificateExpiry: Date(timeIntervalSinceNow: 86_400)
+            )
+            let status = ProbeStatusBoard(checks: [check]).record(outcome, of: check).status
+            ProbeMetrics(registry: try #require(harness.metrics), checks: [check]).probeFinished(outcome, check: check, status: status)
             let scraped = try await harness.scrape(client)
             for definition in MetricsCatalog.all where definition != MetricsCatalog.labelOverflow {
                 #expect(scraped.types[definition.name] == definition.kind.rawValue, "\(definition.name) TYPE")

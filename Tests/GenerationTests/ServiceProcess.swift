@@ -139,12 +139,13 @@ final class ServiceProcess: Sendable {
     }
 
     /// The environment the process tests run the executables with: any free port, a database in `directory`, JSON logs
-    /// (parsed by ``waitForLog(_:timeout:)``), a fast generator that never fails, and `extra` on top.
+    /// (parsed by ``waitForLog(_:timeout:)``), a fast generator that never fails, no in-process prober (its requests
+    /// would mix with the test's own; ProberProcessTests turns it on), and `extra` on top.
     static func environment(directory: URL, _ extra: [String: String] = [:]) -> [String: String] {
         [
             "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_DATABASE_URL": "sqlite://\(directory.path)/lookout.sqlite", "LOOKOUT_LOG_FORMAT": "json",
             "LOOKOUT_GENERATOR_MIN_LATENCY_MS": "0", "LOOKOUT_GENERATOR_MAX_LATENCY_MS": "20", "LOOKOUT_GENERATOR_FAILURE_RATE": "0",
-            "LOOKOUT_WORKER_METRICS_PORT": "0",
+            "LOOKOUT_WORKER_METRICS_PORT": "0", "LOOKOUT_PROBER_ENABLED": "false",
         ].merging(extra) { $1 }
     }
 

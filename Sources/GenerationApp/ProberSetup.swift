@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import LookoutMetrics
+import LookoutProber
+import LookoutSLA
+
+/// Counts every probe run toward the `availability` objective: good when the run succeeded.
+struct SLAProbeRecorder: ProbeObserver {
+    let recorder: SLARecorder
+
+    func probeFinished(_ outcome: ProbeOutcome, check: ProbeCheck, status: CheckStatus) {
+        recorder.record(Objective.availability.name, good: outcome.success, at: outcome.startedAt)
+    }
+}
+
+/// The HTTP server's bound port, for services that must wait until it listens (the in-process prober with port 0).
+final class ListeningPort: Sendable {
+    private let stream: AsyncStream<Int>
+    private let continuation: AsyncStream<Int>.Continuation
+
+    init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func publish(_ port: Int) {
+        continuation.yield(port)
+        continuation.finish()
+    }
+
+    /// The port, once known; nil if the waiting task is cancelled first.
+    func wait() async -> Int? {
+        for await port in stream { return port }
+        return nil
+    }
+}
+
+extension ServiceAssembly {
+    /// The prober over `configuration.prober.checks`, reporting to the status board, the metrics (when on) and the
+    /// `availability` objective.
+    func makeProber(baseURL: @escaping @Sendable () async -> URL?) -> ProberService<ContinuousClock> {
+        let settings = configuration.prober
+        var observers: [any ProbeObserver] = [SLAProbeRecorder(recorder: slaRecorder)]
+        let checks = settings.checks
+        if let metrics { observers.append(ProbeMetrics(registry: metrics, checks: checks)) }
+        let account = settings.account ?? .random()
+        let variables = (settings.file?.variables ?? [:]).merging(account.variables) { file, _ in file }
+        return ProberService(
+            checks: checks, board: probeBoard, baseURL: baseURL, variables: variables, observers: observers,
+            logger: Logger(label: "lookout.prober")
+        )
+    }
+
+    /// The URL the backend's prober uses for paths: `LOOKOUT_PROBER_BASE_URL`, the checks file's `base_url`, or the
+    /// server's own address once it listens (`0.0.0.0` and `::` become loopback).
+    func proberBaseURL(port: ListeningPort) -> @Sendable () async -> URL? {
+        let settings = configuration.prober
+        if let url = settings.baseURL ?? settings.file?.baseURL { return { url } }
+        let host = configuration.httpHost
+        return {
+            guard let bound = await port.wait() else { return nil }
+            let reachable = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "[::1]" : host.contains(":") ? "[\(host)]" : host
+            return URL(string: "http://\(reachable):\(bound)")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The prober as users run it: inside `backend` by default, and as the standalone `prober` executable.
+@Suite(.serialized) struct ProberProcessTests {
+    @Test func theBackendProbesItselfAndCountsTheProbesTowardAvailability() async throws {
+        let directory = try ServiceProcess.temporaryDirectory("prober-backend")
+        let backend = try ServiceProcess(
+            "backend",
+            environment: ServiceProcess.environment(
+                directory: directory, ["LOOKOUT_PROBER_ENABLED": "true", "LOOKOUT_PROBER_INTERVAL_SECONDS": "1", "LOOKOUT_PROBER_TIMEOUT_SECONDS": "1"]
+            )
+        )
+        let port = try await backend.waitForPort()
+        let base = "http://127.0.0.1:\(port)"
+        let checks = ["health", "ready", "docs", "openapi", "api_round_trip"]
+        // Two runs of every built-in check, all successful (the round trip registers its account on the first).
+        let allPassedTwice = try await eventually(timeout: .seconds(30)) {
+            let scraped = try ScrapedMetrics(try await call(.GET, "\(base)/metrics").text)
+            return checks.allSatisfy { check in
+                scraped.value("probe_success", ["check": check]) == 1 && (scraped.value("lookout_probe_runs_total", ["check": check]) ?? 0) >= 2
+            }
+        }
+        let scraped = try ScrapedMetrics(try await call(.GET, "\(base)/metrics").text)
+        #expect(allPassedTwice, "probe metrics: \(scraped.series("probe_success"))")
+        #expect(scraped.sum("lookout_probe_failures_total") == 0)
+        #expect(scraped.value("probe_http_status_code", ["check": "api_round_trip"]) == 200)
+
+        // The probes' own requests are not counted as user requests, but as probe-based availability.
+        let status = try await call(.GET, "\(base)/sla/status")
+        let objectives = try #require(status.json["objectives"] as? [[String: Any]])
+        let availability = try #require(objectives.first { $0["name"] as? String == "availability" })
+        let hour = try #require((availability["windows"] as? [[String: Any]])?.first)
+        #expect((hour["total"] as? Int ?? 0) >= 10)
+        #expect(hour["good"] as? Int == hour["total"] as? Int)
+        let requests = try #require(objectives.first { $0["name"] as? String == "request_availability" })
+        #expect(((requests["windows"] as? [[String: Any]])?.first?["total"] as? Int) == 0, "probe traffic is not user traffic")
+        backend.signal(SIGTERM)
+        #expect(try await backend.waitForExit() == 0)
+    }
+
+    @Test func aBadChecksFileStopsStartUpNamingTheLineAndField() async throws {
+        let directory = try ServiceProcess.temporaryDirectory("prober-badfile")
+        let file = directory.appendingPathComponent("checks.yml")
+        try "checks:\n  - name: api\n    url: /health\n    expect:\n      status: 99\n".write(to: file, atomically: true, encoding: .utf8)
+        let backend = try ServiceProcess(
+            "backend", environment: ServiceProcess.environment(directory: directory, ["LOOKOUT_PROBER_ENABLED": "true", "LOOKOUT_PROBER_CHECKS_FILE": file.path])
+        )
+        #expect(try await backend.waitForExit() == 2)
+        #expect(backend.standardError.contains("\(file.path):5:15: checks[0].expect.status: must be a status code 100-599"), "\(backend.standardError)")
+
+        let prober = try ServiceProcess("prober", arguments: ["check", file.path], environment: [:])
+        #expect(try await prober.waitForExit() == 2)
+        #expect(prober.standardError.contains("checks.yml:5:15"), "\(prober.standardError)")
+    }
+
+    @Test func theStandaloneProberChecksAServiceFromOutsideAndServesMetrics() async throws {
+        let directory = try ServiceProcess.temporaryDirectory("prober-standalone")
+        let backend = try ServiceProcess("backend", environment: ServiceProcess.environment(directory: directory))
+        let port = try await backend.waitForPort()
+        let file = directory.appendingPathComponent("checks.yml")
+        try """
+            include_defaults: false
+            defaults:
+              interval: 1s
+              timeout: 1s
+              failures_to_confirm: 2
+            checks:
+              - name: health
+                url: /health
+                expect:
+                  json:
+                    $.status: ok
+              - name: missing
+                url: /no-such-page
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let check = try ServiceProcess("prober", arguments: ["check", file.path], environment: [:])
+        #expect(try await check.waitForExit() == 0)
+        #expect(check.lines.contains { $0.contains("valid; 2 check(s)") }, "\(check.lines)")
+
+        let prober = try ServiceProcess(
+            "prober",
+            environment: [
+                "LOOKOUT_PROBER_CHECKS_FILE": file.path, "LOOKOUT_PROBER_BASE_URL": "http://127.0.0.1:\(port)", "LOOKOUT_PROBER_METRICS_PORT": "0",
+                "LOOKOUT_LOG_FORMAT": "json",
+            ]
+        )
+        let metricsPort = try await prober.waitForPort("prober metrics server listening")
+        let confirmed = try await prober.waitForLog("probe confirmed down")
+        #expect(confirmed["check"] as? String == "missing")
+        #expect(confirmed["reason"] as? String == "status")
+        let scraped = try ScrapedMetrics(try await call(.GET, "http://127.0.0.1:\(metricsPort)/metrics").text)
+        #expect(scraped.value("probe_success", ["check": "health"]) == 1)
+        #expect(scraped.value("probe_success", ["check": "missing"]) == 0)
+        #expect(scraped.value("probe_http_status_code", ["check": "missing"]) == 404)
+        #expect(scraped.value("lookout_probe_up", ["check": "missing"]) == 0)
+        #expect(scraped.value("lookout_probe_up", ["check": "health"]) == 1)
+        prober.signal(SIGTERM)
+        #expect(try await prober.waitForExit() == 0)
+        backend.signal(SIGTERM)
+        #expect(try await backend.waitForExit() == 0)
+    }
+}
