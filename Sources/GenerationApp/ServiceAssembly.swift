@@ -133,26 +133,7 @@ public struct ServiceAssembly: Sendable {
         slaMiddleware.status = ProblemDetailsMiddleware.status(for:)
         observability.middleware.append(SLARequestMiddleware(recorder: slaRecorder, configuration: slaMiddleware))
         let slaStatus = SLAStatusService(objectives: Objective.defaults, recorder: slaRecorder, store: storage)
-        observability.slaStatus = { _ in
-            let body = try await slaStatus.report(now: Date()).json()
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
-        }
-        observability.slaReport = { request in
-            let now = Date()
-            let month = request.uri.queryParameters.get("month") ?? SLAWindow.month(containing: now).description
-            guard let (year, number) = SLAMonthlyReport.month(month) else {
-                throw ServiceError(.malformedRequest, "month must be YYYY-MM, e.g. 2026-11 (got \"\(month)\")")
-            }
-            let report = try await slaStatus.monthlyReport(year: year, month: number, now: now)
-            switch request.uri.queryParameters.get("format") ?? "json" {
-            case "json":
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try report.json())))
-            case "csv":
-                return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
-            case let other:
-                throw ServiceError(.malformedRequest, "format must be json or csv (got \"\(other)\")")
-            }
-        }
+        observability.routes = operationalRoutes(slaStatus: slaStatus)
         if sentry.isEnabled {
             // After the metrics (which time what clients see), around everything else, logging included; plus the error capture inside the
             // problem-details translation, where thrown errors still have their type.
@@ -165,6 +146,39 @@ public struct ServiceAssembly: Sendable {
             APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage),
             configuration: http, observability: observability
         )
+    }
+
+    /// `/sla/status`, `/sla/report` and `/health/detailed`.
+    private func operationalRoutes(slaStatus: SLAStatusService) -> [HTTPObservability.Route] {
+        let health = DetailedHealth(
+            storage: storage, transport: sentry.transport, prober: configuration.prober.enabled ? probeBoard : nil,
+            thresholds: .init(workerHeartbeatMaxAge: configuration.http.workerHeartbeatMaxAge), now: { Date() }
+        )
+        return [
+            .init(.get, "/sla/status") { _ in
+                JSONResponse.raw(try await slaStatus.report(now: Date()).json())
+            },
+            .init(.get, "/sla/report") { request in
+                let now = Date()
+                let month = request.uri.queryParameters.get("month") ?? SLAWindow.month(containing: now).description
+                guard let (year, number) = SLAMonthlyReport.month(month) else {
+                    throw ServiceError(.malformedRequest, "month must be YYYY-MM, e.g. 2026-11 (got \"\(month)\")")
+                }
+                let report = try await slaStatus.monthlyReport(year: year, month: number, now: now)
+                switch request.uri.queryParameters.get("format") ?? "json" {
+                case "json":
+                    return JSONResponse.raw(try report.json())
+                case "csv":
+                    return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+                case let other:
+                    throw ServiceError(.malformedRequest, "format must be json or csv (got \"\(other)\")")
+                }
+            },
+            .init(.get, "/health/detailed") { _ in
+                let report = await health.report()
+                return try JSONResponse.snakeCase(report, status: report.status == "down" ? .serviceUnavailable : .ok)
+            },
+        ]
     }
 
     /// The standalone worker's own small server: `GET /metrics` and `GET /health`.

@@ -21,16 +21,28 @@ public struct HTTPObservability: Sendable {
     public var middleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>]
     /// Applied inside the error-to-problem translation, so they see thrown errors themselves (error reporting).
     public var innerMiddleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>] = []
-    /// Serves `GET /sla/status` when set.
-    public var slaStatus: (@Sendable (Request) async throws -> Response)?
-    /// Serves `GET /sla/report` when set (thrown errors become problem details).
-    public var slaReport: (@Sendable (Request) async throws -> Response)?
+    /// Operational endpoints the observability adds (`/sla/status`, `/health/detailed`, …), registered after the API's
+    /// own routes and inside all middleware: thrown errors become problem details.
+    public var routes: [Route] = []
     /// Serves `GET /metrics` when set.
     public var metrics: (@Sendable (Request) async -> Response)?
 
     public init(middleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>] = [], metrics: (@Sendable (Request) async -> Response)? = nil) {
         self.middleware = middleware
         self.metrics = metrics
+    }
+
+    /// One operational endpoint.
+    public struct Route: Sendable {
+        public var method: HTTPRequest.Method
+        public var path: String
+        public var handler: @Sendable (Request) async throws -> Response
+
+        public init(_ method: HTTPRequest.Method, _ path: String, handler: @escaping @Sendable (Request) async throws -> Response) {
+            self.method = method
+            self.path = path
+            self.handler = handler
+        }
     }
 }
 
@@ -85,11 +97,9 @@ public enum APIRouter {
         if let metrics = observability.metrics {
             router.on(.get, "/metrics", recordingIn: routes) { request, _ in await metrics(request) }
         }
-        if let slaStatus = observability.slaStatus {
-            router.on(.get, "/sla/status", recordingIn: routes) { request, _ in try await slaStatus(request) }
-        }
-        if let slaReport = observability.slaReport {
-            router.on(.get, "/sla/report", recordingIn: routes) { request, _ in try await slaReport(request) }
+        for route in observability.routes {
+            let handler = route.handler
+            router.on(route.method, route.path, recordingIn: routes) { request, _ in try await handler(request) }
         }
         return (router, routes)
     }

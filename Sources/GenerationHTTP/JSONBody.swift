@@ -64,7 +64,9 @@ struct JSONBody: Sendable {
 }
 
 /// Encodes response bodies: snake_case keys come from each DTO's CodingKeys, dates as ISO 8601.
-enum JSONResponse {
+/// JSON answers. The API's DTOs name their keys themselves (``make(_:status:headers:)``); operational reports use
+/// ``snakeCase(_:status:)`` or bring their own bytes (``raw(_:status:)``).
+public enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
@@ -73,5 +75,19 @@ enum JSONResponse {
         var headers = headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A value encoded with snake_case keys, ISO 8601 dates and sorted keys.
+    public static func snakeCase(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try raw(encoder.encode(value), status: status)
+    }
+
+    /// JSON that is already encoded.
+    public static func raw(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

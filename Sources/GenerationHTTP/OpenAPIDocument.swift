@@ -163,6 +163,27 @@ enum OpenAPIDocument {
           }}
         }
       },
+      "DetailedHealth": {
+        "type": "object",
+        "required": ["status", "checked_at", "dependencies"],
+        "properties": {
+          "status": {"type": "string", "enum": ["ok", "degraded", "down"]},
+          "checked_at": {"type": "string", "format": "date-time"},
+          "dependencies": {"type": "object", "description": "database, queue, worker, sentry and prober", "additionalProperties": {
+            "type": "object",
+            "required": ["status", "detail"],
+            "properties": {
+              "status": {"type": "string", "enum": ["up", "down", "degraded", "stale", "pending", "disabled"]},
+              "detail": {"type": "string"},
+              "latency_ms": {"type": "number"}, "queued": {"type": "integer"}, "running": {"type": "integer"},
+              "lag_seconds": {"type": "number", "description": "how long the oldest queued job has waited"},
+              "heartbeat_age_seconds": {"type": "number"}, "sent": {"type": "integer"}, "failed_attempts": {"type": "integer"},
+              "last_error": {"type": "string"}, "last_run_age_seconds": {"type": "number"},
+              "checks_down": {"type": "array", "items": {"type": "string"}}
+            }
+          }}
+        }
+      },
       "SLAStatus": {
         "type": "object",
         "required": ["source", "generated_at", "objectives"],
@@ -227,6 +248,13 @@ enum OpenAPIDocument {
         "responses": {
           "200": {"description": "The exposition", "content": {"text/plain": {"schema": {"type": "string"}}}},
           "401": {"description": "Metrics are protected and the credentials are missing or wrong", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        }}
+    },
+    "/health/detailed": {
+      "get": {"summary": "Detailed health", "description": "Each dependency's state and latency: database, queue (depth and lag), worker heartbeat, Sentry transport, prober freshness and confirmed-down checks. 503 when the database or the queue cannot be read; 200 with status degraded when anything else is not up. For operators; route traffic on /health/ready.", "operationId": "healthDetailed", "tags": ["health"],
+        "responses": {
+          "200": {"description": "ok or degraded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetailedHealth"}}}},
+          "503": {"description": "down", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DetailedHealth"}}}}
         }}
     },
     "/sla/status": {

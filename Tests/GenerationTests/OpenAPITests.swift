@@ -58,7 +58,8 @@ import Testing
             try check(.get, "/sla/status", try await client.send(.get, "/sla/status"))
             try check(.get, "/sla/report", try await client.send(.get, "/sla/report?month=2026-03"))
             try check(.get, "/sla/report", try await client.send(.get, "/sla/report?month=soon"))
-            #expect(checked == 24)
+            try check(.get, "/health/detailed", try await client.send(.get, "/health/detailed"))
+            #expect(checked == 25)
         }
     }
 

@@ -36,6 +36,15 @@ import TestSupport
         #expect(hour["good"] as? Int == hour["total"] as? Int)
         let requests = try #require(objectives.first { $0["name"] as? String == "request_availability" })
         #expect(((requests["windows"] as? [[String: Any]])?.first?["total"] as? Int) == 0, "probe traffic is not user traffic")
+
+        // The operator's view: every dependency up, the prober fresh.
+        let detailed = try await call(.GET, "\(base)/health/detailed")
+        #expect(detailed.status == 200)
+        #expect(detailed.json["status"] as? String == "ok", "\(detailed.text)")
+        let dependencies = try #require(detailed.json["dependencies"] as? [String: [String: Any]])
+        #expect(dependencies["prober"]?["status"] as? String == "up")
+        #expect((dependencies["prober"]?["last_run_age_seconds"] as? Double ?? 99) < 5)
+        #expect(dependencies["worker"]?["status"] as? String == "up")
         backend.signal(SIGTERM)
         #expect(try await backend.waitForExit() == 0)
     }
