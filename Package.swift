@@ -10,6 +10,7 @@ import PackageDescription
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
 //   LookoutSentryHummingbird - the Sentry middleware (transaction per request, error capture)
 //   LookoutSLA              - SLA arithmetic: objectives, windows, error budgets, burn rates, reports
+//   LookoutConfigFile       - reading YAML configuration files with errors that name file:line:column and field
 //   LookoutProber           - synthetic checks: YAML checks file, a timing HTTP client, probe metrics, the prober Service
 //   GenerationSentry        - the reference service's business breadcrumbs and failed-job events for Sentry
 //   GenerationCore          - the service's domain: accounts, payments, generations, job queue, worker. No HTTP, no SQL.
@@ -84,9 +85,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LookoutConfigFile",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LookoutProber",
             dependencies: [
                 "LookoutMetrics",
+                "LookoutConfigFile",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -196,6 +203,7 @@ let package = Package(
                 "LookoutSLA",
                 "LookoutSLAHummingbird",
                 "LookoutProber",
+                "LookoutConfigFile",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -268,6 +276,7 @@ let package = Package(
             name: "LookoutProberTests",
             dependencies: [
                 "LookoutProber",
+                "LookoutConfigFile",
                 "LookoutMetrics",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),

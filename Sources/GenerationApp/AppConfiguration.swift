@@ -1,4 +1,5 @@
 import Foundation
+import LookoutConfigFile
 import GenerationCore
 import GenerationSQLite
 import Logging
@@ -79,7 +80,7 @@ public struct AppConfiguration: Sendable {
         public init() {}
 
         /// Reads ``checksFilePath`` into ``file``; a bad file stops start-up with its file, line and field.
-        public mutating func loadChecksFile(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ProberFileError) {
+        public mutating func loadChecksFile(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigFileError) {
             guard let checksFilePath else { return }
             file = try ProberFile.load(path: checksFilePath, environment: environment)
         }

@@ -22,27 +22,3 @@ public struct ProberFile: Sendable {
         checks.filter { $0.steps.contains { $0.url.hasPrefix("/") } }.map(\.name)
     }
 }
-
-/// A checks file that cannot be used, with the place and the field: `checks.yml:12:7: checks[1].expect.status: …`.
-public struct ProberFileError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    /// 1-based; 0 when the problem is the whole file (unreadable, empty).
-    public var line: Int
-    public var column: Int
-    /// The field's path in the file (`checks[1].expect.status`); empty for the file itself.
-    public var field: String
-    public var message: String
-
-    public init(file: String, line: Int, column: Int, field: String, message: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.field = field
-        self.message = message
-    }
-
-    public var description: String {
-        let place = line > 0 ? "\(file):\(line):\(column)" : file
-        return field.isEmpty ? "\(place): \(message)" : "\(place): \(field): \(message)"
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutConfigFile
 import LookoutProber
 import Testing
 
@@ -106,7 +107,7 @@ import Testing
     }
 
     @Test func aMissingFileSaysSo() {
-        #expect(throws: ProberFileError.self) { try ProberFile.load(path: "/nonexistent/checks.yml") }
+        #expect(throws: ConfigFileError.self) { try ProberFile.load(path: "/nonexistent/checks.yml") }
     }
 }
 
