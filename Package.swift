@@ -79,6 +79,8 @@ let package = Package(
         .target(
             name: "LookoutSLA",
             dependencies: [
+                "LookoutConfigFile",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -289,7 +291,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LookoutSLATests",
-            dependencies: ["LookoutSLA"],
+            dependencies: ["LookoutSLA", "LookoutConfigFile"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -6,6 +6,7 @@ import Logging
 import LookoutMetrics
 import LookoutProber
 import LookoutSentry
+import LookoutSLA
 
 /// Every setting of the `backend` and `worker` executables, with its default.
 ///
@@ -40,6 +41,13 @@ public struct AppConfiguration: Sendable {
     public var http = HTTPSettings()
     public var metrics = MetricsSettings()
     public var prober = ProberSettings()
+    /// The objectives and planned maintenance (docs/sla.md, "The SLO file"). `LOOKOUT_SLO_FILE`, default: the built-in
+    /// objectives (`deploy/slo.yml` writes them out), no maintenance. Read by ``loadFiles(checks:environment:)``.
+    public var sloFilePath: String?
+    public var slo = SLOFile.defaults
+    /// Bearer token of the admin API (`POST`/`DELETE /sla/maintenance`). `LOOKOUT_ADMIN_TOKEN`, at least 16 characters;
+    /// default unset: the admin API refuses every call.
+    public var adminToken: String?
     /// Sentry: the `SENTRY_*` variables (docs/sentry.md). No `SENTRY_DSN`: disabled. Release defaults to
     /// `lookout@<version>`.
     public var sentry = SentryOptions()
@@ -197,6 +205,10 @@ public struct AppConfiguration: Sendable {
         case (_?, nil):
             throw ConfigurationError(variable: "LOOKOUT_PROBER_ACCOUNT_PASSWORD", value: "", allowed: "a password, set together with LOOKOUT_PROBER_ACCOUNT_EMAIL")
         }
+        sloFilePath = try reader.optional("LOOKOUT_SLO_FILE", allowed: "the path of a YAML SLO file") { $0.isEmpty ? nil : $0 }
+        adminToken = try reader.optional("LOOKOUT_ADMIN_TOKEN", allowed: "a token of at least 16 characters (e.g. openssl rand -hex 24)") {
+            $0.count >= 16 ? $0 : nil
+        }
         prober.metricsPort = try reader.integer("LOOKOUT_PROBER_METRICS_PORT", default: prober.metricsPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
         buildRevision = try reader.string("LOOKOUT_BUILD_REVISION", default: buildRevision, allowed: "a source revision, e.g. a git commit")
         try reader.rejectUnknown()
@@ -208,6 +220,13 @@ public struct AppConfiguration: Sendable {
             throw ConfigurationError(variable: error.variable, value: value, allowed: error.message)
         }
         if sentry.release == nil { sentry.release = "lookout@\(BuildInfo.version)" }
+    }
+
+    /// Reads the files the settings name: the SLO file and, when `checks` is true, the prober's checks file. A bad
+    /// file stops start-up with its file, line, column and field.
+    public mutating func loadFiles(checks: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigFileError) {
+        if let sloFilePath { slo = try SLOFile.load(path: sloFilePath) }
+        if checks { try prober.loadChecksFile(environment: environment) }
     }
 
     static func parseDatabaseURL(_ raw: String) -> SQLiteStorage.Location? {

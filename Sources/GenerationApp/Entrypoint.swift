@@ -28,7 +28,7 @@ public enum Entrypoint {
         var configuration: AppConfiguration
         do {
             configuration = try AppConfiguration(environment: environment)
-            if role == .backend, configuration.prober.enabled { try configuration.prober.loadChecksFile(environment: environment) }
+            try configuration.loadFiles(checks: role == .backend && configuration.prober.enabled, environment: environment)
         } catch {
             FileHandle.standardError.write(Data("\(role.rawValue): \(error)\n".utf8))
             return 2

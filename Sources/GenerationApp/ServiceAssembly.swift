@@ -131,9 +131,9 @@ public struct ServiceAssembly: Sendable {
         }
         var slaMiddleware = SLARequestMiddleware<APIRequestContext>.Configuration()
         slaMiddleware.status = ProblemDetailsMiddleware.status(for:)
+        slaMiddleware.latencyThreshold = configuration.slo.latencyThreshold
         observability.middleware.append(SLARequestMiddleware(recorder: slaRecorder, configuration: slaMiddleware))
-        let slaStatus = SLAStatusService(objectives: Objective.defaults, recorder: slaRecorder, store: storage)
-        observability.routes = operationalRoutes(slaStatus: slaStatus)
+        observability.routes = operationalRoutes()
         if sentry.isEnabled {
             // After the metrics (which time what clients see), around everything else, logging included; plus the error capture inside the
             // problem-details translation, where thrown errors still have their type.
@@ -148,17 +148,23 @@ public struct ServiceAssembly: Sendable {
         )
     }
 
-    /// `/sla/status`, `/sla/report` and `/health/detailed`.
-    private func operationalRoutes(slaStatus: SLAStatusService) -> [HTTPObservability.Route] {
+    /// The planned maintenance: the SLO file's windows and those declared through the API.
+    public var maintenance: MaintenanceSchedule { MaintenanceSchedule(configured: configuration.slo.maintenance, store: storage) }
+
+    /// `/sla/status`, `/sla/report`, `/sla/maintenance` and `/health/detailed`.
+    private func operationalRoutes() -> [HTTPObservability.Route] {
+        let maintenance = self.maintenance
+        let body = JSONBody(maxBytes: configuration.http.maxBodyBytes)
+        let slaStatus = SLAStatusService(objectives: configuration.slo.objectives, recorder: slaRecorder, store: storage, maintenance: maintenance.all)
         let health = DetailedHealth(
             storage: storage, transport: sentry.transport, prober: configuration.prober.enabled ? probeBoard : nil,
             thresholds: .init(workerHeartbeatMaxAge: configuration.http.workerHeartbeatMaxAge), now: { Date() }
         )
         return [
-            .init(.get, "/sla/status") { _ in
+            .init(.get, "/sla/status") { _, _ in
                 JSONResponse.raw(try await slaStatus.report(now: Date()).json())
             },
-            .init(.get, "/sla/report") { request in
+            .init(.get, "/sla/report") { request, _ in
                 let now = Date()
                 let month = request.uri.queryParameters.get("month") ?? SLAWindow.month(containing: now).description
                 guard let (year, number) = SLAMonthlyReport.month(month) else {
@@ -174,7 +180,27 @@ public struct ServiceAssembly: Sendable {
                     throw ServiceError(.malformedRequest, "format must be json or csv (got \"\(other)\")")
                 }
             },
-            .init(.get, "/health/detailed") { _ in
+            .init(.get, "/sla/maintenance") { _, _ in
+                try JSONResponse.snakeCase(MaintenanceList(windows: try await maintenance.all()))
+            },
+            .init(.post, "/sla/maintenance") { [adminToken = configuration.adminToken, body] request, _ in
+                try AdminAccess.require(request, token: adminToken)
+                let input = try await body.decode(MaintenanceBody.self, from: request)
+                do {
+                    return try JSONResponse.snakeCase(try await maintenance.add(start: input.start, end: input.end, reason: input.reason), status: .created)
+                } catch let error as MaintenanceError {
+                    throw ServiceError(.validationFailed, error.description)
+                }
+            },
+            .init(.delete, "/sla/maintenance/{id}") { [adminToken = configuration.adminToken] request, context in
+                try AdminAccess.require(request, token: adminToken)
+                let id = context.parameters.get("id") ?? ""
+                guard try await maintenance.remove(id: id) else {
+                    throw ServiceError(.notFound, "no maintenance window \(id) was declared through the API (the SLO file's are removed by editing it)")
+                }
+                return Response(status: .noContent)
+            },
+            .init(.get, "/health/detailed") { _, _ in
                 let report = await health.report()
                 return try JSONResponse.snakeCase(report, status: report.status == "down" ? .serviceUnavailable : .ok)
             },

@@ -36,9 +36,9 @@ public struct HTTPObservability: Sendable {
     public struct Route: Sendable {
         public var method: HTTPRequest.Method
         public var path: String
-        public var handler: @Sendable (Request) async throws -> Response
+        public var handler: @Sendable (Request, APIRequestContext) async throws -> Response
 
-        public init(_ method: HTTPRequest.Method, _ path: String, handler: @escaping @Sendable (Request) async throws -> Response) {
+        public init(_ method: HTTPRequest.Method, _ path: String, handler: @escaping @Sendable (Request, APIRequestContext) async throws -> Response) {
             self.method = method
             self.path = path
             self.handler = handler
@@ -99,7 +99,7 @@ public enum APIRouter {
         }
         for route in observability.routes {
             let handler = route.handler
-            router.on(route.method, route.path, recordingIn: routes) { request, _ in try await handler(request) }
+            router.on(route.method, route.path, recordingIn: routes) { request, context in try await handler(request, context) }
         }
         return (router, routes)
     }

@@ -5,11 +5,16 @@ import Hummingbird
 import NIOCore
 
 /// Reads and decodes JSON request bodies with errors a client can act on.
-struct JSONBody: Sendable {
+public struct JSONBody: Sendable {
     /// Largest body accepted, in bytes.
     let maxBytes: Int
 
-    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+    public init(maxBytes: Int) {
+        self.maxBytes = maxBytes
+    }
+
+    /// Decodes a JSON request body; problems become 4xx problem details naming the field.
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         if let contentType = request.headers[.contentType] {
             let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
@@ -63,8 +68,7 @@ struct JSONBody: Sendable {
     }
 }
 
-/// Encodes response bodies: snake_case keys come from each DTO's CodingKeys, dates as ISO 8601.
-/// JSON answers. The API's DTOs name their keys themselves (``make(_:status:headers:)``); operational reports use
+/// JSON answers (dates as ISO 8601). The API's DTOs name their keys themselves (``make(_:status:headers:)``); operational reports use
 /// ``snakeCase(_:status:)`` or bring their own bytes (``raw(_:status:)``).
 public enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {

@@ -14,7 +14,8 @@ enum OpenAPIDocument {
   "servers": [{"url": "/"}],
   "components": {
     "securitySchemes": {
-      "bearer": {"type": "http", "scheme": "bearer", "description": "The `token` returned by POST /api/v1/sessions."}
+      "bearer": {"type": "http", "scheme": "bearer", "description": "The `token` returned by POST /api/v1/sessions."},
+      "admin": {"type": "http", "scheme": "bearer", "description": "The server's LOOKOUT_ADMIN_TOKEN (admin API; refused when the server has none)."}
     },
     "parameters": {
       "IdempotencyKey": {"name": "Idempotency-Key", "in": "header", "required": true, "description": "Any unique string up to 255 printable ASCII characters (a UUID works). Retrying with the same key returns the same payment and never charges twice.", "schema": {"type": "string", "minLength": 1, "maxLength": 255}},
@@ -148,9 +149,10 @@ enum OpenAPIDocument {
       },
       "SLAReport": {
         "type": "object",
-        "required": ["month", "source", "generated_at", "objectives"],
+        "required": ["month", "source", "generated_at", "objectives", "maintenance"],
         "properties": {
           "month": {"type": "string"}, "source": {"type": "string"}, "generated_at": {"type": "string", "format": "date-time"},
+          "maintenance": {"type": "array", "description": "maintenance windows overlapping the month", "items": {"$ref": "#/components/schemas/MaintenanceWindow"}},
           "objectives": {"type": "array", "items": {
             "type": "object",
             "required": ["name", "description", "target", "good", "total", "compliant", "insufficient_samples", "excluded_minutes", "budget_consumed_ratio"],
@@ -162,6 +164,27 @@ enum OpenAPIDocument {
             }
           }}
         }
+      },
+      "MaintenanceInput": {
+        "type": "object",
+        "required": ["start", "end", "reason"],
+        "properties": {
+          "start": {"type": "string", "format": "date-time"}, "end": {"type": "string", "format": "date-time"},
+          "reason": {"type": "string", "minLength": 1, "maxLength": 200}
+        }
+      },
+      "MaintenanceWindow": {
+        "type": "object",
+        "required": ["id", "start", "end", "reason", "source"],
+        "properties": {
+          "id": {"type": "string"}, "start": {"type": "string", "format": "date-time"}, "end": {"type": "string", "format": "date-time"},
+          "reason": {"type": "string"}, "source": {"type": "string", "enum": ["configuration", "api"]}
+        }
+      },
+      "MaintenanceList": {
+        "type": "object",
+        "required": ["windows"],
+        "properties": {"windows": {"type": "array", "items": {"$ref": "#/components/schemas/MaintenanceWindow"}}}
       },
       "DetailedHealth": {
         "type": "object",
@@ -186,8 +209,9 @@ enum OpenAPIDocument {
       },
       "SLAStatus": {
         "type": "object",
-        "required": ["source", "generated_at", "objectives"],
+        "required": ["source", "generated_at", "objectives", "maintenance"],
         "properties": {
+          "maintenance": {"type": "array", "description": "maintenance windows overlapping the 30-day budget window or still to come", "items": {"$ref": "#/components/schemas/MaintenanceWindow"}},
           "source": {"type": "string", "description": "where the figures come from: local (this deployment's database)"},
           "generated_at": {"type": "string", "format": "date-time"},
           "objectives": {"type": "array", "items": {
@@ -248,6 +272,29 @@ enum OpenAPIDocument {
         "responses": {
           "200": {"description": "The exposition", "content": {"text/plain": {"schema": {"type": "string"}}}},
           "401": {"description": "Metrics are protected and the credentials are missing or wrong", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        }}
+    },
+    "/sla/maintenance": {
+      "get": {"summary": "Maintenance windows", "description": "Every planned maintenance window: the SLO file's (source configuration) and those declared through this API (source api). Their minutes are left out of every SLA window.", "operationId": "listMaintenance", "tags": ["observability"],
+        "responses": {"200": {"description": "The windows, earliest first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MaintenanceList"}}}}}},
+      "post": {"summary": "Declare a maintenance window", "description": "Admin API: needs Authorization: Bearer <LOOKOUT_ADMIN_TOKEN>. At most 7 days long, starting within a year. Past windows are accepted (they are left out retroactively).", "operationId": "addMaintenance", "tags": ["observability"],
+        "security": [{"admin": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MaintenanceInput"}}}},
+        "responses": {
+          "201": {"description": "Declared", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MaintenanceWindow"}}}},
+          "400": {"$ref": "#/components/responses/Problem"},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "422": {"$ref": "#/components/responses/Problem"}
+        }}
+    },
+    "/sla/maintenance/{id}": {
+      "delete": {"summary": "Remove a maintenance window", "description": "Admin API. Only windows declared through the API can be removed; the SLO file's are removed by editing it.", "operationId": "removeMaintenance", "tags": ["observability"],
+        "security": [{"admin": []}],
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {
+          "204": {"description": "Removed"},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "404": {"$ref": "#/components/responses/Problem"}
         }}
     },
     "/health/detailed": {

@@ -93,6 +93,20 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v3_sla_maintenance") { db in
+            // Maintenance windows declared through the API (the SLO file's are not stored), left out of SLA windows.
+            try db.execute(
+                sql: """
+                    CREATE TABLE sla_maintenance (
+                        id TEXT PRIMARY KEY,
+                        starts_at REAL NOT NULL,
+                        ends_at REAL NOT NULL CHECK (ends_at > starts_at),
+                        reason TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -28,3 +28,32 @@ extension SQLiteStorage: SLAStore {
         }
     }
 }
+
+extension SQLiteStorage: MaintenanceStore {
+    public func maintenanceWindows() async throws -> [MaintenanceWindow] {
+        try await read("maintenance_windows") { db in
+            try Row.fetchAll(db, sql: "SELECT id, starts_at, ends_at, reason FROM sla_maintenance ORDER BY starts_at").map { row in
+                MaintenanceWindow(
+                    id: row["id"], start: Date(timeIntervalSince1970: row["starts_at"]), end: Date(timeIntervalSince1970: row["ends_at"]),
+                    reason: row["reason"], source: .api
+                )
+            }
+        }
+    }
+
+    public func addMaintenanceWindow(_ window: MaintenanceWindow) async throws {
+        try await transaction("add_maintenance_window") { db in
+            try db.execute(
+                sql: "INSERT INTO sla_maintenance (id, starts_at, ends_at, reason, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [window.id, window.start.timeIntervalSince1970, window.end.timeIntervalSince1970, window.reason, Date().timeIntervalSince1970]
+            )
+        }
+    }
+
+    public func removeMaintenanceWindow(id: String) async throws -> Bool {
+        try await transaction("remove_maintenance_window") { db in
+            try db.execute(sql: "DELETE FROM sla_maintenance WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+}

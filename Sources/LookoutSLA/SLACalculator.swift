@@ -49,15 +49,25 @@ public enum SLAWindow: Sendable, Equatable, Hashable, CustomStringConvertible {
 }
 
 /// A period left out of every window (planned maintenance), as a half-open range of epoch minutes.
-public struct MaintenanceWindow: Sendable, Equatable, Hashable {
+public struct MaintenanceWindow: Sendable, Equatable, Hashable, Codable {
+    /// Where a window was declared: the SLO file, or the maintenance API (stored in the database).
+    public enum Source: String, Sendable, Codable {
+        case configuration, api
+    }
+
+    /// `config-N` for the SLO file's N-th window; a random id for the API's.
+    public var id: String
     public var start: Date
     public var end: Date
     public var reason: String
+    public var source: Source
 
-    public init(start: Date, end: Date, reason: String) {
+    public init(id: String = "", start: Date, end: Date, reason: String, source: Source = .configuration) {
+        self.id = id
         self.start = start
         self.end = end
         self.reason = reason
+        self.source = source
     }
 
     var minutes: Range<Int64> {

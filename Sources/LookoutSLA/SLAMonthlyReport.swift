@@ -6,6 +6,8 @@ public struct SLAMonthlyReport: Codable, Sendable, Equatable {
     public var source: String
     public var generatedAt: Date
     public var objectives: [Line]
+    /// The maintenance windows that overlap the month; their minutes are left out.
+    public var maintenance: [MaintenanceWindow] = []
 
     public struct Line: Codable, Sendable, Equatable {
         public var name: String
@@ -55,6 +57,7 @@ extension SLAStatusService {
         calculator.burnRateWindows = []
         let minutes = window.minutes(at: now)
         let pending = recorder.snapshot()
+        let maintenance = try await self.maintenance()
         var lines: [SLAMonthlyReport.Line] = []
         for objective in objectives {
             let buckets = try await store.slaBuckets(objective: objective.name, minutes: minutes) + (pending[objective.name] ?? [])
@@ -67,6 +70,7 @@ extension SLAStatusService {
                     excludedMinutes: result.excludedMinutes, budgetConsumedRatio: status.budget.consumedRatio
                 ))
         }
-        return SLAMonthlyReport(month: window.description, source: "local", generatedAt: now, objectives: lines)
+        let inMonth = maintenance.filter { $0.minutes.overlaps(minutes) }
+        return SLAMonthlyReport(month: window.description, source: "local", generatedAt: now, objectives: lines, maintenance: inMonth)
     }
 }

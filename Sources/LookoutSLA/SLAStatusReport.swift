@@ -7,6 +7,8 @@ public struct SLAStatusReport: Codable, Sendable, Equatable {
     public var source: String
     public var generatedAt: Date
     public var objectives: [ObjectiveReport]
+    /// Maintenance windows overlapping the 30-day budget window or still to come; their minutes are left out.
+    public var maintenance: [MaintenanceWindow]
 
     public struct ObjectiveReport: Codable, Sendable, Equatable {
         public var name: String
@@ -44,9 +46,10 @@ public struct SLAStatusReport: Codable, Sendable, Equatable {
         public var rate: Double?
     }
 
-    public init(source: String, generatedAt: Date, statuses: [ObjectiveStatus]) {
+    public init(source: String, generatedAt: Date, statuses: [ObjectiveStatus], maintenance: [MaintenanceWindow] = []) {
         self.source = source
         self.generatedAt = generatedAt
+        self.maintenance = maintenance
         self.objectives = statuses.map { status in
             ObjectiveReport(
                 name: status.objective.name, description: status.objective.description, target: status.objective.target,
@@ -78,25 +81,34 @@ public struct SLAStatusService: Sendable {
     public let recorder: SLARecorder
     public let store: any SLAStore
     public var calculator = SLACalculator()
-    public var maintenance: [MaintenanceWindow] = []
+    /// The maintenance windows to leave out, asked for each report (they change through the API).
+    public var maintenance: @Sendable () async throws -> [MaintenanceWindow]
 
-    public init(objectives: [Objective], recorder: SLARecorder, store: any SLAStore) {
+    public init(
+        objectives: [Objective], recorder: SLARecorder, store: any SLAStore,
+        maintenance: @escaping @Sendable () async throws -> [MaintenanceWindow] = { [] }
+    ) {
         self.objectives = objectives
         self.recorder = recorder
         self.store = store
+        self.maintenance = maintenance
     }
 
     public func report(now: Date) async throws -> SLAStatusReport {
         let pending = recorder.snapshot()
         let spans = (calculator.windows + [calculator.budgetWindow] + calculator.burnRateWindows).map { $0.minutes(at: now) }
         let minutes = (spans.map(\.lowerBound).min() ?? 0)..<(spans.map(\.upperBound).max() ?? 0)
+        let maintenance = try await self.maintenance()
         var statuses: [ObjectiveStatus] = []
         for objective in objectives {
             let stored = try await store.slaBuckets(objective: objective.name, minutes: minutes)
             let buckets = stored + (pending[objective.name] ?? [])
             statuses.append(calculator.status(objective, buckets: buckets, now: now, maintenance: maintenance))
         }
-        return SLAStatusReport(source: "local", generatedAt: now, statuses: statuses)
+        // The windows that touch the budget window, or are still to come: what an operator planning or explaining needs.
+        let budget = calculator.budgetWindow.minutes(at: now)
+        let relevant = maintenance.filter { $0.minutes.upperBound > budget.lowerBound }
+        return SLAStatusReport(source: "local", generatedAt: now, statuses: statuses, maintenance: relevant)
     }
 }
 

@@ -98,3 +98,28 @@ import Testing
         }
     }
 }
+
+/// The SLO file and the admin token, as start-up reads them.
+@Suite struct SLOConfigurationTests {
+    @Test func aBadSLOFileStopsStartUpNamingTheLineAndField() throws {
+        let directory = try ServiceProcess.temporaryDirectory("slo-config")
+        let path = directory.appendingPathComponent("slo.yml").path
+        try "objectives:\n  - name: latency\n    target: 1.5\n".write(toFile: path, atomically: true, encoding: .utf8)
+        var configuration = try AppConfiguration(environment: ["LOOKOUT_SLO_FILE": path])
+        do {
+            try configuration.loadFiles(checks: false)
+            Issue.record("a target of 1.5 should be refused")
+        } catch {
+            #expect(error.description.hasPrefix("\(path):3:13: objectives[0].target: must be a number such as 0.995 or 99.5%"), "\(error)")
+        }
+        try "objectives:\n  - name: latency\n    target: 90%\n    threshold: 2s\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try configuration.loadFiles(checks: false)
+        #expect(configuration.slo.objectives.map(\.name) == ["latency"])
+        #expect(configuration.slo.latencyThreshold == .seconds(2))
+    }
+
+    @Test func theAdminTokenMustBeLongEnough() {
+        #expect(throws: ConfigurationError.self) { try AppConfiguration(environment: ["LOOKOUT_ADMIN_TOKEN": "short"]) }
+        #expect((try? AppConfiguration(environment: ["LOOKOUT_ADMIN_TOKEN": "a-long-enough-admin-token"]))?.adminToken == "a-long-enough-admin-token")
+    }
+}
