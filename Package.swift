@@ -10,6 +10,7 @@ import PackageDescription
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
 //   LookoutSentryHummingbird - the Sentry middleware (transaction per request, error capture)
 //   LookoutSLA              - SLA arithmetic: objectives, windows, error budgets, burn rates, reports
+//   LookoutStatusPage       - the public status page, rendered to one self-contained HTML document
 //   LookoutConfigFile       - reading YAML configuration files with errors that name file:line:column and field
 //   LookoutProber           - synthetic checks: YAML checks file, a timing HTTP client, probe metrics, the prober Service
 //   GenerationSentry        - the reference service's business breadcrumbs and failed-job events for Sentry
@@ -84,6 +85,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutStatusPage",
+            dependencies: ["LookoutSLA", "LookoutProber"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -206,6 +212,7 @@ let package = Package(
                 "LookoutSLAHummingbird",
                 "LookoutProber",
                 "LookoutConfigFile",
+                "LookoutStatusPage",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -290,6 +297,11 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "LookoutStatusPageTests",
+            dependencies: ["LookoutStatusPage", "LookoutSLA", "LookoutProber"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "LookoutSLATests",
             dependencies: ["LookoutSLA", "LookoutConfigFile"],
             swiftSettings: testSwiftSettings
@@ -331,6 +343,7 @@ let package = Package(
                 "LookoutSentry",
                 "LookoutSLA",
                 "LookoutProber",
+                "LookoutStatusPage",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

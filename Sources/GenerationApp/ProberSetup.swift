@@ -4,12 +4,15 @@ import LookoutMetrics
 import LookoutProber
 import LookoutSLA
 
-/// Counts every probe run toward the `availability` objective: good when the run succeeded.
+/// Counts every probe run toward the `availability` objective (good when the run succeeded), and per check under
+/// `probe:<check>`, which the status page's 90-day bars read.
 struct SLAProbeRecorder: ProbeObserver {
     let recorder: SLARecorder
 
+    static func perCheck(_ check: String) -> String { "probe:\(check)" }
+
     func probeFinished(_ outcome: ProbeOutcome, check: ProbeCheck, status: CheckStatus) {
-        recorder.record(Objective.availability.name, good: outcome.success, at: outcome.startedAt)
+        recorder.record([(Objective.availability.name, outcome.success), (Self.perCheck(check.name), outcome.success)], at: outcome.startedAt)
     }
 }
 

@@ -13,6 +13,7 @@ import LookoutSentry
 import LookoutSentryHummingbird
 import LookoutSLA
 import LookoutSLAHummingbird
+import LookoutStatusPage
 import ServiceLifecycle
 import UnixSignals
 
@@ -200,11 +201,38 @@ public struct ServiceAssembly: Sendable {
                 }
                 return Response(status: .noContent)
             },
+            .init(.get, "/status") { [self] _, _ in
+                let page = StatusPage.render(try await statusPageModel(sla: slaStatus, now: Date()))
+                return Response(
+                    status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"], body: .init(byteBuffer: ByteBuffer(string: page))
+                )
+            },
             .init(.get, "/health/detailed") { _, _ in
                 let report = await health.report()
                 return try JSONResponse.snakeCase(report, status: report.status == "down" ? .serviceUnavailable : .ok)
             },
         ]
+    }
+
+    /// What the status page shows: each check's state, its 90 days from the database (plus what is not yet flushed),
+    /// its recent runs, the SLA report and the incidents.
+    func statusPageModel(sla: SLAStatusService, now: Date) async throws -> StatusPageModel {
+        let report = try await sla.report(now: now)
+        let days = StatusPageModel.days(endingAt: now)
+        let minutes = (days[0] * 1440)..<((days[days.count - 1] + 1) * 1440)
+        let pending = slaRecorder.snapshot()
+        var rows: [StatusPageModel.CheckRow] = []
+        for status in probeBoard.statuses() {
+            let key = SLAProbeRecorder.perCheck(status.check)
+            let stored = try await storage.slaDailyBuckets(objective: key, minutes: minutes)
+            let daily = MinuteBucket.merged(stored, MinuteBucket.daily(pending[key] ?? []))
+            rows.append(.init(status: status, days: StatusPageModel.align(daily, days: days), recent: probeBoard.history(status.check)))
+        }
+        return StatusPageModel(
+            title: "Lookout", generatedAt: now, checks: rows, sla: report, incidents: probeBoard.incidents(),
+            availabilityTarget: configuration.slo.objectives.first { $0.name == Objective.availability.name }?.target ?? Objective.availability.target,
+            latencyThreshold: configuration.slo.latencyThreshold.timeInterval
+        )
     }
 
     /// The standalone worker's own small server: `GET /metrics` and `GET /health`.

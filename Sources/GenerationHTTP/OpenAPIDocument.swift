@@ -226,7 +226,7 @@ enum OpenAPIDocument {
                 "type": "object",
                 "required": ["window", "good", "total", "compliant", "insufficient_samples", "excluded_minutes"],
                 "properties": {
-                  "window": {"type": "string", "description": "1h, 24h, 7d, 30d"},
+                  "window": {"type": "string", "description": "1h, 1d, 7d, 30d"},
                   "good": {"type": "integer"}, "total": {"type": "integer"},
                   "value": {"type": "number", "description": "good / total; absent without events"},
                   "compliant": {"type": "boolean"}, "insufficient_samples": {"type": "boolean"}, "excluded_minutes": {"type": "integer"}
@@ -296,6 +296,10 @@ enum OpenAPIDocument {
           "401": {"$ref": "#/components/responses/Problem"},
           "404": {"$ref": "#/components/responses/Problem"}
         }}
+    },
+    "/status": {
+      "get": {"summary": "Status page", "description": "The public status page: each synthetic check's state and 90-day uptime bars, probe response times, the SLA table with the error budget, recent incidents. One self-contained HTML document (inline CSS and SVG, no script).", "operationId": "statusPage", "tags": ["observability"],
+        "responses": {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}}
     },
     "/health/detailed": {
       "get": {"summary": "Detailed health", "description": "Each dependency's state and latency: database, queue (depth and lag), worker heartbeat, Sentry transport, prober freshness and confirmed-down checks. 503 when the database or the queue cannot be read; 200 with status degraded when anything else is not up. For operators; route traffic on /health/ready.", "operationId": "healthDetailed", "tags": ["health"],

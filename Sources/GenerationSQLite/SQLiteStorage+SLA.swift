@@ -27,6 +27,19 @@ extension SQLiteStorage: SLAStore {
             ).map { MinuteBucket(minute: $0["minute"], good: $0["good"], total: $0["total"]) }
         }
     }
+
+    public func slaDailyBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket] {
+        try await read("sla_daily_buckets") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT minute / 1440 AS day, SUM(good) AS good, SUM(total) AS total FROM sla_minutes
+                    WHERE objective = ? AND minute >= ? AND minute < ? GROUP BY day ORDER BY day
+                    """,
+                arguments: [objective, minutes.lowerBound, minutes.upperBound]
+            ).map { MinuteBucket(minute: $0["day"], good: $0["good"], total: $0["total"]) }
+        }
+    }
 }
 
 extension SQLiteStorage: MaintenanceStore {

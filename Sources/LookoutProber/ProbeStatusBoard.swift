@@ -27,6 +27,14 @@ public struct Incident: Sendable, Equatable, Codable {
     public var detail: String
 }
 
+/// One run as the latency chart draws it.
+public struct ProbeSample: Sendable, Equatable {
+    public var at: Date
+    /// Seconds.
+    public var duration: Double
+    public var success: Bool
+}
+
 /// A change of a check's confirmed state, worth a log line (and, for the status page, an incident).
 public enum ProbeTransition: Sendable, Equatable {
     case down(Incident)
@@ -42,14 +50,18 @@ public final class ProbeStatusBoard: Sendable {
         var streakStart: [String: Date] = [:]
         var open: [String: Incident] = [:]
         var closed: [Incident] = []
+        var history: [String: [ProbeSample]] = [:]
     }
 
     /// How many finished incidents are kept (newest first). Default 100.
     public let incidentLimit: Int
+    /// How many recent runs are kept per check for the latency chart. Default 720 (6 hours at 30 s).
+    public let historyLimit: Int
     private let state = Mutex(State())
 
-    public init(checks: [ProbeCheck] = [], incidentLimit: Int = 100) {
+    public init(checks: [ProbeCheck] = [], incidentLimit: Int = 100, historyLimit: Int = 720) {
         self.incidentLimit = incidentLimit
+        self.historyLimit = historyLimit
         register(checks)
     }
 
@@ -81,6 +93,10 @@ public final class ProbeStatusBoard: Sendable {
                 )
             status.lastOutcome = outcome
             status.runs += 1
+            var history = state.history[check.name, default: []]
+            history.append(ProbeSample(at: outcome.startedAt, duration: outcome.duration, success: outcome.success))
+            if history.count > historyLimit { history.removeFirst(history.count - historyLimit) }
+            state.history[check.name] = history
             var transition: ProbeTransition?
             if let failure = outcome.failure {
                 status.failures += 1
@@ -114,6 +130,11 @@ public final class ProbeStatusBoard: Sendable {
     /// Every check's state, in the order the checks were declared.
     public func statuses() -> [CheckStatus] {
         state.withLock { state in state.order.compactMap { state.statuses[$0] } }
+    }
+
+    /// The recent runs of a check, oldest first (at most ``historyLimit``; kept in memory, so a restart starts afresh).
+    public func history(_ check: String) -> [ProbeSample] {
+        state.withLock { $0.history[check] ?? [] }
     }
 
     /// Open incidents first, then finished ones, newest first.

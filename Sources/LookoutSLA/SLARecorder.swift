@@ -73,4 +73,40 @@ public protocol SLAStore: Sendable {
     func addSLABuckets(_ buckets: [String: [MinuteBucket]]) async throws
     /// The stored buckets of `objective` whose minute lies in `minutes`, oldest first.
     func slaBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket]
+    /// Good and total per UTC day (days since the epoch, in `MinuteBucket.minute`) over `minutes`, oldest first: what
+    /// the status page's 90-day bars show. The default sums ``slaBuckets(objective:minutes:)``; a database sums in SQL.
+    func slaDailyBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket]
+}
+
+extension SLAStore {
+    public func slaDailyBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket] {
+        MinuteBucket.daily(try await slaBuckets(objective: objective, minutes: minutes))
+    }
+}
+
+extension MinuteBucket {
+    /// Sums minute buckets per UTC day; `minute` of each result is the day since the epoch.
+    public static func daily(_ buckets: [MinuteBucket]) -> [MinuteBucket] {
+        var days: [Int64: MinuteBucket] = [:]
+        for bucket in buckets {
+            let day = bucket.minute >= 0 ? bucket.minute / 1440 : (bucket.minute - 1439) / 1440
+            var total = days[day] ?? MinuteBucket(minute: day, good: 0, total: 0)
+            total.good += bucket.good
+            total.total += bucket.total
+            days[day] = total
+        }
+        return days.values.sorted { $0.minute < $1.minute }
+    }
+
+    /// Sums buckets of the same period (`minute`) across lists, oldest first.
+    public static func merged(_ lists: [MinuteBucket]...) -> [MinuteBucket] {
+        var sums: [Int64: MinuteBucket] = [:]
+        for bucket in lists.joined() {
+            var sum = sums[bucket.minute] ?? MinuteBucket(minute: bucket.minute, good: 0, total: 0)
+            sum.good += bucket.good
+            sum.total += bucket.total
+            sums[bucket.minute] = sum
+        }
+        return sums.values.sorted { $0.minute < $1.minute }
+    }
 }
