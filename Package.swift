@@ -344,6 +344,7 @@ let package = Package(
                 "LookoutSLA",
                 "LookoutProber",
                 "LookoutStatusPage",
+                "LookoutSLAHummingbird",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

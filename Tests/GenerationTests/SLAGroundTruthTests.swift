@@ -1,0 +1,94 @@
+import AsyncHTTPClient
+import Foundation
+import GenerationSQLite
+import Hummingbird
+import LookoutSLA
+import LookoutSLAHummingbird
+import NIOCore
+import Testing
+import TestSupport
+
+/// Ground truth: real HTTP traffic with a known mix of failures and slow answers, through the same middleware, recorder,
+/// database and calculator as the service, yields exactly the expected figures.
+@Suite struct SLAGroundTruthTests {
+    /// What each route answers, and how many requests it gets.
+    static let mix: [(path: String, count: Int)] = [
+        ("/ok", 130),  // 200, fast: good for everything
+        ("/missing", 30),  // 404, fast: a client error is not the service failing
+        ("/boom", 8),  // a thrown error, answered 500
+        ("/unavailable", 4),  // 503
+        ("/slow", 22),  // 200 after 700 ms: available, but slow
+        ("/slow-fail", 6),  // 502 after 700 ms: bad on every count
+    ]
+
+    @Test func knownTrafficYieldsExactlyTheExpectedAvailabilityErrorRateAndLatency() async throws {
+        let recorder = SLARecorder()
+        var configuration = SLARequestMiddleware<BasicRequestContext>.Configuration()
+        configuration.latencyThreshold = .milliseconds(500)
+        let router = Router()
+        router.add(middleware: SLARequestMiddleware(recorder: recorder, configuration: configuration))
+        router.get("/ok") { _, _ in "ok" }
+        router.get("/boom") { _, _ -> String in throw HTTPError(.internalServerError) }
+        router.get("/unavailable") { _, _ in Response(status: .serviceUnavailable) }
+        router.get("/slow") { _, _ -> String in
+            try await Task.sleep(for: .milliseconds(700))
+            return "late"
+        }
+        router.get("/slow-fail") { _, _ -> Response in
+            try await Task.sleep(for: .milliseconds(700))
+            return Response(status: .badGateway)
+        }
+        router.get("/health") { _, _ in "ok" }
+        let port = TestPorts.free()
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: ScriptedSentryServer.quietLogger)
+        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        defer { server.cancel() }
+        #expect(try await eventually { (try? await Self.get(port, "/health")) == 200 })
+
+        // Noise that must not count: health checks (excluded path) and the prober's own requests (excluded user agent).
+        for _ in 0..<10 { _ = try await Self.get(port, "/health") }
+        for _ in 0..<10 { #expect(try await Self.get(port, "/boom", userAgent: "Lookout-Prober/1") == 500) }
+
+        let requests = Self.mix.flatMap { Array(repeating: $0.path, count: $0.count) }.shuffled()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, path) in requests.enumerated() {
+                if index >= 16 { try await group.next() }
+                group.addTask { _ = try await Self.get(port, path) }
+            }
+            try await group.waitForAll()
+        }
+
+        let store = try SQLiteStorage(location: .inMemory)
+        await SLAFlushService(recorder: recorder, store: store, logger: ScriptedSentryServer.quietLogger).flush()
+        let report = try await SLAStatusService(objectives: [.requestAvailability, .errorRate, .latency], recorder: recorder, store: store)
+            .report(now: Date())
+        func hour(_ name: String) throws -> SLAStatusReport.WindowReport {
+            try #require(report.objectives.first { $0.name == name }?.windows.first { $0.window == "1h" })
+        }
+        // 200 requests; 18 answered 5xx (8 + 4 + 6); 28 slower than 500 ms (22 + 6).
+        for name in ["request_availability", "error_rate"] {
+            let window = try hour(name)
+            #expect(window.total == 200)
+            #expect(window.good == 182)
+            #expect(window.value == 0.91)
+            #expect(!window.compliant)
+        }
+        let latency = try hour("latency")
+        #expect(latency.total == 200)
+        #expect(latency.good == 172)
+        #expect(latency.value == 0.86)
+        let errorRate = try #require(report.objectives.first { $0.name == "error_rate" })
+        #expect(errorRate.errorBudget.badEvents == 18)
+        #expect(abs(errorRate.errorBudget.allowedBadEvents - 2) < 1e-9, "1 % of 200")
+        #expect(abs(errorRate.errorBudget.consumedRatio - 9) < 1e-9)
+        #expect(errorRate.state == "breached")
+    }
+
+    static func get(_ port: Int, _ path: String, userAgent: String? = nil) async throws -> Int {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        if let userAgent { request.headers.add(name: "User-Agent", value: userAgent) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        return Int(response.status.code)
+    }
+}
