@@ -10,6 +10,7 @@ import PackageDescription
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
 //   LookoutSentryHummingbird - the Sentry middleware (transaction per request, error capture)
 //   LookoutSLA              - SLA arithmetic: objectives, windows, error budgets, burn rates, reports
+//   LookoutSLAPrometheus    - the SLA status from Prometheus's recording rules (several replicas)
 //   LookoutStatusPage       - the public status page, rendered to one self-contained HTML document
 //   LookoutConfigFile       - reading YAML configuration files with errors that name file:line:column and field
 //   LookoutProber           - synthetic checks: YAML checks file, a timing HTTP client, probe metrics, the prober Service
@@ -84,6 +85,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutSLAPrometheus",
+            dependencies: [
+                "LookoutSLA",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -213,6 +224,7 @@ let package = Package(
                 "LookoutProber",
                 "LookoutConfigFile",
                 "LookoutStatusPage",
+                "LookoutSLAPrometheus",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -45,6 +45,9 @@ public struct AppConfiguration: Sendable {
     /// objectives (`deploy/slo.yml` writes them out), no maintenance. Read by ``loadFiles(checks:environment:)``.
     public var sloFilePath: String?
     public var slo = SLOFile.defaults
+    /// Prometheus to take `/sla/status` figures from (its recording rules sum every replica's events). Unset: this
+    /// deployment's database. `LOOKOUT_SLA_PROMETHEUS_URL`, e.g. `http://prometheus:9090`.
+    public var slaPrometheusURL: URL?
     /// Bearer token of the admin API (`POST`/`DELETE /sla/maintenance`). `LOOKOUT_ADMIN_TOKEN`, at least 16 characters;
     /// default unset: the admin API refuses every call.
     public var adminToken: String?
@@ -204,6 +207,10 @@ public struct AppConfiguration: Sendable {
             throw ConfigurationError(variable: "LOOKOUT_PROBER_ACCOUNT_EMAIL", value: "", allowed: "an e-mail address, set together with LOOKOUT_PROBER_ACCOUNT_PASSWORD")
         case (_?, nil):
             throw ConfigurationError(variable: "LOOKOUT_PROBER_ACCOUNT_PASSWORD", value: "", allowed: "a password, set together with LOOKOUT_PROBER_ACCOUNT_EMAIL")
+        }
+        slaPrometheusURL = try reader.optional("LOOKOUT_SLA_PROMETHEUS_URL", allowed: "an http:// or https:// URL, e.g. http://prometheus:9090") {
+            guard let url = URL(string: $0), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else { return nil }
+            return url
         }
         sloFilePath = try reader.optional("LOOKOUT_SLO_FILE", allowed: "the path of a YAML SLO file") { $0.isEmpty ? nil : $0 }
         adminToken = try reader.optional("LOOKOUT_ADMIN_TOKEN", allowed: "a token of at least 16 characters (e.g. openssl rand -hex 24)") {

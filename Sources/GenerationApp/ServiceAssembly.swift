@@ -13,6 +13,7 @@ import LookoutSentry
 import LookoutSentryHummingbird
 import LookoutSLA
 import LookoutSLAHummingbird
+import LookoutSLAPrometheus
 import LookoutStatusPage
 import ServiceLifecycle
 import UnixSignals
@@ -35,7 +36,7 @@ public struct ServiceAssembly: Sendable {
     /// Sentry's client and transport; disabled unless `SENTRY_DSN` is set.
     public let sentry: SentrySetup
     /// Per-minute SLA counts of the API's requests, flushed to the database (docs/sla.md).
-    public let slaRecorder = SLARecorder()
+    public let slaRecorder: SLARecorder
     /// The prober's view of every check and the recent incidents (the status page and `/health/detailed` read it).
     public let probeBoard = ProbeStatusBoard()
 
@@ -52,9 +53,11 @@ public struct ServiceAssembly: Sendable {
             BuildInfo.register(in: registry, revision: configuration.buildRevision)
             metrics = registry
             serviceMetrics = ServiceMetrics(registry: registry)
+            slaRecorder = SLARecorder(sink: SLAEventMetrics(registry: registry, objectives: configuration.slo.objectives))
         } else {
             metrics = nil
             serviceMetrics = nil
+            slaRecorder = SLARecorder()
         }
         let observer = Self.observer(metrics: serviceMetrics, sentry: self.sentry)
         storage = try SQLiteStorage(location: configuration.database, observer: serviceMetrics)
@@ -157,13 +160,27 @@ public struct ServiceAssembly: Sendable {
         let maintenance = self.maintenance
         let body = JSONBody(maxBytes: configuration.http.maxBodyBytes)
         let slaStatus = SLAStatusService(objectives: configuration.slo.objectives, recorder: slaRecorder, store: storage, maintenance: maintenance.all)
+        let prometheus = configuration.slaPrometheusURL.map { PrometheusSLASource(baseURL: $0, objectives: configuration.slo.objectives) }
+        let logger = self.logger
+        /// From Prometheus when configured (all replicas), else, or when it cannot answer, from the database.
+        let status: @Sendable (Date) async throws -> SLAStatusReport = { now in
+            guard let prometheus else { return try await slaStatus.report(now: now) }
+            do {
+                return try await prometheus.report(now: now, maintenance: try await maintenance.all())
+            } catch {
+                logger.warning("Prometheus could not answer for /sla/status; using the local figures", metadata: ["error": "\(error)"])
+                var report = try await slaStatus.report(now: now)
+                report.sourceError = "\(error)"
+                return report
+            }
+        }
         let health = DetailedHealth(
             storage: storage, transport: sentry.transport, prober: configuration.prober.enabled ? probeBoard : nil,
             thresholds: .init(workerHeartbeatMaxAge: configuration.http.workerHeartbeatMaxAge), now: { Date() }
         )
         return [
             .init(.get, "/sla/status") { _, _ in
-                JSONResponse.raw(try await slaStatus.report(now: Date()).json())
+                JSONResponse.raw(try await status(Date()).json())
             },
             .init(.get, "/sla/report") { request, _ in
                 let now = Date()
@@ -202,7 +219,7 @@ public struct ServiceAssembly: Sendable {
                 return Response(status: .noContent)
             },
             .init(.get, "/status") { [self] _, _ in
-                let page = StatusPage.render(try await statusPageModel(sla: slaStatus, now: Date()))
+                let page = StatusPage.render(try await statusPageModel(sla: status, now: Date()))
                 return Response(
                     status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"], body: .init(byteBuffer: ByteBuffer(string: page))
                 )
@@ -216,8 +233,8 @@ public struct ServiceAssembly: Sendable {
 
     /// What the status page shows: each check's state, its 90 days from the database (plus what is not yet flushed),
     /// its recent runs, the SLA report and the incidents.
-    func statusPageModel(sla: SLAStatusService, now: Date) async throws -> StatusPageModel {
-        let report = try await sla.report(now: now)
+    func statusPageModel(sla: @Sendable (Date) async throws -> SLAStatusReport, now: Date) async throws -> StatusPageModel {
+        let report = try await sla(now)
         let days = StatusPageModel.days(endingAt: now)
         let minutes = (days[0] * 1440)..<((days[days.count - 1] + 1) * 1440)
         let pending = slaRecorder.snapshot()

@@ -212,7 +212,8 @@ enum OpenAPIDocument {
         "required": ["source", "generated_at", "objectives", "maintenance"],
         "properties": {
           "maintenance": {"type": "array", "description": "maintenance windows overlapping the 30-day budget window or still to come", "items": {"$ref": "#/components/schemas/MaintenanceWindow"}},
-          "source": {"type": "string", "description": "where the figures come from: local (this deployment's database)"},
+          "source": {"type": "string", "enum": ["local", "prometheus"], "description": "where the figures come from: local (this deployment's database) or prometheus (every replica's events, summed by the recording rules; LOOKOUT_SLA_PROMETHEUS_URL)"},
+          "source_error": {"type": "string", "description": "why the configured Prometheus was not used (the figures are then local)"},
           "generated_at": {"type": "string", "format": "date-time"},
           "objectives": {"type": "array", "items": {
             "type": "object",

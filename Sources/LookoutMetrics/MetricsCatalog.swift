@@ -179,6 +179,18 @@ public enum MetricsCatalog {
         "lookout_sentry_spool_size", unit: "bytes", help: "Bytes of envelopes waiting in the on-disk spool.", example: "lookout_sentry_spool_size_bytes"
     )
 
+    // MARK: Service level objectives
+
+    public static let sloEvents = MetricDefinition.counter(
+        "lookout_slo_events", help: "Events counted toward each service level objective (requests, probe runs), as the SLA engine counts them.",
+        labels: ["objective"], example: "sum by (objective) (increase(lookout_slo_events_total[1h]))"
+    )
+    public static let sloGoodEvents = MetricDefinition.counter(
+        "lookout_slo_good_events", help: "The good ones among lookout_slo_events_total (not a 5xx, within the latency threshold, a successful probe).",
+        labels: ["objective"],
+        example: "sum by (objective) (increase(lookout_slo_good_events_total[1h])) / sum by (objective) (increase(lookout_slo_events_total[1h]))"
+    )
+
     // MARK: Synthetic probes (blackbox_exporter's names for the gauges, so its dashboards and alerts apply)
 
     /// Probe latency buckets: the 1 s edge is the response-time objective.
@@ -263,7 +275,7 @@ public enum MetricsCatalog {
         dbConnections, dbConnectionsMax, dbConnectionWait, dbQueryDuration, dbQueryErrors,
         cacheLookups, cacheEvictions, cacheEntries,
         sentryEnvelopesSent, sentryItemsDropped, sentrySendFailures, sentryQueueLength, sentrySpoolSize,
-        probeSuccess, probeDuration, probeHTTPStatusCode, probeHTTPPhaseDuration, probeCertificateExpiry, probeRuns, probeFailures,
+        sloEvents, sloGoodEvents, probeSuccess, probeDuration, probeHTTPStatusCode, probeHTTPPhaseDuration, probeCertificateExpiry, probeRuns, probeFailures,
         probeLatency, probeUp,
         processCPU, processResidentMemory, processVirtualMemory, processOpenFDs, processMaxFDs, processStartTime, processThreads,
         buildInfo, labelOverflow,

@@ -48,6 +48,7 @@ public enum MetricsDocumentation {
         if name.hasPrefix("lookout_db_") { return "Database" }
         if name.hasPrefix("lookout_cache_") { return "Cache (sampled)" }
         if name.hasPrefix("lookout_sentry_") { return "Sentry transport" }
+        if name.hasPrefix("lookout_slo_") { return "Service level objectives" }
         if name.hasPrefix("probe_") || name.hasPrefix("lookout_probe_") { return "Synthetic probes" }
         if name.hasPrefix("lookout_queue_") || name.hasPrefix("lookout_job") || name.hasPrefix("lookout_worker_") { return "Worker and queue" }
         return "Business"

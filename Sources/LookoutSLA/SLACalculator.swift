@@ -75,6 +75,19 @@ public struct MaintenanceWindow: Sendable, Equatable, Hashable, Codable {
     }
 }
 
+/// Good and total events of one objective over one window, and the minutes left out for maintenance.
+public struct WindowCounts: Sendable, Equatable {
+    public var good: Int64
+    public var total: Int64
+    public var excludedMinutes: Int64
+
+    public init(good: Int64, total: Int64, excludedMinutes: Int64 = 0) {
+        self.good = good
+        self.total = total
+        self.excludedMinutes = excludedMinutes
+    }
+}
+
 /// One objective over one window.
 public struct WindowResult: Sendable, Equatable {
     public var window: SLAWindow
@@ -146,37 +159,52 @@ public struct SLACalculator: Sendable {
 
     public init() {}
 
-    public func result(_ objective: Objective, buckets: [MinuteBucket], window: SLAWindow, now: Date, maintenance: [MaintenanceWindow] = []) -> WindowResult {
+    /// Good and total events of one window, summed from minute buckets, maintenance left out.
+    public func counts(buckets: [MinuteBucket], window: SLAWindow, now: Date, maintenance: [MaintenanceWindow] = []) -> WindowCounts {
         let range = window.minutes(at: now)
         let excluded = maintenance.map(\.minutes)
-        var good: Int64 = 0
-        var total: Int64 = 0
+        var counts = WindowCounts(good: 0, total: 0, excludedMinutes: 0)
         for bucket in buckets where range.contains(bucket.minute) && !excluded.contains(where: { $0.contains(bucket.minute) }) {
-            good += bucket.good
-            total += bucket.total
+            counts.good += bucket.good
+            counts.total += bucket.total
         }
-        var excludedMinutes: Int64 = 0
         for minutes in excluded {
             let overlap = max(range.lowerBound, minutes.lowerBound)..<max(max(range.lowerBound, minutes.lowerBound), min(range.upperBound, minutes.upperBound))
-            excludedMinutes += Int64(overlap.count)
+            counts.excludedMinutes += Int64(overlap.count)
         }
-        let value = total > 0 ? Double(good) / Double(total) : nil
+        return counts
+    }
+
+    public func result(_ objective: Objective, counts: WindowCounts, window: SLAWindow) -> WindowResult {
+        let value = counts.total > 0 ? Double(counts.good) / Double(counts.total) : nil
         return WindowResult(
-            window: window, good: good, total: total, value: value, compliant: value.map { $0 >= objective.target } ?? true,
-            insufficientSamples: total < objective.minimumSamples, excludedMinutes: excludedMinutes
+            window: window, good: counts.good, total: counts.total, value: value, compliant: value.map { $0 >= objective.target } ?? true,
+            insufficientSamples: counts.total < objective.minimumSamples, excludedMinutes: counts.excludedMinutes
         )
     }
 
+    public func result(_ objective: Objective, buckets: [MinuteBucket], window: SLAWindow, now: Date, maintenance: [MaintenanceWindow] = []) -> WindowResult {
+        result(objective, counts: counts(buckets: buckets, window: window, now: now, maintenance: maintenance), window: window)
+    }
+
     /// Observed bad ratio over the allowed one; nil without events.
+    public func burnRate(_ objective: Objective, counts: WindowCounts) -> Double? {
+        guard counts.total > 0 else { return nil }
+        return (1 - Double(counts.good) / Double(counts.total)) / objective.budgetRatio
+    }
+
     public func burnRate(_ objective: Objective, buckets: [MinuteBucket], window: SLAWindow, now: Date, maintenance: [MaintenanceWindow] = []) -> Double? {
-        let result = result(objective, buckets: buckets, window: window, now: now, maintenance: maintenance)
-        guard let value = result.value else { return nil }
-        return (1 - value) / objective.budgetRatio
+        burnRate(objective, counts: counts(buckets: buckets, window: window, now: now, maintenance: maintenance))
     }
 
     public func status(_ objective: Objective, buckets: [MinuteBucket], now: Date, maintenance: [MaintenanceWindow] = []) -> ObjectiveStatus {
-        let windows = windows.map { result(objective, buckets: buckets, window: $0, now: now, maintenance: maintenance) }
-        let budgetResult = result(objective, buckets: buckets, window: budgetWindow, now: now, maintenance: maintenance)
+        status(objective, now: now) { counts(buckets: buckets, window: $0, now: now, maintenance: maintenance) }
+    }
+
+    /// The status from each window's counts, however they were obtained (minute buckets, or Prometheus's recording rules).
+    public func status(_ objective: Objective, now: Date, counts: (SLAWindow) -> WindowCounts) -> ObjectiveStatus {
+        let windows = windows.map { result(objective, counts: counts($0), window: $0) }
+        let budgetResult = result(objective, counts: counts(budgetWindow), window: budgetWindow)
         let allowed = objective.budgetRatio * Double(budgetResult.total)
         let bad = budgetResult.total - budgetResult.good
         let consumed = allowed > 0 ? Double(bad) / allowed : (bad > 0 ? Double.infinity : 0)
@@ -187,8 +215,8 @@ public struct SLACalculator: Sendable {
             allowedBadEvents: allowed, badEvents: bad, consumedRatio: consumed, remainingRatio: remainingRatio,
             remainingEvents: allowed - Double(bad), totalSeconds: totalSeconds, remainingSeconds: totalSeconds * remainingRatio
         )
-        let burnRates = burnRateWindows.map { ($0.description, burnRate(objective, buckets: buckets, window: $0, now: now, maintenance: maintenance)) }
-        let hourly = burnRate(objective, buckets: buckets, window: .hour, now: now, maintenance: maintenance)
+        let burnRates = burnRateWindows.map { ($0.description, burnRate(objective, counts: counts($0))) }
+        let hourly = burnRate(objective, counts: counts(.hour))
         // Time to exhaustion = remaining budget × period / burn rate (SRE workbook).
         var secondsToExhaustion: Double?
         if remainingRatio == 0, bad > 0 {

@@ -10,8 +10,13 @@ public final class SLARecorder: Sendable {
     }
 
     private let pending = Mutex<[Key: (good: Int64, total: Int64)]>([:])
+    private let sink: (any SLAEventSink)?
 
-    public init() {}
+    /// - Parameter sink: also told of every event (the service exports them as counters, so that Prometheus can sum
+    ///   every replica's events).
+    public init(sink: (any SLAEventSink)? = nil) {
+        self.sink = sink
+    }
 
     /// Counts one event of `objective` at `date`.
     public func record(_ objective: String, good: Bool, at date: Date) {
@@ -30,6 +35,7 @@ public final class SLARecorder: Sendable {
                 pending[key] = counts
             }
         }
+        sink?.counted(events)
     }
 
     /// Takes everything counted so far, by objective, oldest minute first.
@@ -65,6 +71,11 @@ public final class SLARecorder: Sendable {
             }
         }
     }
+}
+
+/// Told of every event the ``SLARecorder`` counts, outside its lock.
+public protocol SLAEventSink: Sendable {
+    func counted(_ events: [(objective: String, good: Bool)])
 }
 
 /// Where minute buckets are kept, so that a restart keeps the history.

@@ -3,8 +3,11 @@ import Foundation
 /// What `GET /sla/status` answers: every objective over every window, its error budget, burn rates and state.
 /// Encoded with snake_case keys; absent values (no events yet) are left out.
 public struct SLAStatusReport: Codable, Sendable, Equatable {
-    /// Where the figures come from: `local` (this process's own counts in its database).
+    /// Where the figures come from: `local` (this deployment's database) or `prometheus` (every replica's events,
+    /// summed by Prometheus's recording rules).
     public var source: String
+    /// Why a configured Prometheus source was not used (the figures are then `local`).
+    public var sourceError: String?
     public var generatedAt: Date
     public var objectives: [ObjectiveReport]
     /// Maintenance windows overlapping the 30-day budget window or still to come; their minutes are left out.

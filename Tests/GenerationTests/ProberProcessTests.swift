@@ -9,7 +9,7 @@ import TestSupport
         let backend = try ServiceProcess(
             "backend",
             environment: ServiceProcess.environment(
-                directory: directory, ["LOOKOUT_PROBER_ENABLED": "true", "LOOKOUT_PROBER_INTERVAL_SECONDS": "1", "LOOKOUT_PROBER_TIMEOUT_SECONDS": "1"]
+                directory: directory, ["LOOKOUT_PROBER_ENABLED": "true", "LOOKOUT_PROBER_INTERVAL_SECONDS": "4", "LOOKOUT_PROBER_TIMEOUT_SECONDS": "4"]
             )
         )
         let port = try await backend.waitForPort()

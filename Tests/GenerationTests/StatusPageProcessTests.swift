@@ -92,8 +92,12 @@ enum Chromium {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        // Headless Chromium has been seen to hang now and then: a watchdog ends it, so the test fails instead of hanging.
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 90, execute: watchdog)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        watchdog.cancel()
         try? FileManager.default.removeItem(at: profile)
         try #require(process.terminationStatus == 0, "chromium exited with \(process.terminationStatus)")
         return String(decoding: data, as: UTF8.self)

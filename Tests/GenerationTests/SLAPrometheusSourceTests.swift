@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Two API replicas, each counting only its own traffic, and a real Prometheus loading the shipped recording rules:
+/// `/sla/status` on either replica reports both replicas' events, says so (`source: prometheus`), and falls back to its
+/// own figures, saying why, when Prometheus is gone.
+@Suite(.serialized) struct SLAPrometheusSourceTests {
+    static let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/prometheus/rules/lookout-slo.rules.yml")
+        .standardized
+
+    @Test func theStatusSumsEveryReplicaThroughPrometheusAndSaysWhichSourceItUsed() async throws {
+        let directory = try ServiceProcess.temporaryDirectory("sla-prometheus")
+        let prometheusPort = ServiceProcess.freePort()
+        let prometheusURL = "http://127.0.0.1:\(prometheusPort)"
+        func replica(_ name: String) throws -> ServiceProcess {
+            let data = directory.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            return try ServiceProcess("backend", environment: ServiceProcess.environment(directory: data, ["LOOKOUT_SLA_PROMETHEUS_URL": prometheusURL]))
+        }
+        let first = try replica("a")
+        let second = try replica("b")
+        let a = "127.0.0.1:\(try await first.waitForPort())"
+        let b = "127.0.0.1:\(try await second.waitForPort())"
+
+        let config = directory.appendingPathComponent("prometheus.yml")
+        try """
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 1s
+              evaluation_interval: 1s
+            rule_files: ["\(Self.rules.path)"]
+            scrape_configs:
+              - job_name: lookout-api
+                static_configs:
+                  - targets: ["\(a)", "\(b)"]
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let prometheus = try ServiceProcess.external("prometheus", arguments: [
+            "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
+            "--web.listen-address=127.0.0.1:\(prometheusPort)", "--log.level=warn",
+        ])
+        func query(_ promql: String) async throws -> Double? {
+            let encoded = promql.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            guard let reply = try? await call(.GET, "\(prometheusURL)/api/v1/query?query=\(encoded)"),
+                let data = reply.json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
+                let value = result.first?["value"] as? [Any], let text = value.last as? String
+            else { return nil }
+            return Double(text)
+        }
+        // Both replicas scraped a few times at zero before any traffic, so that increase() sees every event.
+        #expect(try await eventually(timeout: .seconds(30)) { try await query("count(up == 1)") == 2 })
+        try await Task.sleep(for: .seconds(3))
+
+        // Replica a: register, sign in, 18 reads and 5 payments the provider fails (502): 25 requests, 20 good.
+        let email = "replicas@example.com"
+        _ = try await call(.POST, "http://\(a)/api/v1/users", body: #"{"email":"\#(email)","password":"correct horse battery"}"#)
+        let token = try #require(try await call(.POST, "http://\(a)/api/v1/sessions", body: #"{"email":"\#(email)","password":"correct horse battery"}"#).json["token"] as? String)
+        for _ in 0..<18 { #expect(try await call(.GET, "http://\(a)/api/v1/me", token: token).status == 200) }
+        for index in 0..<5 {
+            let payment = try await call(
+                .POST, "http://\(a)/api/v1/payments", token: token, headers: [("Idempotency-Key", "replica-\(index)")],
+                body: #"{"amount_minor":100,"currency":"EUR","card_token":"tok_provider_error"}"#
+            )
+            #expect(payment.status == 502)
+        }
+        // Replica b: 15 requests, all good (404 is the client's mistake, not an outage).
+        for _ in 0..<15 { #expect(try await call(.GET, "http://\(b)/api/v1/generations/nope", token: "x").status == 401) }
+
+        // 40 events, 35 good, once Prometheus has scraped and evaluated the rules.
+        let summed = try await eventually(timeout: .seconds(30)) {
+            (try await query(#"lookout:slo_events:increase1h{objective="request_availability"}"#) ?? 0) >= 40
+        }
+        #expect(summed, "the recording rule sums both replicas")
+        try await Task.sleep(for: .seconds(2))
+
+        let status = try await call(.GET, "http://\(a)/sla/status")
+        #expect(status.json["source"] as? String == "prometheus", "\(status.text.prefix(300))")
+        let hour = try #require(Self.hour("request_availability", status.json))
+        let total = hour["total"] as? Int ?? 0
+        let good = hour["good"] as? Int ?? 0
+        // increase() extrapolates a little past the last sample; the ratio, not the count, is what it preserves.
+        #expect((40...46).contains(total), "both replicas' 40 requests, got \(total)")
+        #expect(abs(Double(good) / Double(max(total, 1)) - 35.0 / 40.0) < 0.03, "35 of 40 good, got \(good) of \(total)")
+
+        // Prometheus gone: the replica answers from its own database and says why.
+        prometheus.signal(SIGTERM)
+        _ = try await prometheus.waitForExit()
+        let local = try await call(.GET, "http://\(a)/sla/status")
+        #expect(local.json["source"] as? String == "local")
+        #expect((local.json["source_error"] as? String)?.isEmpty == false)
+        let own = try #require(Self.hour("request_availability", local.json))
+        #expect(own["total"] as? Int == 25, "replica a's own requests")
+        #expect(own["good"] as? Int == 20)
+
+        for process in [first, second] {
+            process.signal(SIGTERM)
+            #expect(try await process.waitForExit() == 0)
+        }
+    }
+
+    static func hour(_ objective: String, _ json: [String: Any]) -> [String: Any]? {
+        let objectives = json["objectives"] as? [[String: Any]]
+        return (objectives?.first { $0["name"] as? String == objective }?["windows"] as? [[String: Any]])?.first
+    }
+}
