@@ -324,27 +324,11 @@ struct EnvironmentReader {
     func rejectUnknown() throws(ConfigurationError) {
         let unknown = environment.keys.filter { $0.hasPrefix("LOOKOUT_") && !known.contains($0) }.sorted()
         guard let first = unknown.first else { return }
-        let closest = known.min { Self.editDistance($0, first) < Self.editDistance($1, first) }
-        var hint = ""
-        if let closest, Self.editDistance(closest, first) <= 3 { hint = "did you mean \(closest)? " }
+        let hint = Suggestion.closest(to: first, among: known).map { "did you mean \($0)? " } ?? ""
         throw ConfigurationError(
             variable: first, value: environment[first] ?? "",
             allowed: "\(hint)remove it or use one of \(known.sorted().joined(separator: ", ")) (see docs/configuration.md)",
             isUnknownVariable: true
         )
-    }
-
-    /// Levenshtein distance, for "did you mean" hints.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var previous = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }
