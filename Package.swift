@@ -329,6 +329,11 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "DeployTests",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "LookoutStatusPageTests",
             dependencies: ["LookoutStatusPage", "LookoutSLA", "LookoutProber"],
             swiftSettings: testSwiftSettings
