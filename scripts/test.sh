@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\n==> %s\n' "$*"; }
 
 # --- System packages -------------------------------------------------------------------------------------------------
-packages=(libsqlite3-dev zlib1g-dev prometheus chromium)
+packages=(libsqlite3-dev zlib1g-dev prometheus prometheus-alertmanager chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
