@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The Alertmanager configuration, checked by `amtool`: it loads (templates included), and every severity and service
 /// reaches the receiver the routing promises.
@@ -17,23 +18,14 @@ import Testing
         return copy
     }
 
-    static func amtool(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["amtool"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func amtool(_ arguments: [String]) async throws -> SubprocessResult {
+        try await Subprocess.run(["amtool"] + arguments)
     }
 
-    @Test func theConfigurationAndItsTemplatesAreValid() throws {
+    @Test func theConfigurationAndItsTemplatesAreValid() async throws {
         let copy = try Self.localCopy()
         defer { try? FileManager.default.removeItem(at: copy) }
-        let result = try Self.amtool(["check-config", copy.path])
+        let result = try await Self.amtool(["check-config", copy.path])
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("3 receivers"), "\(result.output)")
         #expect(result.output.contains("2 inhibit rules"), "\(result.output)")
@@ -41,7 +33,7 @@ import Testing
 
     /// Critical pages, warning and info go to e-mail, the Watchdog to the heartbeat, for every service.
     @Test(arguments: ["lookout-api", "lookout-worker", "lookout-prober", "monitoring"])
-    func everySeverityOfAServiceReachesItsReceiver(service: String) throws {
+    func everySeverityOfAServiceReachesItsReceiver(service: String) async throws {
         let copy = try Self.localCopy()
         defer { try? FileManager.default.removeItem(at: copy) }
         let expectations: [([String], String)] = [
@@ -52,7 +44,7 @@ import Testing
             (["service=\(service)", "alertname=Unlabelled"], "team-email"),
         ]
         for (labels, receiver) in expectations {
-            let result = try Self.amtool(["config", "routes", "test", "--config.file=\(copy.path)", "--verify.receivers=\(receiver)"] + labels)
+            let result = try await Self.amtool(["config", "routes", "test", "--config.file=\(copy.path)", "--verify.receivers=\(receiver)"] + labels)
             #expect(result.status == 0, "\(labels) should reach \(receiver): \(result.output)")
         }
     }

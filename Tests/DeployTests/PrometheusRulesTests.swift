@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Yams
 
 /// The monitoring stack's Prometheus rules, checked by the real tools: `promtool check rules` with every lint fatal,
@@ -14,30 +15,21 @@ import Yams
             .map { directory.appendingPathComponent($0).path }
     }
 
-    static func promtool(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["promtool"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func promtool(_ arguments: [String]) async throws -> SubprocessResult {
+        try await Subprocess.run(["promtool"] + arguments)
     }
 
-    @Test func everyRuleFileIsLintClean() throws {
+    @Test func everyRuleFileIsLintClean() async throws {
         let files = try Self.files(Self.rules)
         try #require(!files.isEmpty)
-        let result = try Self.promtool(["check", "rules", "--lint=all", "--lint-fatal"] + files)
+        let result = try await Self.promtool(["check", "rules", "--lint=all", "--lint-fatal"] + files)
         #expect(result.status == 0, "\(result.output)")
     }
 
-    @Test func theRuleUnitTestsPass() throws {
+    @Test func theRuleUnitTestsPass() async throws {
         let files = try Self.files(Self.tests)
         try #require(!files.isEmpty)
-        let result = try Self.promtool(["test", "rules"] + files)
+        let result = try await Self.promtool(["test", "rules"] + files)
         #expect(result.status == 0, "\(result.output)")
     }
 

@@ -33,12 +33,12 @@ import TestSupport
         #expect(failed.status == 502)
 
         let status = try await call(.GET, "\(base)/sla/status")
-        let dom = try Chromium.run(["--dump-dom", "\(base)/status"])
+        let dom = try await Chromium.run(["--dump-dom", "\(base)/status"])
         try FileManager.default.createDirectory(at: Self.outputDirectory, withIntermediateDirectories: true)
         let desktop = Self.outputDirectory.appendingPathComponent("status-page.png")
         let phone = Self.outputDirectory.appendingPathComponent("status-page-phone.png")
-        _ = try Chromium.run(["--screenshot=\(desktop.path)", "--window-size=1280,2200", "\(base)/status"])
-        _ = try Chromium.run(["--screenshot=\(phone.path)", "--window-size=390,2400", "\(base)/status"])
+        _ = try await Chromium.run(["--screenshot=\(desktop.path)", "--window-size=1280,2200", "\(base)/status"])
+        _ = try await Chromium.run(["--screenshot=\(phone.path)", "--window-size=390,2400", "\(base)/status"])
         for file in [desktop, phone] {
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
             #expect(size > 20_000, "\(file.lastPathComponent) is a real screenshot (\(size) bytes)")
@@ -82,25 +82,16 @@ import TestSupport
 
 /// Headless Chromium (Debian's `chromium`, installed by scripts/test.sh).
 enum Chromium {
-    static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    static func run(_ arguments: [String]) async throws -> String {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("chromium-\(UUID().uuidString)")
-        process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-            "--user-data-dir=\(profile.path)"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Headless Chromium has been seen to hang now and then: a watchdog ends it, so the test fails instead of hanging.
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 90, execute: watchdog)
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        try? FileManager.default.removeItem(at: profile)
-        try #require(process.terminationStatus == 0, "chromium exited with \(process.terminationStatus)")
-        return String(decoding: data, as: UTF8.self)
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let result = try await Subprocess.run(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=\(profile.path)"]
+                + arguments,
+            mergeStandardError: false, timeout: 90
+        )
+        try #require(result.status == 0, "chromium exited with \(result.status)")
+        return result.output
     }
 
     /// The text of the SLA table cell for `objective` and `field`.

@@ -115,7 +115,7 @@ import TestSupport
     }
 
     @Test func aCertificateAboutToExpireFailsTheCheckAndItsExpiryIsReported() async throws {
-        let soon = try SelfSignedCertificate(days: 3)
+        let soon = try await SelfSignedCertificate(days: 3)
         let server = TargetServer()
         try await server.start(certificate: soon)
         let base = URL(string: "https://127.0.0.1:\(server.port)")!
@@ -136,7 +136,7 @@ import TestSupport
     }
 
     @Test func anUntrustedCertificateIsATLSFailure() async throws {
-        let certificate = try SelfSignedCertificate(days: 30)
+        let certificate = try await SelfSignedCertificate(days: 30)
         let server = TargetServer()
         try await server.start(certificate: certificate)
         let runner = ProbeRunner(client: client, baseURL: URL(string: "https://127.0.0.1:\(server.port)")!)

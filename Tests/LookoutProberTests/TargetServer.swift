@@ -86,21 +86,15 @@ struct SelfSignedCertificate {
     var certificatePath: String { directory.appendingPathComponent("cert.pem").path }
     var keyPath: String { directory.appendingPathComponent("key.pem").path }
 
-    init(days: Int) throws {
+    init(days: Int) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        let result = try await Subprocess.run([
             "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
             directory.appendingPathComponent("key.pem").path, "-out", directory.appendingPathComponent("cert.pem").path, "-days", "\(days)",
             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-        ]
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CertificateError() }
+        ])
+        guard result.status == 0 else { throw CertificateError() }
     }
 
     struct CertificateError: Error {}
