@@ -201,16 +201,39 @@ public enum StatusPage {
         return String(format: "%.1f days", seconds / 86_400)
     }
 
-    static func timestamp(_ date: Date) -> String { format(date, "yyyy-MM-dd HH:mm") + " UTC" }
-    static func date(_ date: Date) -> String { format(date, "yyyy-MM-dd") }
-    static func time(_ date: Date) -> String { format(date, "HH:mm") }
+    static func timestamp(_ date: Date) -> String {
+        let parts = UTCParts(date)
+        return "\(parts.date) \(parts.time) UTC"
+    }
+    static func date(_ date: Date) -> String { UTCParts(date).date }
+    static func time(_ date: Date) -> String { UTCParts(date).time }
 
-    private static func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = pattern
-        return formatter.string(from: date)
+    /// A date's UTC calendar fields, by arithmetic (one render formats hundreds of dates; a `DateFormatter` each would
+    /// dominate the page's cost).
+    private struct UTCParts {
+        var year: Int, month: Int, day: Int, hour: Int, minute: Int
+
+        init(_ date: Date) {
+            let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+            var days = seconds.floorDivided(by: 86_400)
+            let secondOfDay = seconds - days * 86_400
+            hour = secondOfDay / 3600
+            minute = secondOfDay % 3600 / 60
+            // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
+            days += 719_468
+            let era = days.floorDivided(by: 146_097)
+            let dayOfEra = days - era * 146_097
+            let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+            let shiftedMonth = (5 * dayOfYear + 2) / 153
+            day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+            month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+            year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        }
+
+        var date: String { "\(year)-\(Self.twoDigits(month))-\(Self.twoDigits(day))" }
+        var time: String { "\(Self.twoDigits(hour)):\(Self.twoDigits(minute))" }
+        private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
     }
 
     static func escape(_ text: String) -> String {
@@ -254,4 +277,11 @@ public enum StatusPage {
         footer{color:var(--muted);font-size:.85em;margin:18px 0}a{color:#2563eb}
         @media (max-width:600px){main{padding:8px}section{padding:10px}.uptime{margin-left:0;width:100%}}
         """
+}
+
+private extension Int {
+    func floorDivided(by divisor: Int) -> Int {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
 }

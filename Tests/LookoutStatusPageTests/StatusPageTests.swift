@@ -1,7 +1,7 @@
 import Foundation
 import LookoutProber
 import LookoutSLA
-import LookoutStatusPage
+@testable import LookoutStatusPage
 import Testing
 
 /// The status page as HTML: self-contained, and saying what the data says.
@@ -70,5 +70,21 @@ import Testing
         #expect(html.contains(#"data-objective="error_rate" data-field="target">99.000 %</td>"#))
         #expect(html.contains(#"data-objective="error_rate" data-field="value_30d">99.000 %</td>"#))
         #expect(html.contains(#"data-objective="error_rate" data-field="budget_remaining">0.0 %</td>"#), "10 bad of 10 allowed")
+    }
+
+    /// The page formats dates by arithmetic; it agrees with Foundation's formatter across eras, leap days and
+    /// dates before 1970.
+    @Test func datesAreFormattedInUTCLikeFoundation() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm"
+        var instants: [TimeInterval] = [0, -1, 951_782_400, 951_868_799, 4_107_542_399, 1_796_090_400.75]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 { instants.append(TimeInterval(Int.random(in: -2_000_000_000...5_000_000_000, using: &generator))) }
+        for instant in instants {
+            let date = Date(timeIntervalSince1970: instant)
+            #expect(StatusPage.timestamp(date) == formatter.string(from: date) + " UTC", "\(instant)")
+        }
     }
 }
