@@ -174,7 +174,7 @@ import TestSupport
         let envelopes = sentry.received.map(\.envelope).filter { $0.items.contains { $0.type == "transaction" } }
         var transactions: [String: [String: Any]] = [:]
         for envelope in envelopes {
-            let normalized = try SentryCheck.normalized(envelope)
+            let normalized = try await SentryCheck.normalized(envelope)
             transactions[normalized["transaction"] as? String ?? "?"] = normalized
         }
         let names = Set(transactions.keys)

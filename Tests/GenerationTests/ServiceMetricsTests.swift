@@ -198,19 +198,9 @@ import Testing
             try await client.send(.get, "/nope")
             return try await client.send(.get, "/metrics").text
         }
-        let promtool = Process()
-        promtool.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        promtool.arguments = ["promtool", "check", "metrics"]
-        let input = Pipe(), output = Pipe()
-        promtool.standardInput = input
-        promtool.standardOutput = output
-        promtool.standardError = output
-        try promtool.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let findings = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        promtool.waitUntilExit()
-        #expect(promtool.terminationStatus == 0, "promtool (installed by scripts/test.sh) found: \(findings)")
+        let promtool = try await Subprocess.run(["promtool", "check", "metrics"], input: Data(text.utf8))
+        let findings = promtool.output
+        #expect(promtool.status == 0, "promtool (installed by scripts/test.sh) found: \(findings)")
         #expect(findings.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool findings: \(findings)")
     }
 }

@@ -58,7 +58,7 @@ import Tracing
         #expect(headers["baggage"]?.contains("sentry-release=api%402.0") == true)
 
         let transaction = try #require(sink.envelopes.first)
-        let normalized = try SentryCheck.normalized(transaction)
+        let normalized = try await SentryCheck.normalized(transaction)
         let spans = try #require(normalized["spans"] as? [[String: Any]])
         let outgoing = try #require(spans.first { $0["op"] as? String == "http.client" }, "\(spans)")
         #expect(sentryTrace.contains("-\(outgoing["span_id"] as? String ?? "?")-"), "the callee's parent is the client span")

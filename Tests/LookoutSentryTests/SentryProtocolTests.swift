@@ -101,9 +101,9 @@ import TestSupport
 /// Envelopes checked by Sentry's own code: sentry-sdk's envelope parser and sentry-relay's event normaliser
 /// (`scripts/tools/sentry_check.py`, run with the virtualenv that scripts/test.sh prepares).
 @Suite struct EnvelopeTests {
-    func check(_ envelope: Envelope) throws -> (report: [String: Any], raw: String) { try SentryCheck.check(envelope) }
+    func check(_ envelope: Envelope) async throws -> (report: [String: Any], raw: String) { try await SentryCheck.check(envelope) }
 
-    @Test func anErrorEventIsAcceptedByRelayAsSent() throws {
+    @Test func anErrorEventIsAcceptedByRelayAsSent() async throws {
         let dsn = try DSN("http://publickey@127.0.0.1:9000/1")
         var event = SentryEvent(
             level: .error, exceptions: [SentryException(error: CocoaError(.fileNoSuchFile), handled: false, mechanismType: "http")],
@@ -117,7 +117,7 @@ import TestSupport
         event.environment = "test"
         event.serverName = "host-1"
         event.transaction = "/api/v1/payments"
-        let (report, raw) = try check(Envelope(event: event, dsn: dsn))
+        let (report, raw) = try await check(Envelope(event: event, dsn: dsn))
         let items = try #require(report["items"] as? [[String: Any]])
         #expect(items.count == 1)
         let item = try #require(items.first)
@@ -138,10 +138,10 @@ import TestSupport
         #expect(headers["dsn"] as? String == "http://publickey@127.0.0.1:9000/1")
     }
 
-    @Test func aClientReportRidesAlongAndParses() throws {
+    @Test func aClientReportRidesAlongAndParses() async throws {
         var envelope = Envelope(event: SentryEvent(message: "with a report"), dsn: nil)
         envelope.items.append(Envelope.clientReport([.init(reason: .queueOverflow, category: "error"): 3, .init(reason: .rateLimitBackoff, category: "transaction"): 1]))
-        let (report, raw) = try check(envelope)
+        let (report, raw) = try await check(envelope)
         let items = try #require(report["items"] as? [[String: Any]])
         #expect(items.map { $0["type"] as? String } == ["event", "client_report"], "\(raw)")
         #expect(items.allSatisfy { $0["length_ok"] as? Bool == true })
@@ -150,9 +150,9 @@ import TestSupport
         #expect(roundTrip.items.map(\.payload) == envelope.items.map(\.payload))
     }
 
-    @Test func aMessageEventUsesLogentry() throws {
+    @Test func aMessageEventUsesLogentry() async throws {
         let event = SentryEvent(level: .warning, message: "queue depth above 100")
-        let (report, raw) = try check(Envelope(event: event, dsn: nil))
+        let (report, raw) = try await check(Envelope(event: event, dsn: nil))
         let item = try #require((report["items"] as? [[String: Any]])?.first)
         #expect((item["errors"] as? [Any])?.isEmpty == true, "Relay reported: \(raw)")
         #expect(item["length_ok"] as? Bool == true)
@@ -294,7 +294,7 @@ struct PaymentFailure: Error, CustomStringConvertible {
         #expect(payload["user"] as? [String: String] == ["id": "usr_1"])
         #expect(((payload["contexts"] as? [String: Any])?["runtime"] as? [String: Any])?["name"] as? String == "swift")
         #expect(((payload["breadcrumbs"] as? [String: Any])?["values"] as? [[String: Any]])?.count == 1)
-        let (report, raw) = try EnvelopeTests().check(envelope)
+        let (report, raw) = try await EnvelopeTests().check(envelope)
         let item = try #require((report["items"] as? [[String: Any]])?.first)
         #expect((item["errors"] as? [Any])?.isEmpty == true, "Relay reported: \(raw)")
     }

@@ -76,7 +76,7 @@ import Tracing
         #expect(envelope.trace["public_key"] == "publickey")
         #expect(envelope.trace["transaction"] == "POST /api/v1/generations")
         #expect(envelope.trace["sampled"] == "true")
-        let normalized = try SentryCheck.normalized(envelope)
+        let normalized = try await SentryCheck.normalized(envelope)
         #expect(normalized["type"] as? String == "transaction")
         #expect(normalized["transaction"] as? String == "POST /api/v1/generations")
         #expect((normalized["transaction_info"] as? [String: Any])?["source"] as? String == "route")
@@ -145,7 +145,7 @@ import Tracing
         }
         let event = try #require(sink.envelopes.first)
         #expect(event.trace["trace_id"] == root.traceID)
-        let normalized = try SentryCheck.normalized(event)
+        let normalized = try await SentryCheck.normalized(event)
         let trace = try #require((normalized["contexts"] as? [String: Any])?["trace"] as? [String: Any])
         #expect(trace["trace_id"] as? String == root.traceID)
         #expect(trace["span_id"] as? String == root.spanID)

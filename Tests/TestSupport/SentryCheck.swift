@@ -10,29 +10,22 @@ public enum SentryCheck {
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.venv/bin/python").standardized.path
     }
 
-    public static func check(_ envelope: Envelope) throws -> (report: [String: Any], raw: String) {
+    public static func check(_ envelope: Envelope) async throws -> (report: [String: Any], raw: String) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("envelope-\(UUID().uuidString)")
         try Data(envelope.serialized()).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/tools/sentry_check.py").standardized
         try #require(FileManager.default.isExecutableFile(atPath: Self.python), "\(Self.python) is missing: scripts/test.sh creates it (pip install sentry-sdk sentry-relay)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [script.path, file.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        try #require(process.terminationStatus == 0, "sentry_check.py failed: \(text)")
+        let result = try await Subprocess.run([Self.python, script.path, file.path])
+        let text = result.output
+        let data = Data(text.utf8)
+        try #require(result.status == 0, "sentry_check.py failed: \(text)")
         return (try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]), text)
     }
 
     /// The normalised payload of the envelope's only event or transaction, failing the test on any Relay error.
-    public static func normalized(_ envelope: Envelope) throws -> [String: Any] {
-        let (report, raw) = try check(envelope)
+    public static func normalized(_ envelope: Envelope) async throws -> [String: Any] {
+        let (report, raw) = try await check(envelope)
         let items = try #require(report["items"] as? [[String: Any]])
         let item = try #require(items.first { ["event", "transaction"].contains($0["type"] as? String) }, "no event in \(raw)")
         #expect(items.allSatisfy { $0["length_ok"] as? Bool == true })
