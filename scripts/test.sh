@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\n==> %s\n' "$*"; }
 
 # --- System packages -------------------------------------------------------------------------------------------------
-packages=(libsqlite3-dev zlib1g-dev prometheus prometheus-alertmanager chromium)
+packages=(libsqlite3-dev zlib1g-dev prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter chromium)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
