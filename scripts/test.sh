@@ -24,12 +24,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# --- Python tools: Sentry's own envelope parser (sentry-sdk), event normaliser (sentry-relay), and bugsink ----------
+# --- Python tools: Sentry's own envelope parser (sentry-sdk), event normaliser (sentry-relay), bugsink, jsonschema
+#     (Grafana's dashboard schema) and aiosmtpd (the alert e-mail sink) ---------------------------------------------
 venv=.venv
-if ! "$venv/bin/python" -c 'import sentry_sdk, sentry_relay, bugsink' >/dev/null 2>&1; then
-  log "preparing $venv with sentry-sdk, sentry-relay and bugsink"
+if ! "$venv/bin/python" -c 'import sentry_sdk, sentry_relay, bugsink, jsonschema, aiosmtpd' >/dev/null 2>&1; then
+  log "preparing $venv with sentry-sdk, sentry-relay, bugsink, jsonschema and aiosmtpd"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check sentry-sdk sentry-relay bugsink
+  "$venv/bin/pip" install --quiet --disable-pip-version-check sentry-sdk sentry-relay bugsink jsonschema aiosmtpd
 fi
 export SENTRY_TOOLS_PYTHON="$PWD/$venv/bin/python"
 
