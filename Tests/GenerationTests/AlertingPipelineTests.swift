@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+import TestSupport
+import Yams
+
+/// The whole alerting path, live: the backend, a real Prometheus loading the production rule files, and a real
+/// Alertmanager running the production configuration. Only what points outside this machine is redirected: PagerDuty's
+/// Events API and the heartbeat to a local recorder, the SMTP smarthost to a local aiosmtpd sink (without TLS, which
+/// the sink does not offer), the secrets to files, and business hours widened to "always" so that "now" is inside them.
+///
+/// Stopping the service pages PagerDuty with an Events v2 trigger for LookoutServiceDown and a resolve once it is back;
+/// a warning reaches the team's mailbox with its runbook link; a critical alert mutes the warning of the same alert.
+@Suite(.serialized) struct AlertingPipelineTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+    static let routingKey = "lookout-test-routing-key-0123456789"
+
+    /// The production Alertmanager configuration with the test's endpoints; fails if a line it rewrites has changed.
+    static func alertmanagerConfig(pagerDuty: String, heartbeat: String, smtp: Int, secrets: URL) throws -> String {
+        var text = try String(contentsOf: root.appendingPathComponent("deploy/alertmanager/alertmanager.yml"), encoding: .utf8)
+        let replacements = [
+            ("pagerduty_url: https://events.pagerduty.com/v2/enqueue", "pagerduty_url: \(pagerDuty)/v2/enqueue"),
+            ("url: https://heartbeat.lookout.example/ping/alertmanager", "url: \(heartbeat)/ping/alertmanager"),
+            ("smtp_smarthost: smtp.lookout.example:587", "smtp_smarthost: 127.0.0.1:\(smtp)"),
+            ("smtp_require_tls: true", "smtp_require_tls: false"),
+            ("/run/secrets/", secrets.path + "/"),
+            ("/etc/alertmanager/templates/*.tmpl", root.appendingPathComponent("deploy/alertmanager/templates").path + "/*.tmpl"),
+            (#"weekdays: ["monday:friday"]"#, #"weekdays: ["sunday:saturday"]"#),
+            (#"start_time: "09:00""#, #"start_time: "00:00""#),
+            (#"end_time: "18:00""#, #"end_time: "24:00""#),
+        ]
+        for (production, test) in replacements {
+            try #require(text.contains(production), "alertmanager.yml no longer contains \(production): update this test")
+            text = text.replacingOccurrences(of: production, with: test)
+        }
+        return text
+    }
+
+    @Test(.timeLimit(.minutes(8)))
+    func serviceDownPagesAndResolvesAndAWarningIsMailedWithItsRunbook() async throws {
+        let directory = try ServiceProcess.temporaryDirectory("alerting")
+        let secrets = directory.appendingPathComponent("secrets")
+        let mailbox = directory.appendingPathComponent("mailbox")
+        try FileManager.default.createDirectory(at: secrets, withIntermediateDirectories: true)
+        try Self.routingKey.write(to: secrets.appendingPathComponent("pagerduty_routing_key"), atomically: true, encoding: .utf8)
+        try "smtp-secret".write(to: secrets.appendingPathComponent("smtp_password"), atomically: true, encoding: .utf8)
+
+        // Outside endpoints, local: PagerDuty and the heartbeat (one recorder), and an SMTP sink writing a Maildir.
+        let receiver = try await WebhookRecorder()
+        let smtpPort = ServiceProcess.freePort()
+        let smtp = try ServiceProcess(name: "aiosmtpd", executable: URL(fileURLWithPath: SentryCheck.python), arguments: [
+            "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:\(smtpPort)", "-c", "aiosmtpd.handlers.Mailbox", mailbox.path,
+        ], environment: [:])
+
+        // The service, on a fixed port so that it comes back where Prometheus looks for it.
+        let apiPort = ServiceProcess.freePort()
+        let environment = ServiceProcess.environment(directory: directory, ["LOOKOUT_HTTP_PORT": "\(apiPort)"])
+        var api: ServiceProcess? = try ServiceProcess("backend", environment: environment)
+        _ = try await api!.waitForPort()
+
+        let alertmanagerPort = ServiceProcess.freePort()
+        let alertmanagerURL = "http://127.0.0.1:\(alertmanagerPort)"
+        let alertmanagerFile = directory.appendingPathComponent("alertmanager.yml")
+        try Self.alertmanagerConfig(pagerDuty: receiver.url, heartbeat: receiver.url, smtp: smtpPort, secrets: secrets)
+            .write(to: alertmanagerFile, atomically: true, encoding: .utf8)
+        let alertmanager = try ServiceProcess.external("prometheus-alertmanager", arguments: [
+            "--config.file=\(alertmanagerFile.path)", "--storage.path=\(directory.appendingPathComponent("alertmanager").path)",
+            "--web.listen-address=127.0.0.1:\(alertmanagerPort)", "--cluster.listen-address=", "--log.level=warn",
+        ])
+
+        #expect(try await eventually(timeout: .seconds(20)) { (try? await call(.GET, "\(alertmanagerURL)/-/ready"))?.status == 200 },
+                "Alertmanager starts with the production configuration: \(alertmanager.standardError)")
+
+        let prometheusPort = ServiceProcess.freePort()
+        let prometheusURL = "http://127.0.0.1:\(prometheusPort)"
+        let prometheusFile = directory.appendingPathComponent("prometheus.yml")
+        try """
+            global:
+              scrape_interval: 1s
+              scrape_timeout: 1s
+              evaluation_interval: 1s
+            rule_files: ["\(Self.root.appendingPathComponent("deploy/prometheus/rules").path)/*.rules.yml"]
+            alerting:
+              alertmanagers:
+                - static_configs: [{targets: ["127.0.0.1:\(alertmanagerPort)"]}]
+            scrape_configs:
+              - job_name: lookout-api
+                static_configs: [{targets: ["127.0.0.1:\(apiPort)"]}]
+            """.write(to: prometheusFile, atomically: true, encoding: .utf8)
+        let prometheus = try ServiceProcess.external("prometheus", arguments: [
+            "--config.file=\(prometheusFile.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
+            "--web.listen-address=127.0.0.1:\(prometheusPort)", "--log.level=warn",
+        ])
+        defer {
+            for process in [prometheus, alertmanager, smtp, api].compactMap({ $0 }) { process.signal(SIGKILL) }
+        }
+
+        // Every production rule file loaded, the service scraped, the Watchdog through to its heartbeat.
+        #expect(try await eventually(timeout: .seconds(30)) {
+            let rules = try? await call(.GET, "\(prometheusURL)/api/v1/rules")
+            let groups = (rules?.json["data"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
+            return Set(groups.compactMap { $0["file"] as? String }.map { URL(fileURLWithPath: $0).lastPathComponent }).count == 4
+        }, "Prometheus loads the four production rule files")
+        #expect(try await eventually(timeout: .seconds(30)) { try await Self.query(prometheusURL, #"up{job="lookout-api"}"#) == 1 })
+        #expect(try await eventually(timeout: .seconds(60)) {
+            receiver.requests.contains { $0.path == "/ping/alertmanager" && $0.body.contains("Watchdog") }
+        }, "the Watchdog reaches the heartbeat: \(receiver.requests.map(\.path))\nalertmanager: \(alertmanager.standardError.suffix(3000))\nprometheus: \(prometheus.standardError.suffix(2000))")
+
+        // The service stops: after `for: 1m`, PagerDuty gets an Events v2 trigger for LookoutServiceDown.
+        api!.signal(SIGTERM)
+        #expect(try await api!.waitForExit() == 0)
+        api = nil
+        func pages(_ action: String) -> [[String: Any]] {
+            receiver.requests.filter { $0.path == "/v2/enqueue" }.map(\.json)
+                .filter { $0["event_action"] as? String == action && ($0["payload"] as? [String: Any])?["summary"].map { "\($0)" }?.contains("LookoutServiceDown") == true }
+        }
+        #expect(try await eventually(timeout: .seconds(150)) { !pages("trigger").isEmpty }, "PagerDuty is paged: \(receiver.requests.map(\.body))")
+        let trigger = try #require(pages("trigger").first)
+        #expect(trigger["routing_key"] as? String == Self.routingKey)
+        #expect((trigger["dedup_key"] as? String)?.isEmpty == false)
+        let payload = try #require(trigger["payload"] as? [String: Any])
+        #expect(payload["severity"] as? String == "critical")
+        #expect((payload["source"] as? String)?.isEmpty == false)
+        #expect(payload["summary"] as? String == "[FIRING:1] LookoutServiceDown (lookout-api)")
+        let details = try #require(payload["custom_details"] as? [String: Any])
+        #expect("\(details["summary"] ?? "")".contains("The Lookout API is down"))
+        #expect("\(details["runbook"] ?? "")".contains("docs/runbooks/LookoutServiceDown.md"))
+        #expect("\(details["dashboard"] ?? "")".contains("/d/lookout-api/"))
+
+        // Back up on the same port: the same incident is resolved (same dedup key).
+        api = try ServiceProcess("backend", environment: environment)
+        _ = try await api!.waitForPort()
+        #expect(try await eventually(timeout: .seconds(150)) { !pages("resolve").isEmpty }, "the page is resolved")
+        #expect(pages("resolve").first?["dedup_key"] as? String == trigger["dedup_key"] as? String)
+
+        // A warning (LookoutHighLatency, as its rule labels and annotates it) reaches the team's mailbox with the runbook
+        // link; a warning whose critical twin fires at the same time (LookoutHigh5xxRatio) is muted, the critical paged.
+        let latency = try #require(try Self.rule("LookoutHighLatency", severity: "warning"))
+        let errors = try #require(try Self.rule("LookoutHigh5xxRatio", severity: "warning"))
+        let errorsCritical = try #require(try Self.rule("LookoutHigh5xxRatio", severity: "critical"))
+        let alerts = [latency, errors, errorsCritical].map { rule -> [String: Any] in
+            [
+                "labels": ["alertname": rule.alert, "severity": rule.severity, "service": rule.service, "job": "lookout-api"],
+                "annotations": rule.annotations.mapValues { $0.replacingOccurrences(of: "{{ $value | humanizePercentage }}", with: "90%") },
+            ]
+        }
+        let posted = try await call(.POST, "\(alertmanagerURL)/api/v2/alerts", body: String(decoding: try JSONSerialization.data(withJSONObject: alerts), as: UTF8.self))
+        #expect(posted.status == 200, "\(posted.text)")
+
+        let mails = { Self.messages(in: mailbox) }
+        #expect(try await eventually(timeout: .seconds(90)) { mails().contains { $0.contains("LookoutHighLatency") } }, "the warning is mailed")
+        let mail = try #require(mails().first { $0.contains("LookoutHighLatency") })
+        #expect(mail.contains("Subject: [FIRING:1] LookoutHighLatency (lookout-api)"), "\(mail.prefix(600))")
+        #expect(mail.contains("To: oncall@lookout.example"))
+        #expect(mail.contains("https://github.com/lookout-observability/lookout/blob/main/docs/runbooks/LookoutHighLatency.md"), "\(mail)")
+        #expect(mail.contains("API p95 latency is over 1 s"))
+        #expect(try await eventually(timeout: .seconds(60)) {
+            receiver.requests.contains { ($0.json["payload"] as? [String: Any])?["summary"] as? String == "[FIRING:1] LookoutHigh5xxRatio (lookout-api)" }
+        }, "the critical 5xx alert pages")
+        try await Task.sleep(for: .seconds(5))
+        #expect(!mails().contains { $0.contains("LookoutHigh5xxRatio") }, "its warning twin is inhibited, not mailed")
+
+        api!.signal(SIGTERM)
+        _ = try await api!.waitForExit()
+        await receiver.stop()
+    }
+
+    static func query(_ prometheus: String, _ promql: String) async throws -> Double? {
+        let encoded = promql.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        guard let reply = try? await call(.GET, "\(prometheus)/api/v1/query?query=\(encoded)"),
+            let data = reply.json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
+            let value = result.first?["value"] as? [Any], let text = value.last as? String
+        else { return nil }
+        return Double(text)
+    }
+
+    struct Rule {
+        var alert: String, severity: String, service: String, annotations: [String: String]
+    }
+
+    /// An alerting rule of the production rule files, by name and severity.
+    static func rule(_ name: String, severity: String) throws -> Rule? {
+        let folder = root.appendingPathComponent("deploy/prometheus/rules")
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) where file.hasSuffix(".yml") {
+            let document = try Yams.load(yaml: try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)) as? [String: Any]
+            for group in document?["groups"] as? [[String: Any]] ?? [] {
+                for rule in group["rules"] as? [[String: Any]] ?? [] where rule["alert"] as? String == name {
+                    let labels = rule["labels"] as? [String: Any] ?? [:]
+                    guard labels["severity"] as? String == severity else { continue }
+                    return Rule(alert: name, severity: severity, service: labels["service"] as? String ?? "",
+                                annotations: (rule["annotations"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String })
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The messages aiosmtpd delivered, with quoted-printable soft line breaks and escapes decoded.
+    static func messages(in mailbox: URL) -> [String] {
+        let folder = mailbox.appendingPathComponent("new")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return files.compactMap { try? String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }.map { raw in
+            var text = raw.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=\n", with: "")
+            for (escape, character) in [("=3D", "="), ("=20", " "), ("=E2=80=99", "’")] {
+                text = text.replacingOccurrences(of: escape, with: character)
+            }
+            return text
+        }
+    }
+}
