@@ -11,11 +11,13 @@ cd "$(dirname "$0")/.."
 log() { printf '\n==> %s\n' "$*"; }
 
 # --- System packages -------------------------------------------------------------------------------------------------
-packages=(libsqlite3-dev zlib1g-dev prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter chromium)
+packages=(libsqlite3-dev zlib1g-dev prometheus prometheus-alertmanager prometheus-node-exporter prometheus-blackbox-exporter chromium shellcheck)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+# The Docker client validates the Swarm stack file offline (no engine needed); this kind of machine has it already.
+command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]}"
   sudo_cmd=""
@@ -33,6 +35,10 @@ if ! "$venv/bin/python" -c 'import sentry_sdk, sentry_relay, bugsink, jsonschema
   "$venv/bin/pip" install --quiet --disable-pip-version-check sentry-sdk sentry-relay bugsink jsonschema aiosmtpd
 fi
 export SENTRY_TOOLS_PYTHON="$PWD/$venv/bin/python"
+
+# --- The monitoring stack as code: every static check (rules, configs, routes, dashboards, stack file, runbooks) -----
+log "validating the monitoring stack (scripts/validate-observability.sh)"
+./scripts/validate-observability.sh
 
 # --- Servers: bugsink (a real Sentry-protocol server) on 127.0.0.1, stopped by PID when this script ends --------------
 run_dir="$PWD/.test-run"

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TestSupport
+import Yams
+
+/// The Swarm stack file, the image and its entry point, without a Docker engine (none runs here): the stack file passes
+/// Docker's own schema (`docker stack config`, offline) and says what the monitoring relies on; the entry point turns
+/// secrets into variables as documented.
+@Suite struct ContainerTests {
+    static let root = PrometheusRulesTests.root
+    static let compose = root.appendingPathComponent("deploy/docker-compose.prod.yml")
+    static let entrypoint = root.appendingPathComponent("deploy/docker/entrypoint.sh").path
+
+    static func rendered() async throws -> [String: Any] {
+        let result = try await Subprocess.run(
+            ["env", "LOOKOUT_IMAGE=registry.example/lookout:test", "LOOKOUT_RELEASE=abc123", "docker", "stack", "config", "-c", compose.path],
+            mergeStandardError: false)
+        try #require(result.status == 0, "docker stack config rejected the stack file: \(result.output)")
+        return try #require(try Yams.load(yaml: result.output) as? [String: Any])
+    }
+
+    @Test func theStackFilePassesDockersSchemaAndRunsEveryService() async throws {
+        let stack = try await Self.rendered()
+        let services = try #require(stack["services"] as? [String: [String: Any]])
+        #expect(Set(services.keys) == [
+            "api", "worker", "prober", "postgres", "prometheus", "alertmanager", "grafana", "node-exporter", "postgres-exporter", "blackbox-exporter",
+        ])
+        // The service names Prometheus's Swarm discovery keeps (stack "lookout" + service = lookout_<service>).
+        let prometheusConfig = try String(contentsOf: Self.root.appendingPathComponent("deploy/prometheus/prometheus.prod.yml"), encoding: .utf8)
+        for service in services.keys where !["postgres", "prometheus", "blackbox-exporter"].contains(service) {
+            #expect(prometheusConfig.contains("regex: lookout_\(service),"), "prometheus.prod.yml discovers lookout_\(service)")
+        }
+        let api = try #require(services["api"])
+        #expect((api["deploy"] as? [String: Any])?["replicas"] as? Int == 2)
+        #expect((services["node-exporter"]?["deploy"] as? [String: Any])?["mode"] as? String == "global")
+        for name in ["api", "worker", "prober", "postgres", "prometheus", "alertmanager", "grafana"] {
+            #expect(services[name]?["healthcheck"] != nil, "\(name) has a health check")
+        }
+    }
+
+    /// The four secrets the issue names (and the tokens) are Swarm secrets, mounted where the configurations read them.
+    @Test func secretsAreMountedWhereTheConfigurationsReadThem() async throws {
+        let stack = try await Self.rendered()
+        let services = try #require(stack["services"] as? [String: [String: Any]])
+        func secrets(_ service: String) -> Set<String> {
+            Set((services[service]?["secrets"] as? [[String: Any]] ?? []).compactMap { $0["source"] as? String })
+        }
+        #expect(secrets("api").isSuperset(of: ["sentry_dsn", "lookout_metrics_token", "lookout_admin_token"]))
+        #expect(secrets("alertmanager") == ["pagerduty_routing_key", "smtp_password"])
+        #expect(secrets("grafana") == ["grafana_admin_password"])
+        #expect(secrets("prometheus") == ["lookout_metrics_token"])
+        let alertmanager = try String(contentsOf: Self.root.appendingPathComponent("deploy/alertmanager/alertmanager.yml"), encoding: .utf8)
+        #expect(alertmanager.contains("routing_key_file: /run/secrets/pagerduty_routing_key"))
+        #expect(alertmanager.contains("smtp_auth_password_file: /run/secrets/smtp_password"))
+        let environment = services["api"]?["environment"] as? [String: Any] ?? [:]
+        #expect(environment["SENTRY_DSN_FILE"] as? String == "/run/secrets/sentry_dsn")
+        #expect(environment["SENTRY_DSN"] == nil, "no secret in the environment itself")
+        let declared = Set((stack["secrets"] as? [String: Any] ?? [:]).keys)
+        #expect(declared.isSuperset(of: ["sentry_dsn", "pagerduty_routing_key", "smtp_password", "grafana_admin_password"]))
+    }
+
+    /// Every file the stack hands Swarm as a config exists, and the rule and dashboard files are all among them.
+    @Test func everyMountedConfigExistsAndNoneIsForgotten() throws {
+        let document = try #require(try Yams.load(yaml: String(contentsOf: Self.compose, encoding: .utf8)) as? [String: Any])
+        let files = (document["configs"] as? [String: [String: Any]] ?? [:]).values.compactMap { $0["file"] as? String }
+        for file in files {
+            #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("deploy").appendingPathComponent(file).path), "\(file)")
+        }
+        let rules = try PrometheusRulesTests.files(PrometheusRulesTests.rules).map { "./prometheus/rules/" + URL(fileURLWithPath: $0).lastPathComponent }
+        let dashboards = try GrafanaDashboardTests.dashboards().map { "./grafana/dashboards/" + $0.lastPathComponent }
+        for file in rules + dashboards { #expect(files.contains(file), "the stack mounts \(file)") }
+    }
+
+    @Test func theImageIsBuiltInStagesAndRunsUnprivileged() throws {
+        let dockerfile = try String(contentsOf: Self.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        let stages = dockerfile.split(separator: "\n").filter { $0.hasPrefix("FROM ") }
+        #expect(stages.count == 2)
+        #expect(stages.first?.contains("AS build") == true)
+        for product in ["backend", "worker", "prober"] { #expect(dockerfile.contains("--product \(product)"), "\(product)") }
+        #expect(dockerfile.contains("COPY --from=build"))
+        #expect(dockerfile.contains("USER lookout"))
+    }
+
+    @Test func theEntryPointReadsSecretFilesIntoTheirVariables() async throws {
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+        try "https://key@sentry.example/1\n".write(to: secret, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: secret) }
+        let read = try await Subprocess.run([
+            "env", "SENTRY_DSN_FILE=\(secret.path)", "LOOKOUT_SLO_FILE=/etc/lookout/slo.yml", Self.entrypoint,
+            "sh", "-c", #"echo "$SENTRY_DSN|${SENTRY_DSN_FILE:-unset}|$LOOKOUT_SLO_FILE""#,
+        ])
+        #expect(read.status == 0)
+        #expect(read.output == "https://key@sentry.example/1|unset|/etc/lookout/slo.yml\n", "other *_FILE paths are left alone")
+
+        let both = try await Subprocess.run(["env", "SENTRY_DSN=x", "SENTRY_DSN_FILE=\(secret.path)", Self.entrypoint, "true"])
+        #expect(both.status == 78)
+        #expect(both.output.contains("both SENTRY_DSN and SENTRY_DSN_FILE are set"))
+        let missing = try await Subprocess.run(["env", "LOOKOUT_ADMIN_TOKEN_FILE=/run/secrets/nope", Self.entrypoint, "true"])
+        #expect(missing.status == 78)
+        #expect(missing.output.contains("is the secret attached to this service?"))
+    }
+}

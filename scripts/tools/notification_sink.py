@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+"""A local stand-in for the services Alertmanager notifies (PagerDuty's Events API, a heartbeat monitor), used by
+scripts/stack-local.sh: it answers every POST with 202 and appends one JSON line per request to a file.
+
+    python3 scripts/tools/notification_sink.py PORT FILE
+"""
+import json
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Sink(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8", "replace")
+        with open(self.server.log_file, "a") as out:
+            out.write(json.dumps({"time": time.time(), "path": self.path, "body": body}) + "\n")
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"status":"success"}')
+
+    def log_message(self, *args):
+        pass
+
+
+if __name__ == "__main__":
+    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink)
+    server.log_file = sys.argv[2]
+    server.serve_forever()

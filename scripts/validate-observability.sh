@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Every static check of the monitoring stack as code, in one command (scripts/test.sh runs it first):
+#
+#   ./scripts/validate-observability.sh
+#
+# Prometheus rules (promtool lint + unit tests), both Prometheus configurations, the Alertmanager configuration and
+# its routes (amtool), the blackbox modules, the Grafana dashboards (schema, dashboard rules, every query through
+# Prometheus's parser), the Swarm stack file (docker stack config, offline), the entry point and scripts (bash -n,
+# and the shellcheck linter when installed), and one runbook page per alert. Needs promtool, amtool, prometheus-blackbox-exporter,
+# docker (the client only) and the .venv that scripts/test.sh prepares (for jsonschema).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+root="$PWD"
+python="${SENTRY_TOOLS_PYTHON:-$root/.venv/bin/python}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+failed=0
+check() {
+  local name="$1"; shift
+  local output
+  if output="$("$@" 2>&1)"; then
+    printf '  ok    %s\n' "$name"
+  else
+    printf '  FAIL  %s\n%s\n' "$name" "$(printf '%s\n' "$output" | sed 's/^/        /' | tail -40)"
+    failed=$((failed + 1))
+  fi
+}
+
+# --- Prometheus --------------------------------------------------------------------------------------------------------
+echo "Prometheus"
+check "rules lint clean (promtool check rules --lint=all --lint-fatal)" \
+  promtool check rules --lint=all --lint-fatal deploy/prometheus/rules/*.yml
+check "rule unit tests (promtool test rules)" promtool test rules deploy/prometheus/tests/*.yml
+mkdir -p "$work/secrets"
+echo token > "$work/secrets/lookout_metrics_token"
+for config in prometheus.prod.yml prometheus.local.yml; do
+  sed -e "s|/etc/prometheus/rules/|$root/deploy/prometheus/rules/|" -e "s|/run/secrets/|$work/secrets/|" \
+    "deploy/prometheus/$config" > "$work/$config"
+  check "$config (promtool check config, rule files loaded)" promtool check config "$work/$config"
+done
+
+# --- Alertmanager ------------------------------------------------------------------------------------------------------
+echo "Alertmanager"
+sed -e "s|/etc/alertmanager/templates/|$root/deploy/alertmanager/templates/|" deploy/alertmanager/alertmanager.yml \
+  > "$work/alertmanager.yml"
+check "alertmanager.yml and templates (amtool check-config)" amtool check-config "$work/alertmanager.yml"
+route() { amtool config routes test --config.file="$work/alertmanager.yml" --verify.receivers="$1" "${@:2}" >/dev/null; }
+check "critical pages PagerDuty" route pagerduty alertname=LookoutServiceDown severity=critical service=lookout-api
+check "warning mails the team" route team-email alertname=LookoutHighLatency severity=warning service=lookout-api
+check "info mails the team" route team-email alertname=LookoutNoRegistrations severity=info service=lookout-api
+check "Watchdog beats the heartbeat" route heartbeat alertname=Watchdog severity=info service=monitoring
+
+# --- Blackbox exporter -------------------------------------------------------------------------------------------------
+echo "Blackbox exporter"
+check "blackbox.yml (--config.check)" prometheus-blackbox-exporter --config.check --config.file=deploy/blackbox/blackbox.yml
+
+# --- Grafana -----------------------------------------------------------------------------------------------------------
+echo "Grafana"
+check "dashboards match their source (scripts/tools/grafana_dashboards.py)" "$python" scripts/tools/grafana_dashboards.py --check
+check "schema and dashboard rules (scripts/tools/check_dashboards.py)" \
+  sh -c "\"$python\" scripts/tools/check_dashboards.py ../shared/grafana-schema deploy/grafana/dashboards/*.json > \"$work/dashboards.json\""
+"$python" - "$work/dashboards.json" "$work/dashboard-queries.yml" <<'EOF' 2>/dev/null
+import json, sys
+queries = json.load(open(sys.argv[1]))["queries"]
+with open(sys.argv[2], "w") as out:
+    out.write("groups:\n  - name: dashboard-queries\n    rules:\n")
+    for index, query in enumerate(queries):
+        out.write(f"      - record: dashboard_query_{index}\n        expr: {json.dumps(query['expr'])}\n")
+EOF
+check "every dashboard query parses (promtool)" promtool check rules "$work/dashboard-queries.yml"
+
+# --- Swarm stack -------------------------------------------------------------------------------------------------------
+echo "Deployment"
+check "docker-compose.prod.yml (docker stack config, offline)" \
+  env LOOKOUT_IMAGE=lookout:validate LOOKOUT_RELEASE=validate docker stack config -c deploy/docker-compose.prod.yml
+missing_files() {
+  local missing=0 file
+  for file in $(sed -n 's/.*{file: \([^,]*\),.*/\1/p' deploy/docker-compose.prod.yml); do
+    [ -f "deploy/$file" ] || { echo "deploy/$file is missing"; missing=1; }
+  done
+  return $missing
+}
+check "every config file the stack mounts exists" missing_files
+check "every variable the stack reads is in .env.observability.template" sh -c '
+  for variable in $(grep -o "\${[A-Z_]*" deploy/docker-compose.prod.yml | tr -d "\${" | sort -u); do
+    [ "$variable" = LOOKOUT_CONFIG_VERSION ] && continue
+    grep -q "^$variable=" deploy/.env.observability.template || { echo "$variable"; exit 1; }
+  done'
+scripts=(deploy/scripts/deploy-observability.sh scripts/stack-local.sh scripts/validate-observability.sh scripts/test.sh)
+for script in "${scripts[@]}"; do check "$script parses (bash -n)" bash -n "$script"; done
+check "deploy/docker/entrypoint.sh parses (sh -n)" sh -n deploy/docker/entrypoint.sh
+if command -v shellcheck >/dev/null; then
+  check "shellcheck" shellcheck -S warning "${scripts[@]}" deploy/docker/entrypoint.sh
+fi
+
+# --- Runbooks ----------------------------------------------------------------------------------------------------------
+echo "Runbooks"
+runbooks() {
+  local missing=0 page
+  for page in $(grep -ho 'docs/runbooks/[A-Za-z0-9]*\.md' deploy/prometheus/rules/*.yml | sort -u); do
+    [ -f "$page" ] || { echo "$page is missing"; missing=1; }
+  done
+  return $missing
+}
+check "every runbook_url names an existing page" runbooks
+
+if [ "$failed" -gt 0 ]; then
+  echo "validate-observability: $failed check(s) failed"
+  exit 1
+fi
+echo "validate-observability: all checks passed"
