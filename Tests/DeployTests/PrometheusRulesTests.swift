@@ -106,5 +106,8 @@ import Yams
         for page in pages {
             #expect(names.contains(String(page.dropLast(3))), "docs/runbooks/\(page) has no alert")
         }
+        // The index an operator opens first lists them all.
+        let index = try String(contentsOf: Self.root.appendingPathComponent("docs/runbooks/README.md"), encoding: .utf8)
+        for name in names { #expect(index.contains("[\(name)](\(name).md)"), "docs/runbooks/README.md lists \(name)") }
     }
 }
