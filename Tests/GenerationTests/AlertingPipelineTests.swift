@@ -70,10 +70,7 @@ import Yams
         #expect(try await eventually(timeout: .seconds(20)) { (try? await call(.GET, "\(alertmanagerURL)/-/ready"))?.status == 200 },
                 "Alertmanager starts with the production configuration: \(alertmanager.standardError)")
 
-        let prometheusPort = ServiceProcess.freePort()
-        let prometheusURL = "http://127.0.0.1:\(prometheusPort)"
-        let prometheusFile = directory.appendingPathComponent("prometheus.yml")
-        try """
+        let prometheus = try RealPrometheus(directory: directory, configuration: """
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
@@ -85,13 +82,10 @@ import Yams
             scrape_configs:
               - job_name: lookout-api
                 static_configs: [{targets: ["127.0.0.1:\(apiPort)"]}]
-            """.write(to: prometheusFile, atomically: true, encoding: .utf8)
-        let prometheus = try ServiceProcess.external("prometheus", arguments: [
-            "--config.file=\(prometheusFile.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
-            "--web.listen-address=127.0.0.1:\(prometheusPort)", "--log.level=warn",
-        ])
+            """)
+        let prometheusURL = prometheus.url
         defer {
-            for process in [prometheus, alertmanager, smtp, api].compactMap({ $0 }) { process.signal(SIGKILL) }
+            for process in [prometheus.process, alertmanager, smtp, api].compactMap({ $0 }) { process.signal(SIGKILL) }
         }
 
         // Every production rule file loaded, the service scraped, the Watchdog through to its heartbeat.
@@ -100,10 +94,10 @@ import Yams
             let groups = (rules?.json["data"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []
             return Set(groups.compactMap { $0["file"] as? String }.map { URL(fileURLWithPath: $0).lastPathComponent }).count == 4
         }, "Prometheus loads the four production rule files")
-        #expect(try await eventually(timeout: .seconds(30)) { try await Self.query(prometheusURL, #"up{job="lookout-api"}"#) == 1 })
+        #expect(try await eventually(timeout: .seconds(30)) { try await prometheus.query(#"up{job="lookout-api"}"#) == 1 })
         #expect(try await eventually(timeout: .seconds(60)) {
             receiver.requests.contains { $0.path == "/ping/alertmanager" && $0.body.contains("Watchdog") }
-        }, "the Watchdog reaches the heartbeat: \(receiver.requests.map(\.path))\nalertmanager: \(alertmanager.standardError.suffix(3000))\nprometheus: \(prometheus.standardError.suffix(2000))")
+        }, "the Watchdog reaches the heartbeat: \(receiver.requests.map(\.path))\nalertmanager: \(alertmanager.standardError.suffix(3000))\nprometheus: \(prometheus.process.standardError.suffix(2000))")
 
         // The service stops: after `for: 1m`, PagerDuty gets an Events v2 trigger for LookoutServiceDown.
         api!.signal(SIGTERM)
@@ -162,15 +156,6 @@ import Yams
         api!.signal(SIGTERM)
         _ = try await api!.waitForExit()
         await receiver.stop()
-    }
-
-    static func query(_ prometheus: String, _ promql: String) async throws -> Double? {
-        let encoded = promql.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        guard let reply = try? await call(.GET, "\(prometheus)/api/v1/query?query=\(encoded)"),
-            let data = reply.json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
-            let value = result.first?["value"] as? [Any], let text = value.last as? String
-        else { return nil }
-        return Double(text)
     }
 
     struct Rule {

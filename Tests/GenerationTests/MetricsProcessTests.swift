@@ -45,9 +45,7 @@ import Testing
         let requests = 37
         for _ in 0..<requests { #expect(try await get("\(base)/api/v1/me", token: token).status == 200) }
 
-        let prometheusPort = ServiceProcess.freePort()
-        let config = directory.appendingPathComponent("prometheus.yml")
-        try """
+        let prometheus = try RealPrometheus(directory: directory, configuration: """
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
@@ -55,21 +53,8 @@ import Testing
               - job_name: lookout
                 static_configs:
                   - targets: ["\(base.dropFirst("http://".count))"]
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let prometheus = try ServiceProcess.external("prometheus", arguments: [
-            "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
-            "--web.listen-address=127.0.0.1:\(prometheusPort)", "--log.level=warn",
-        ])
-        let api = "http://127.0.0.1:\(prometheusPort)/api/v1/query?query="
-        func query(_ promql: String) async throws -> Double? {
-            let encoded = promql.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            guard let reply = try? await get(api + encoded), reply.status == 200,
-                let json = try JSONSerialization.jsonObject(with: Data(reply.text.utf8)) as? [String: Any],
-                let data = json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
-                let value = result.first?["value"] as? [Any], let text = value.last as? String
-            else { return nil }
-            return Double(text)
-        }
+            """)
+        let query = prometheus.query
         let counted = #"sum(http_requests_total{route="/api/v1/me",method="GET",status="200"})"#
         let seen = try await eventually(timeout: .seconds(30)) { try await query(counted) == Double(requests) }
         let reported = try await query(counted)
@@ -77,10 +62,9 @@ import Testing
         #expect(try await query(#"up{job="lookout"}"#) == 1)
         #expect(try await query(#"lookout_user_registrations_total"#) == 1)
         #expect(try await query(#"lookout_logins_total{outcome="success"}"#) == 1)
-        prometheus.signal(SIGTERM)
+        try await prometheus.stop()
         backend.signal(SIGTERM)
         #expect(try await backend.waitForExit() == 0)
-        _ = try await prometheus.waitForExit()
     }
 
     @Test func theStandaloneWorkerServesItsOwnMetrics() async throws {

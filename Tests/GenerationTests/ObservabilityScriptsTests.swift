@@ -51,7 +51,7 @@ import TestSupport
         // The service, the host and the blackbox probes of the service's public endpoints, all up; the production rules.
         for query in [#"up{job="lookout-api"}"#, #"up{job="node-exporter"}"#, #"up{job="alertmanager"}"#,
                       #"min(probe_success{job="blackbox-exporter"})"#] {
-            #expect(try await eventually(timeout: .seconds(60)) { try await AlertingPipelineTests.query(prometheus, query) == 1 }, "\(query)")
+            #expect(try await eventually(timeout: .seconds(60)) { try await RealPrometheus.query(prometheus, query) == 1 }, "\(query)")
         }
         let rules = try await call(.GET, "\(prometheus)/api/v1/rules")
         let files = Set(((rules.json["data"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []).compactMap { $0["file"] as? String })
@@ -167,13 +167,8 @@ import TestSupport
                 return "  - job_name: \(job)\n    metrics_path: /metrics\n    static_configs: [{targets: [\(targets)]}]\n"
             }.joined()
         }
-        let configFile = folder.appendingPathComponent("prometheus.yml")
-        try config(brokenWorker: false).write(to: configFile, atomically: true, encoding: .utf8)
-        let prometheus = try ServiceProcess.external("prometheus", arguments: [
-            "--config.file=\(configFile.path)", "--storage.tsdb.path=\(folder.appendingPathComponent("tsdb").path)",
-            "--web.listen-address=127.0.0.1:\(port)", "--web.enable-lifecycle", "--log.level=warn",
-        ])
-        defer { prometheus.signal(SIGKILL) }
+        let prometheus = try RealPrometheus(directory: folder, configuration: config(brokenWorker: false), port: port, arguments: ["--web.enable-lifecycle"])
+        defer { prometheus.process.signal(SIGKILL) }
         // Grafana's /api/health and the API's /health/ready, served as files (no Grafana on this machine).
         let site = folder.appendingPathComponent("site")
         for file in ["api/health", "health/ready"] {
@@ -190,7 +185,7 @@ import TestSupport
             "GRAFANA_URL": "http://127.0.0.1:\(sitePort)", "LOOKOUT_PUBLIC_URL": "http://127.0.0.1:\(sitePort)",
         ])
         #expect(try await eventually(timeout: .seconds(30)) {
-            try await AlertingPipelineTests.query("http://127.0.0.1:\(port)", "count(up == 1)") == Double(jobs.count)
+            try await prometheus.query("count(up == 1)") == Double(jobs.count)
         })
 
         let healthy = "lookout_api 2/2\nlookout_worker 1/1\nlookout_node-exporter 3/3 (max 1 per node)\n"
@@ -201,10 +196,10 @@ import TestSupport
         #expect(good.output.contains("OK    target lookout-api 127.0.0.1:\(port)"), "\(good.output)")
 
         try "lookout_api 2/2\nlookout_worker 0/1\n".write(to: folder.appendingPathComponent("services"), atomically: true, encoding: .utf8)
-        try config(brokenWorker: true).write(to: configFile, atomically: true, encoding: .utf8)
+        try config(brokenWorker: true).write(to: prometheus.configurationFile, atomically: true, encoding: .utf8)
         _ = try await call(.POST, "http://127.0.0.1:\(port)/-/reload")
         #expect(try await eventually(timeout: .seconds(30)) {
-            try await AlertingPipelineTests.query("http://127.0.0.1:\(port)", "count(up == 0)") == 1
+            try await prometheus.query("count(up == 0)") == 1
         })
         let bad = try await Self.run([Self.deployScript, "verify", "--env-file", env.path], environment: ["PATH": path])
         #expect(bad.status == 1, "\(bad.output)")

@@ -23,8 +23,7 @@ import TestSupport
         let a = "127.0.0.1:\(try await first.waitForPort())"
         let b = "127.0.0.1:\(try await second.waitForPort())"
 
-        let config = directory.appendingPathComponent("prometheus.yml")
-        try """
+        let prometheus = try RealPrometheus(directory: directory, configuration: """
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
@@ -34,19 +33,8 @@ import TestSupport
               - job_name: lookout-api
                 static_configs:
                   - targets: ["\(a)", "\(b)"]
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let prometheus = try ServiceProcess.external("prometheus", arguments: [
-            "--config.file=\(config.path)", "--storage.tsdb.path=\(directory.appendingPathComponent("tsdb").path)",
-            "--web.listen-address=127.0.0.1:\(prometheusPort)", "--log.level=warn",
-        ])
-        func query(_ promql: String) async throws -> Double? {
-            let encoded = promql.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            guard let reply = try? await call(.GET, "\(prometheusURL)/api/v1/query?query=\(encoded)"),
-                let data = reply.json["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
-                let value = result.first?["value"] as? [Any], let text = value.last as? String
-            else { return nil }
-            return Double(text)
-        }
+            """, port: prometheusPort)
+        let query = prometheus.query
         // Both replicas scraped a few times at zero before any traffic, so that increase() sees every event.
         #expect(try await eventually(timeout: .seconds(30)) { try await query("count(up == 1)") == 2 })
         try await Task.sleep(for: .seconds(3))
@@ -83,8 +71,7 @@ import TestSupport
         #expect(abs(Double(good) / Double(max(total, 1)) - 35.0 / 40.0) < 0.03, "35 of 40 good, got \(good) of \(total)")
 
         // Prometheus gone: the replica answers from its own database and says why.
-        prometheus.signal(SIGTERM)
-        _ = try await prometheus.waitForExit()
+        try await prometheus.stop()
         let local = try await call(.GET, "http://\(a)/sla/status")
         #expect(local.json["source"] as? String == "local")
         #expect((local.json["source_error"] as? String)?.isEmpty == false)

@@ -29,12 +29,7 @@ public final class ScriptedSentryServer: Sendable {
         var requests = 0
     }
 
-    /// Connection churn on shutdown is expected here; only real trouble is worth printing.
-    public static let quietLogger: Logger = {
-        var logger = Logger(label: "scripted-sentry")
-        logger.logLevel = .critical
-        return logger
-    }()
+    public static var quietLogger: Logger { LocalHTTPServer.quietLogger }
 
     public let port: Int
     private let state = Mutex(State())
@@ -69,14 +64,8 @@ public final class ScriptedSentryServer: Sendable {
                 return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: "{}")))
             }
         }
-        let running = AsyncStream<Void>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in running.continuation.yield() }, logger: Self.quietLogger
-        )
-        task.withLock { $0 = Task { try await app.runService(gracefulShutdownSignals: []) } }
-        var iterator = running.stream.makeAsyncIterator()
-        await iterator.next()
+        let server = await LocalHTTPServer.start(router, port: port)
+        task.withLock { $0 = server }
     }
 
     public func append(_ replies: Reply...) { state.withLock { $0.script += replies } }

@@ -27,14 +27,8 @@ public final class WebhookRecorder: Sendable {
             return Response(status: .accepted, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: #"{"status":"success","message":"Event processed"}"#)))
         }
-        let running = AsyncStream<Void>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in running.continuation.yield() }, logger: ScriptedSentryServer.quietLogger
-        )
-        task.withLock { $0 = Task { try await app.runService(gracefulShutdownSignals: []) } }
-        var iterator = running.stream.makeAsyncIterator()
-        await iterator.next()
+        let server = await LocalHTTPServer.start(router, port: port)
+        task.withLock { $0 = server }
     }
 
     public var url: String { "http://127.0.0.1:\(port)" }
