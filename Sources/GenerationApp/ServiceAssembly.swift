@@ -39,6 +39,8 @@ public struct ServiceAssembly: Sendable {
     public let slaRecorder: SLARecorder
     /// The prober's view of every check and the recent incidents (the status page and `/health/detailed` read it).
     public let probeBoard = ProbeStatusBoard()
+    /// The planned maintenance: the SLO file's windows and those declared through the API.
+    public let maintenance: MaintenanceSchedule
 
     /// Opens the database (running migrations) and wires the services.
     public init(
@@ -67,6 +69,7 @@ public struct ServiceAssembly: Sendable {
         )
         payments = PaymentService(store: storage, provider: paymentProvider, configuration: configuration.payments, observer: observer)
         generations = GenerationService(store: storage, configuration: configuration.generations, observer: observer)
+        maintenance = MaintenanceSchedule(configured: configuration.slo.maintenance, store: storage)
         self.generator = generator ?? SyntheticGenerator(configuration: configuration.generator)
     }
 
@@ -152,8 +155,6 @@ public struct ServiceAssembly: Sendable {
         )
     }
 
-    /// The planned maintenance: the SLO file's windows and those declared through the API.
-    public var maintenance: MaintenanceSchedule { MaintenanceSchedule(configured: configuration.slo.maintenance, store: storage) }
 
     /// `/sla/status`, `/sla/report`, `/sla/maintenance` and `/health/detailed`.
     private func operationalRoutes() -> [HTTPObservability.Route] {
