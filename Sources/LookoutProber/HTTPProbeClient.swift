@@ -75,12 +75,13 @@ public final class HTTPProbeClient: Sendable {
         let deadline = started + TimeAmount(request.timeout)
 
         // Resolve (off the event loop: getaddrinfo blocks).
+        // An IP literal needs no resolution and gets no TLS server name (SNI is for host names only).
+        let literal = try? SocketAddress(ipAddress: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
         let address: SocketAddress
         var phases: [ProbePhase: Double] = [:]
         do {
-            let literal = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            if let ip = try? SocketAddress(ipAddress: literal, port: port) {
-                address = ip
+            if let literal {
+                address = literal
             } else {
                 address = try await Self.resolver.runIfActive { try SocketAddress.makeAddressResolvingHost(host, port: port) }
             }
@@ -103,7 +104,7 @@ public final class HTTPProbeClient: Sendable {
         let head = Self.head(for: request, host: host, port: port, secure: secure)
         let body = request.body.map { Array($0.utf8) }
         let maxBodyBytes = self.maxBodyBytes
-        let serverHostname = Self.isIPAddress(host) ? nil : host
+        let serverHostname = literal == nil ? host : nil
         let connectStarted = NIODeadline.now()
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(deadline - connectStarted)
@@ -186,10 +187,6 @@ public final class HTTPProbeClient: Sendable {
         pool.start()
         return pool
     }()
-
-    static func isIPAddress(_ host: String) -> Bool {
-        (try? SocketAddress(ipAddress: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: 0)) != nil
-    }
 
     static func seconds(_ amount: TimeAmount) -> Double { Double(amount.nanoseconds) / 1e9 }
 }
