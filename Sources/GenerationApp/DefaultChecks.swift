@@ -1,6 +1,8 @@
 import Foundation
+import LookoutProber
 
-/// The checks a Lookout service gets without a checks file: its health endpoints, its API description, and one
+/// The checks the reference service gets without a checks file (they know its API, so they live here, not in the
+/// reusable LookoutProber library): its health endpoints, its API description, and one
 /// authenticated round trip through the API (register the probe account if needed, sign in, read it back).
 ///
 /// Every URL is a path, resolved against the base URL; the round trip uses the variables `probe_email` and
