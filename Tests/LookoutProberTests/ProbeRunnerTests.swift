@@ -176,7 +176,9 @@ import TestSupport
         #expect(scraped.value("lookout_probe_failures_total", ["check": "failing", "reason": "status"]) == 2)
         #expect(scraped.value("lookout_probe_up", ["check": "failing"]) == 0, "two failures confirm it down")
         #expect(scraped.value("lookout_probe_up", ["check": "ok"]) == 1)
-        #expect(scraped.value("lookout_probe_duration_seconds_bucket", ["check": "ok", "le": "1.0"]) == 1, "the histogram has a 1 s edge")
+        // The 1 s edge exists (its count depends on how loaded the machine is: a run may take longer); the run is counted.
+        #expect(scraped.value("lookout_probe_duration_seconds_bucket", ["check": "ok", "le": "1.0"]) != nil, "the histogram has a 1 s edge")
+        #expect(scraped.value("lookout_probe_duration_seconds_bucket", ["check": "ok", "le": "+Inf"]) == 1)
         await server.stop()
     }
 }
