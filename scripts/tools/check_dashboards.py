@@ -15,6 +15,7 @@ range selectors use $__rate_interval; every selector of a raw series filters on 
 our rules (names with a colon, e.g. lookout:slo_burn_rate:1h) are already summed over instances and have their
 windows in their names, so the last two rules do not apply to them.
 """
+import functools
 import json
 import pathlib
 import re
@@ -31,13 +32,17 @@ SUBSTITUTIONS = {"$__rate_interval": "1m", "$__interval": "1m", "$__range": "1h"
                  "$objective": ".*"}
 
 
+@functools.lru_cache(maxsize=None)
 def validator(schema_dir, file, definition=None):
-    schema = json.loads((schema_dir / file).read_text())
-    if definition:
-        schema = {"$ref": f"{file}#/definitions/{definition}"}
-    registry = Registry().with_resources(
+    """A validator for a schema file (or one of its definitions); the schema folder is read once per run."""
+    schema = {"$ref": f"{file}#/definitions/{definition}"} if definition else json.loads((schema_dir / file).read_text())
+    return jsonschema.Draft7Validator(schema, registry=registry(schema_dir))
+
+
+@functools.lru_cache(maxsize=None)
+def registry(schema_dir):
+    return Registry().with_resources(
         [(path.name, Resource.from_contents(json.loads(path.read_text()))) for path in schema_dir.glob("*.json")])
-    return jsonschema.Draft7Validator(schema, registry=registry)
 
 
 def scan(expr):
