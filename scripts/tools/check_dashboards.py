@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks Grafana dashboards against Grafana's JSON schema and the dashboard rules of ../shared/REFERENCES.md.
+"""Checks Grafana dashboards against Grafana's JSON schema (deploy/grafana/schema) and the dashboard rules below.
 
     python3 scripts/tools/check_dashboards.py SCHEMA_DIR DASHBOARD.json...
 
