@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts bugsink (a real Sentry-protocol server, from PyPI) on 127.0.0.1 for the end-to-end tests, or stops it.
 #
-#   scripts/bugsink.sh start DIR PORT   # prepares DIR (config, SQLite, a project, an API token), starts the server,
-#                                       # waits until it is ready and writes DIR/bugsink.env (BUGSINK_URL, _DSN, _TOKEN, _PROJECT)
+#   scripts/bugsink.sh start DIR [PORT] # prepares DIR (config, SQLite, a project, an API token), starts the server
+#                                       # (on PORT; by default on a port it picks itself), waits until it is ready and
+#                                       # writes DIR/bugsink.env (BUGSINK_URL, _DSN, _TOKEN, _PROJECT)
 #   scripts/bugsink.sh stop DIR         # stops the server by the PID in DIR/pid
 #
 # Needs bugsink in ./.venv (scripts/test.sh installs it). PHONEHOME is off (it would call out) and events are validated
@@ -10,13 +11,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="$PWD/.venv"
+# shellcheck source=scripts/lib/listening-port.sh
+. scripts/lib/listening-port.sh
 
-command=${1:?usage: bugsink.sh start DIR PORT | stop DIR}
-dir=${2:?usage: bugsink.sh start DIR PORT | stop DIR}
+command=${1:?usage: bugsink.sh start DIR [PORT] | stop DIR}
+dir=${2:?usage: bugsink.sh start DIR [PORT] | stop DIR}
 
 case "$command" in
 start)
-  port=${3:?usage: bugsink.sh start DIR PORT}
+  port=${3:-0}
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
   cd "$dir"
@@ -41,6 +44,12 @@ print(project.id, project.dsn)' 2>>setup.log | tail -1)
   token=$("$venv/bin/bugsink-manage" create_auth_token 2>>setup.log | tail -1 | awk '{print $NF}')
   "$venv/bin/bugsink-manage" runserver "127.0.0.1:$port" --noreload >server.log 2>&1 &
   echo $! > pid
+  if [ "$port" = 0 ]; then
+    # The configuration (and so the DSN bugsink printed) knows no port; the server says where it really listens.
+    port="$(listening_port "$(cat pid)")" || { echo "bugsink did not start:"; cat server.log; exit 1; }
+    key="${dsn#*//}"
+    dsn="http://${key%%@*}@127.0.0.1:$port/$project"
+  fi
   for _ in $(seq 1 100); do
     if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
     sleep 0.2
@@ -61,7 +70,7 @@ stop)
   fi
   ;;
 *)
-  echo "usage: bugsink.sh start DIR PORT | stop DIR" >&2
+  echo "usage: bugsink.sh start DIR [PORT] | stop DIR" >&2
   exit 2
   ;;
 esac

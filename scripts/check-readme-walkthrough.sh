@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # Keeps the README honest: runs its walkthrough, as written, against the built `backend`, and checks the outcome.
-# The only changes: a free port instead of 8080, a temporary database, and no synthetic failures (so it cannot flake).
+# The only changes: the port the backend picks (port 0) instead of 8080, a temporary database, and no synthetic failures
+# (so it cannot flake).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin_dir="${SWIFT_BIN_PATH:-$(swift build --show-bin-path)}"
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 
-LOOKOUT_HTTP_PORT=$port LOOKOUT_DATABASE_URL="sqlite://$work/lookout.sqlite" LOOKOUT_GENERATOR_FAILURE_RATE=0 \
+LOOKOUT_HTTP_PORT=0 LOOKOUT_LOG_FORMAT=json LOOKOUT_DATABASE_URL="sqlite://$work/lookout.sqlite" LOOKOUT_GENERATOR_FAILURE_RATE=0 \
   "$bin_dir/backend" > "$work/backend.log" 2>&1 &
 pid=$!
 cleanup() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/health" >/dev/null && break
+# The port it bound, from its "HTTP server listening" log line (waiting as long as it takes, up to a 5-minute hang guard).
+port=""
+for _ in $(seq 1 3000); do
+  port=$(grep '"HTTP server listening"' "$work/backend.log" | grep -o '"port":"[0-9]*"' | tr -dc '0-9' || true)
+  [ -n "$port" ] && break
+  kill -0 "$pid" 2>/dev/null || { echo "README walkthrough: the backend exited:"; cat "$work/backend.log"; exit 1; }
   sleep 0.1
 done
+[ -n "$port" ] || { echo "README walkthrough: the backend never listened:"; cat "$work/backend.log"; exit 1; }
 
 # The README's walkthrough block, with the port swapped.
 awk '/^## Walkthrough/{f=1} f&&/^```sh/{g=1;next} g&&/^```/{exit} g' README.md | sed "s/127.0.0.1:8080/127.0.0.1:$port/" > "$work/walkthrough.sh"

@@ -11,10 +11,13 @@
 # production alertmanager.yml with its outside endpoints pointed at local sinks: PagerDuty and the heartbeat at
 # scripts/tools/notification_sink.py (what would have been sent lands in .stack-local/notifications.jsonl), e-mail at
 # aiosmtpd (.stack-local/mail/new/). Everything binds 127.0.0.1 and is stopped by PID. Ports and the API's address
-# can be changed with STACK_* variables (see below); the state lives in STACK_DIR (default .stack-local).
+# can be changed with STACK_* variables (see below); a port of 0 lets the program pick a free one, and the ports in use
+# are written to STACK_DIR/ports.env. The state lives in STACK_DIR (default .stack-local).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
+# shellcheck source=scripts/lib/listening-port.sh
+. scripts/lib/listening-port.sh
 
 api="${STACK_API_TARGET:-127.0.0.1:8080}"
 prometheus_port="${STACK_PROMETHEUS_PORT:-9090}"
@@ -47,6 +50,17 @@ start() {
   echo $! > "$dir/$name.pid"
 }
 
+# Starts a component on the port in variable $2 (0: any free port) and sets the variable to the port it listens on.
+start_on_port() {
+  local name="$1" variable="$2"; shift 2
+  start "$name" "$@"
+  if [ "${!variable}" = 0 ]; then
+    local port
+    port="$(listening_port "$(pid_of "$name")")" || { echo "error: $name did not start; its log, $dir/$name.log:" >&2; tail -20 "$dir/$name.log" >&2; exit 1; }
+    printf -v "$variable" '%s' "$port"
+  fi
+}
+
 wait_ready() {
   local name="$1" url="$2"
   for _ in $(seq 1 100); do
@@ -58,10 +72,7 @@ wait_ready() {
   exit 1
 }
 
-render_configs() {
-  mkdir -p "$dir/secrets" "$dir/mail" "$dir/prometheus" "$dir/alertmanager"
-  echo "local-routing-key" > "$dir/secrets/pagerduty_routing_key"
-  echo "local" > "$dir/secrets/smtp_password"
+render_prometheus_config() {
   sed -e "s|/etc/prometheus/rules/|$root/deploy/prometheus/rules/|" \
       -e "s|127.0.0.1:9095|127.0.0.1:$alertmanager_port|g" \
       -e "s|127.0.0.1:9090|127.0.0.1:$prometheus_port|g" \
@@ -69,6 +80,12 @@ render_configs() {
       -e "s|127.0.0.1:9100|127.0.0.1:$node_port|g" \
       -e "s|127.0.0.1:9115|127.0.0.1:$blackbox_port|g" \
       deploy/prometheus/prometheus.local.yml > "$dir/prometheus.yml"
+}
+
+render_alertmanager_config() {
+  mkdir -p "$dir/secrets" "$dir/mail" "$dir/prometheus" "$dir/alertmanager"
+  echo "local-routing-key" > "$dir/secrets/pagerduty_routing_key"
+  echo "local" > "$dir/secrets/smtp_password"
   sed -e "s|https://events.pagerduty.com/v2/enqueue|http://127.0.0.1:$sink_port/v2/enqueue|" \
       -e "s|https://heartbeat.lookout.example/ping/alertmanager|http://127.0.0.1:$sink_port/ping/alertmanager|" \
       -e "s|smtp_smarthost: .*|smtp_smarthost: 127.0.0.1:$smtp_port|" \
@@ -84,17 +101,33 @@ up() {
   need prometheus-node-exporter prometheus-node-exporter
   need prometheus-blackbox-exporter prometheus-blackbox-exporter
   [ -x "$python" ] || { echo "error: $python is missing: run ./scripts/test.sh once (it prepares .venv) or set SENTRY_TOOLS_PYTHON" >&2; exit 1; }
-  mkdir -p "$dir"
-  render_configs
-  start notification-sink "$python" scripts/tools/notification_sink.py "$sink_port" "$dir/notifications.jsonl"
-  start smtp "$python" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$dir/mail"
-  start alertmanager prometheus-alertmanager --config.file="$dir/alertmanager.yml" --storage.path="$dir/alertmanager" \
-    --web.listen-address="127.0.0.1:$alertmanager_port" --cluster.listen-address=
-  start node-exporter prometheus-node-exporter --web.listen-address="127.0.0.1:$node_port"
-  start blackbox-exporter prometheus-blackbox-exporter --config.file="$root/deploy/blackbox/blackbox.yml" \
-    --web.listen-address="127.0.0.1:$blackbox_port"
-  start prometheus prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/prometheus" \
-    --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-lifecycle
+  mkdir -p "$dir/mail"
+  # In dependency order: what a configuration names is listening (and its port known) before that configuration is
+  # written. Prometheus scrapes itself, so on port 0 its configuration is written again once its port is known.
+  start_on_port notification-sink sink_port "$python" scripts/tools/notification_sink.py "$sink_port" "$dir/notifications.jsonl"
+  start_on_port smtp smtp_port "$python" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" -c aiosmtpd.handlers.Mailbox "$dir/mail"
+  render_alertmanager_config
+  start_on_port alertmanager alertmanager_port prometheus-alertmanager --config.file="$dir/alertmanager.yml" \
+    --storage.path="$dir/alertmanager" --web.listen-address="127.0.0.1:$alertmanager_port" --cluster.listen-address=
+  start_on_port node-exporter node_port prometheus-node-exporter --web.listen-address="127.0.0.1:$node_port"
+  start_on_port blackbox-exporter blackbox_port prometheus-blackbox-exporter \
+    --config.file="$root/deploy/blackbox/blackbox.yml" --web.listen-address="127.0.0.1:$blackbox_port"
+  local requested_prometheus_port="$prometheus_port"
+  render_prometheus_config
+  start_on_port prometheus prometheus_port prometheus --config.file="$dir/prometheus.yml" \
+    --storage.tsdb.path="$dir/prometheus" --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-lifecycle
+  if [ "$requested_prometheus_port" = 0 ]; then
+    render_prometheus_config
+    kill -HUP "$(pid_of prometheus)"
+  fi
+  cat > "$dir/ports.env" <<PORTS
+prometheus_port=$prometheus_port
+alertmanager_port=$alertmanager_port
+node_port=$node_port
+blackbox_port=$blackbox_port
+sink_port=$sink_port
+smtp_port=$smtp_port
+PORTS
   echo "started:"
   wait_ready alertmanager "http://127.0.0.1:$alertmanager_port/-/ready"
   wait_ready node-exporter "http://127.0.0.1:$node_port/metrics"
@@ -122,6 +155,8 @@ down() {
 
 status() {
   local name
+  # shellcheck disable=SC1091
+  [ -f "$dir/ports.env" ] && . "$dir/ports.env"
   for name in "${components[@]}"; do
     if running "$name"; then printf '  %-18s running (pid %s)\n' "$name" "$(pid_of "$name")"
     else printf '  %-18s stopped\n' "$name"; fi

@@ -27,12 +27,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- Python tools: Sentry's own envelope parser (sentry-sdk), event normaliser (sentry-relay), bugsink, jsonschema
-#     (Grafana's dashboard schema) and aiosmtpd (the alert e-mail sink) ---------------------------------------------
+#     (Grafana's dashboard schema), aiosmtpd (the alert e-mail sink) and PyYAML (the routing cases from the rules) -----
 venv=.venv
-if ! "$venv/bin/python" -c 'import sentry_sdk, sentry_relay, bugsink, jsonschema, aiosmtpd' >/dev/null 2>&1; then
-  log "preparing $venv with sentry-sdk, sentry-relay, bugsink, jsonschema and aiosmtpd"
+if ! "$venv/bin/python" -c 'import sentry_sdk, sentry_relay, bugsink, jsonschema, aiosmtpd, yaml' >/dev/null 2>&1; then
+  log "preparing $venv with sentry-sdk, sentry-relay, bugsink, jsonschema, aiosmtpd and pyyaml"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check sentry-sdk sentry-relay bugsink jsonschema aiosmtpd
+  "$venv/bin/pip" install --quiet --disable-pip-version-check sentry-sdk sentry-relay bugsink jsonschema aiosmtpd pyyaml
 fi
 export SENTRY_TOOLS_PYTHON="$PWD/$venv/bin/python"
 
@@ -46,13 +46,12 @@ mkdir -p "$run_dir"
 bugsink_dir="$run_dir/bugsink"
 rm -rf "$bugsink_dir"
 trap 'scripts/bugsink.sh stop "$bugsink_dir"' EXIT
-bugsink_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-log "starting bugsink on 127.0.0.1:$bugsink_port"
-scripts/bugsink.sh start "$bugsink_dir" "$bugsink_port" >/dev/null
+scripts/bugsink.sh start "$bugsink_dir" >/dev/null
 set -a
 # shellcheck disable=SC1091
 . "$bugsink_dir/bugsink.env"
 set +a
+log "bugsink is running at $BUGSINK_URL"
 
 # --- Build ----------------------------------------------------------------------------------------------------------
 log "building (debug, with tests)"
@@ -61,7 +60,9 @@ export SWIFT_BIN_PATH
 SWIFT_BIN_PATH="$(swift build --show-bin-path)"
 
 # --- Tests ----------------------------------------------------------------------------------------------------------
-log "running the Swift test suites"
+# The full lane: integration tests run too (plain `swift test` skips them), and a missing tool fails them.
+export LOOKOUT_TEST_LANE=full
+log "running the Swift test suites (full lane)"
 swift test --skip-build "$@"
 
 log "checking the README walkthrough against the built backend"

@@ -32,12 +32,18 @@ echo "Prometheus"
 check "rules lint clean (promtool check rules --lint=all --lint-fatal)" \
   promtool check rules --lint=all --lint-fatal deploy/prometheus/rules/*.yml
 check "rule unit tests (promtool test rules)" promtool test rules deploy/prometheus/tests/*.yml
+rule_files=(deploy/prometheus/rules/*.yml)
+config_loads_every_rule_file() {
+  local output
+  output="$(promtool check config --lint=all --lint-fatal "$1" 2>&1)" || { echo "$output"; return 1; }
+  grep -q "SUCCESS: ${#rule_files[@]} rule files found" <<< "$output" || { echo "$output"; echo "expected ${#rule_files[@]} rule files"; return 1; }
+}
 mkdir -p "$work/secrets"
 echo token > "$work/secrets/lookout_metrics_token"
 for config in prometheus.prod.yml prometheus.local.yml; do
   sed -e "s|/etc/prometheus/rules/|$root/deploy/prometheus/rules/|" -e "s|/run/secrets/|$work/secrets/|" \
     "deploy/prometheus/$config" > "$work/$config"
-  check "$config (promtool check config, rule files loaded)" promtool check config "$work/$config"
+  check "$config (promtool check config, every rule file loaded)" config_loads_every_rule_file "$work/$config"
 done
 
 # --- Alertmanager ------------------------------------------------------------------------------------------------------
@@ -45,11 +51,22 @@ echo "Alertmanager"
 sed -e "s|/etc/alertmanager/templates/|$root/deploy/alertmanager/templates/|" deploy/alertmanager/alertmanager.yml \
   > "$work/alertmanager.yml"
 check "alertmanager.yml and templates (amtool check-config)" amtool check-config "$work/alertmanager.yml"
-route() { amtool config routes test --config.file="$work/alertmanager.yml" --verify.receivers="$1" "${@:2}" >/dev/null; }
-check "critical pages PagerDuty" route pagerduty alertname=LookoutServiceDown severity=critical service=lookout-api
-check "warning mails the team" route team-email alertname=LookoutHighLatency severity=warning service=lookout-api
-check "info mails the team" route team-email alertname=LookoutNoRegistrations severity=info service=lookout-api
-check "Watchdog beats the heartbeat" route heartbeat alertname=Watchdog severity=info service=monitoring
+# Every alert the rules can raise (scripts/tools/alert_routes.py derives the cases) reaches the receiver the routing
+# promises: the Watchdog the heartbeat, critical PagerDuty, warning and info the team's e-mail, an unlabelled one e-mail.
+routes() {
+  local cases receiver labels failures=0 count=0
+  cases="$("$python" scripts/tools/alert_routes.py deploy/prometheus/rules deploy/prometheus/prometheus.prod.yml)" || return 1
+  while read -r receiver labels; do
+    count=$((count + 1))
+    # shellcheck disable=SC2086 # the labels are separate words
+    if ! amtool config routes test --config.file="$work/alertmanager.yml" --verify.receivers="$receiver" $labels >/dev/null 2>&1; then
+      echo "$labels does not reach $receiver"; failures=$((failures + 1))
+    fi
+  done <<< "$cases"
+  [ "$count" -gt 40 ] || { echo "only $count routing cases: the rules were not read"; return 1; }
+  return "$failures"
+}
+check "every alert of the rules reaches its receiver (amtool config routes test)" routes
 
 # --- Blackbox exporter -------------------------------------------------------------------------------------------------
 echo "Blackbox exporter"
@@ -59,7 +76,7 @@ check "blackbox.yml (--config.check)" prometheus-blackbox-exporter --config.chec
 echo "Grafana"
 check "dashboards match their source (scripts/tools/grafana_dashboards.py)" "$python" scripts/tools/grafana_dashboards.py --check
 check "schema and dashboard rules (scripts/tools/check_dashboards.py)" \
-  sh -c "\"$python\" scripts/tools/check_dashboards.py ../shared/grafana-schema deploy/grafana/dashboards/*.json > \"$work/dashboards.json\""
+  sh -c "\"$python\" scripts/tools/check_dashboards.py deploy/grafana/schema deploy/grafana/dashboards/*.json > \"$work/dashboards.json\""
 "$python" - "$work/dashboards.json" "$work/dashboard-queries.yml" <<'EOF' 2>/dev/null
 import json, sys
 queries = json.load(open(sys.argv[1]))["queries"]

@@ -21,6 +21,9 @@ public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
         public var status: @Sendable (any Error) -> Int = { error in (error as? any HTTPResponseError).map { Int($0.status.code) } ?? 500 }
         /// The wall clock that places events in minutes.
         public var now: @Sendable () -> Date = Date.init
+        /// The monotonic clock that times each request for `latency`. Default: `ContinuousClock.now`; a test gives
+        /// one it moves, so that "slow" does not depend on how fast the machine is.
+        public var monotonicNow: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
 
         public init() {}
     }
@@ -45,13 +48,13 @@ public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
         {
             return try await next(request, context)
         }
-        let start = ContinuousClock.now
+        let start = configuration.monotonicNow()
         do {
             let response = try await next(request, context)
-            record(status: Int(response.status.code), elapsed: ContinuousClock.now - start)
+            record(status: Int(response.status.code), elapsed: configuration.monotonicNow() - start)
             return response
         } catch {
-            record(status: configuration.status(error), elapsed: ContinuousClock.now - start)
+            record(status: configuration.status(error), elapsed: configuration.monotonicNow() - start)
             throw error
         }
     }

@@ -19,7 +19,8 @@ import Yams
         return try #require(try Yams.load(yaml: result.output) as? [String: Any])
     }
 
-    @Test func theStackFilePassesDockersSchemaAndRunsEveryService() async throws {
+    @Test(.integration("the docker client"))
+    func theStackFilePassesDockersSchemaAndRunsEveryService() async throws {
         let stack = try await Self.rendered()
         let services = try #require(stack["services"] as? [String: [String: Any]])
         #expect(Set(services.keys) == [
@@ -39,7 +40,8 @@ import Yams
     }
 
     /// The four secrets the issue names (and the tokens) are Swarm secrets, mounted where the configurations read them.
-    @Test func secretsAreMountedWhereTheConfigurationsReadThem() async throws {
+    @Test(.integration("the docker client"))
+    func secretsAreMountedWhereTheConfigurationsReadThem() async throws {
         let stack = try await Self.rendered()
         let services = try #require(stack["services"] as? [String: [String: Any]])
         func secrets(_ service: String) -> Set<String> {
@@ -81,7 +83,8 @@ import Yams
         #expect(dockerfile.contains("USER lookout"))
     }
 
-    @Test func theEntryPointReadsSecretFilesIntoTheirVariables() async throws {
+    @Test(.integration("sh, running deploy/docker/entrypoint.sh"))
+    func theEntryPointReadsSecretFilesIntoTheirVariables() async throws {
         let secret = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
         try "https://key@sentry.example/1\n".write(to: secret, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: secret) }

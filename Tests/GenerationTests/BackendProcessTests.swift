@@ -8,7 +8,7 @@ import Testing
 import TestSupport
 
 /// The real executables, started as a user would, over HTTP and signals.
-@Suite(.serialized) struct BackendProcessTests {
+@Suite(.serialized, .integration("the built backend and worker")) struct BackendProcessTests {
     let directory: URL
 
     init() throws {
@@ -54,19 +54,23 @@ import TestSupport
     }
 
     @Test func sigtermLetsAnInFlightRequestFinishBeforeExiting() async throws {
-        let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_PAYMENT_TIMEOUT_SECONDS": "1.5"]))
+        let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_PAYMENT_TIMEOUT_SECONDS": "3"]))
         let base = "http://127.0.0.1:\(try await backend.waitForPort())"
         #expect(try await call(.POST, "\(base)/api/v1/users", body: #"{"email":"drain@example.com","password":"correct horse"}"#).status == 201)
         let login = try await call(.POST, "\(base)/api/v1/sessions", body: #"{"email":"drain@example.com","password":"correct horse"}"#)
         let token = try #require(login.json["token"] as? String)
-        // tok_timeout makes the provider hang: the request is in flight for the 1.5 s payment timeout.
+        // tok_timeout makes the provider hang: the request is in flight for the 3 s payment timeout.
         let slow = Task {
             try await call(
                 .POST, "\(base)/api/v1/payments", token: token, headers: [("Idempotency-Key", "drain")],
                 body: #"{"amount_minor":100,"currency":"EUR","card_token":"tok_timeout"}"#
             ).status
         }
-        try await Task.sleep(for: .milliseconds(400))
+        // SIGTERM once the payment is in flight, as the service's own gauge says (/metrics is not counted in it).
+        #expect(try await eventually {
+            let metrics = try await call(.GET, "\(base)/metrics")
+            return (try ScrapedMetrics(metrics.text).value("http_requests_in_flight") ?? 0) >= 1
+        }, "the payment request is in flight")
         backend.signal(SIGTERM)
         let status = try await slow.value
         #expect(status == 504, "the in-flight request got its real answer, not a dropped connection")
@@ -102,7 +106,7 @@ import TestSupport
 
         // A healthy worker reclaims it once the dead one's lease expires.
         let rescuer = try ServiceProcess("worker", environment: environment(["LOOKOUT_WORKER_ID": "rescuer"]))
-        #expect(try await eventually(timeout: .seconds(20)) { try await storage.generation(id: "gen_killed", userID: "usr_k")?.status == .succeeded })
+        #expect(try await eventually { try await storage.generation(id: "gen_killed", userID: "usr_k")?.status == .succeeded })
         let finished = try #require(try await storage.generation(id: "gen_killed", userID: "usr_k"))
         #expect(finished.attempts == 2)
         #expect(finished.result == SyntheticGenerator.render(kind: .text, prompt: "survive"))

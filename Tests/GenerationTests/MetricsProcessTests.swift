@@ -7,7 +7,7 @@ import Testing
 
 /// Metrics as an operator meets them: a real Prometheus scraping the real backend, the standalone worker's endpoint,
 /// and the backend's memory under a flood of random URLs.
-@Suite(.serialized) struct MetricsProcessTests {
+@Suite(.serialized, .integration("the built backend and worker", "prometheus")) struct MetricsProcessTests {
     let directory: URL
 
     init() throws {
@@ -45,7 +45,7 @@ import Testing
         let requests = 37
         for _ in 0..<requests { #expect(try await get("\(base)/api/v1/me", token: token).status == 200) }
 
-        let prometheus = try RealPrometheus(directory: directory, configuration: """
+        let prometheus = try await RealPrometheus.start(directory: directory, configuration: """
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
@@ -56,7 +56,7 @@ import Testing
             """)
         let query = prometheus.query
         let counted = #"sum(http_requests_total{route="/api/v1/me",method="GET",status="200"})"#
-        let seen = try await eventually(timeout: .seconds(30)) { try await query(counted) == Double(requests) }
+        let seen = try await eventually { try await query(counted) == Double(requests) }
         let reported = try await query(counted)
         #expect(seen, "Prometheus reports \(String(describing: reported)), expected \(requests)")
         #expect(try await query(#"up{job="lookout"}"#) == 1)

@@ -8,7 +8,7 @@ import TestSupport
 /// backend. `deploy/scripts/deploy-observability.sh` drives Docker Swarm, and no Docker engine runs here: its `docker`
 /// calls go to a recording stand-in that answers like the engine (which services run, which secrets exist), while
 /// everything it checks over HTTP (Prometheus's targets, health endpoints) is real.
-@Suite(.serialized) struct ObservabilityScriptsTests {
+@Suite(.serialized, .integration("the built backend", "prometheus, alertmanager and the exporters", "aiosmtpd in .venv")) struct ObservabilityScriptsTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
 
     static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> SubprocessResult {
@@ -18,23 +18,26 @@ import TestSupport
 
     // MARK: stack-local.sh
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(20)))
     func theLocalStackScrapesTheServiceAndStopsByPID() async throws {
         let directory = try ServiceProcess.temporaryDirectory("stack-local")
         let api = try ServiceProcess("backend", environment: ServiceProcess.environment(directory: directory))
         let apiPort = try await api.waitForPort()
-        let ports = (prometheus: ServiceProcess.freePort(), alertmanager: ServiceProcess.freePort(), node: ServiceProcess.freePort(),
-                     blackbox: ServiceProcess.freePort(), sink: ServiceProcess.freePort(), smtp: ServiceProcess.freePort())
+        // Every port 0: each program picks its own, and the script writes down which (STACK_DIR/ports.env).
         let environment = [
             "STACK_DIR": directory.appendingPathComponent("stack").path, "STACK_API_TARGET": "127.0.0.1:\(apiPort)",
-            "STACK_PROMETHEUS_PORT": "\(ports.prometheus)", "STACK_ALERTMANAGER_PORT": "\(ports.alertmanager)",
-            "STACK_NODE_EXPORTER_PORT": "\(ports.node)", "STACK_BLACKBOX_PORT": "\(ports.blackbox)",
-            "STACK_SINK_PORT": "\(ports.sink)", "STACK_SMTP_PORT": "\(ports.smtp)", "SENTRY_TOOLS_PYTHON": SentryCheck.python,
+            "STACK_PROMETHEUS_PORT": "0", "STACK_ALERTMANAGER_PORT": "0", "STACK_NODE_EXPORTER_PORT": "0", "STACK_BLACKBOX_PORT": "0",
+            "STACK_SINK_PORT": "0", "STACK_SMTP_PORT": "0", "SENTRY_TOOLS_PYTHON": SentryCheck.python,
         ]
         let script = Self.root.appendingPathComponent("scripts/stack-local.sh").path
         let up = try await Self.run([script, "up"], environment: environment)
         do {
-            try await checkRunningStack(up: up, prometheusPort: ports.prometheus, directory: directory, script: script, environment: environment)
+            let ports = (try? String(contentsOf: directory.appendingPathComponent("stack/ports.env"), encoding: .utf8)) ?? ""
+            let prometheusPort = try #require(
+                ports.split(separator: "\n").first { $0.hasPrefix("prometheus_port=") }.flatMap { Int($0.dropFirst("prometheus_port=".count)) },
+                "ports.env names Prometheus's port: \(ports)\n\(up.output)"
+            )
+            try await checkRunningStack(up: up, prometheusPort: prometheusPort, directory: directory, script: script, environment: environment)
         } catch {
             _ = try? await Self.run([script, "down"], environment: environment)
             throw error
@@ -51,14 +54,14 @@ import TestSupport
         // The service, the host and the blackbox probes of the service's public endpoints, all up; the production rules.
         for query in [#"up{job="lookout-api"}"#, #"up{job="node-exporter"}"#, #"up{job="alertmanager"}"#,
                       #"min(probe_success{job="blackbox-exporter"})"#] {
-            #expect(try await eventually(timeout: .seconds(60)) { try await RealPrometheus.query(prometheus, query) == 1 }, "\(query)")
+            #expect(try await eventually { try await RealPrometheus.query(prometheus, query) == 1 }, "\(query)")
         }
         let rules = try await call(.GET, "\(prometheus)/api/v1/rules")
         let files = Set(((rules.json["data"] as? [String: Any])?["groups"] as? [[String: Any]] ?? []).compactMap { $0["file"] as? String })
         #expect(files.count == 4, "\(files)")
         // The Watchdog travels through the local Alertmanager to the notification sink.
         let notifications = directory.appendingPathComponent("stack/notifications.jsonl")
-        #expect(try await eventually(timeout: .seconds(60)) {
+        #expect(try await eventually {
             ((try? String(contentsOf: notifications, encoding: .utf8)) ?? "").contains("Watchdog")
         })
 
@@ -151,24 +154,25 @@ import TestSupport
 
     /// verify: every service at its replicas, the health endpoints, and every Prometheus target up, read from a real
     /// Prometheus. One worker replica missing and one target down: both named, exit 1.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(20)))
     func verifyReadsTheRealTargetsAndNamesWhatIsDown() async throws {
         let folder = try ServiceProcess.temporaryDirectory("deploy-verify")
         let bin = try Self.dockerStandIn(in: folder)
         let path = "\(bin.path):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
 
-        // Prometheus scraping itself under every job name the stack has, and one job also at a closed port.
-        let port = ServiceProcess.freePort()
-        let closed = ServiceProcess.freePort()
+        // Prometheus scraping itself under every job name the stack has, and one job also at a port that refuses.
+        let closed = TestPorts.refusing
         let jobs = ["prometheus", "alertmanager", "lookout-api", "lookout-worker", "lookout-prober", "node-exporter", "postgres-exporter", "blackbox-exporter", "grafana"]
-        func config(brokenWorker: Bool) -> String {
+        func config(port: Int, brokenWorker: Bool) -> String {
             "global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n" + jobs.map { job in
                 let targets = job == "lookout-worker" && brokenWorker ? #""127.0.0.1:\#(port)", "127.0.0.1:\#(closed)""# : #""127.0.0.1:\#(port)""#
                 return "  - job_name: \(job)\n    metrics_path: /metrics\n    static_configs: [{targets: [\(targets)]}]\n"
             }.joined()
         }
-        let prometheus = try RealPrometheus(directory: folder, configuration: config(brokenWorker: false), port: port, arguments: ["--web.enable-lifecycle"])
+        let prometheus = try await RealPrometheus.start(directory: folder, configuration: "global: {scrape_interval: 1s}\n")
         defer { prometheus.process.signal(SIGKILL) }
+        let port = prometheus.port
+        try prometheus.reload(config(port: port, brokenWorker: false))
         // Grafana's /api/health and the API's /health/ready, served as files (no Grafana on this machine).
         let site = folder.appendingPathComponent("site")
         for file in ["api/health", "health/ready"] {
@@ -176,15 +180,15 @@ import TestSupport
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try #"{"status":"ok"}"#.write(to: url, atomically: true, encoding: .utf8)
         }
-        let sitePort = ServiceProcess.freePort()
         let server = try ServiceProcess(name: "http.server", executable: URL(fileURLWithPath: "/usr/bin/python3"),
-                                        arguments: ["-m", "http.server", "\(sitePort)", "--bind", "127.0.0.1", "--directory", site.path], environment: [:])
+                                        arguments: ["-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", site.path], environment: [:])
         defer { server.signal(SIGKILL) }
+        let sitePort = try await server.waitForListeningPort()
         let env = try Self.envFile(in: folder, overrides: [
             "PROMETHEUS_URL": "http://127.0.0.1:\(port)", "ALERTMANAGER_URL": "http://127.0.0.1:\(port)",
             "GRAFANA_URL": "http://127.0.0.1:\(sitePort)", "LOOKOUT_PUBLIC_URL": "http://127.0.0.1:\(sitePort)",
         ])
-        #expect(try await eventually(timeout: .seconds(30)) {
+        #expect(try await eventually {
             try await prometheus.query("count(up == 1)") == Double(jobs.count)
         })
 
@@ -196,9 +200,8 @@ import TestSupport
         #expect(good.output.contains("OK    target lookout-api 127.0.0.1:\(port)"), "\(good.output)")
 
         try "lookout_api 2/2\nlookout_worker 0/1\n".write(to: folder.appendingPathComponent("services"), atomically: true, encoding: .utf8)
-        try config(brokenWorker: true).write(to: prometheus.configurationFile, atomically: true, encoding: .utf8)
-        _ = try await call(.POST, "http://127.0.0.1:\(port)/-/reload")
-        #expect(try await eventually(timeout: .seconds(30)) {
+        try prometheus.reload(config(port: port, brokenWorker: true))
+        #expect(try await eventually {
             try await prometheus.query("count(up == 0)") == 1
         })
         let bad = try await Self.run([Self.deployScript, "verify", "--env-file", env.path], environment: ["PATH": path])

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// The prober as users run it: inside `backend` by default, and as the standalone `prober` executable.
-@Suite(.serialized) struct ProberProcessTests {
+@Suite(.serialized, .integration("the built backend and prober")) struct ProberProcessTests {
     @Test func theBackendProbesItselfAndCountsTheProbesTowardAvailability() async throws {
         let directory = try ServiceProcess.temporaryDirectory("prober-backend")
         let backend = try ServiceProcess(
@@ -16,7 +16,7 @@ import TestSupport
         let base = "http://127.0.0.1:\(port)"
         let checks = ["health", "ready", "docs", "openapi", "api_round_trip"]
         // Two runs of every built-in check, all successful (the round trip registers its account on the first).
-        let allPassedTwice = try await eventually(timeout: .seconds(30)) {
+        let allPassedTwice = try await eventually {
             let scraped = try ScrapedMetrics(try await call(.GET, "\(base)/metrics").text)
             return checks.allSatisfy { check in
                 scraped.value("probe_success", ["check": check]) == 1 && (scraped.value("lookout_probe_runs_total", ["check": check]) ?? 0) >= 2

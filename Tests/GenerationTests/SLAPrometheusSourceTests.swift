@@ -5,25 +5,15 @@ import TestSupport
 /// Two API replicas, each counting only its own traffic, and a real Prometheus loading the shipped recording rules:
 /// `/sla/status` on either replica reports both replicas' events, says so (`source: prometheus`), and falls back to its
 /// own figures, saying why, when Prometheus is gone.
-@Suite(.serialized) struct SLAPrometheusSourceTests {
+@Suite(.serialized, .integration("the built backend", "prometheus")) struct SLAPrometheusSourceTests {
     static let rules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/prometheus/rules/lookout-slo.rules.yml")
         .standardized
 
     @Test func theStatusSumsEveryReplicaThroughPrometheusAndSaysWhichSourceItUsed() async throws {
         let directory = try ServiceProcess.temporaryDirectory("sla-prometheus")
-        let prometheusPort = ServiceProcess.freePort()
-        let prometheusURL = "http://127.0.0.1:\(prometheusPort)"
-        func replica(_ name: String) throws -> ServiceProcess {
-            let data = directory.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-            return try ServiceProcess("backend", environment: ServiceProcess.environment(directory: data, ["LOOKOUT_SLA_PROMETHEUS_URL": prometheusURL]))
-        }
-        let first = try replica("a")
-        let second = try replica("b")
-        let a = "127.0.0.1:\(try await first.waitForPort())"
-        let b = "127.0.0.1:\(try await second.waitForPort())"
-
-        let prometheus = try RealPrometheus(directory: directory, configuration: """
+        // Prometheus first (the replicas are told its address), then the replicas, then the scrape configuration.
+        func configuration(targets: [String]) -> String {
+            """
             global:
               scrape_interval: 1s
               scrape_timeout: 1s
@@ -32,12 +22,25 @@ import TestSupport
             scrape_configs:
               - job_name: lookout-api
                 static_configs:
-                  - targets: ["\(a)", "\(b)"]
-            """, port: prometheusPort)
+                  - targets: [\(targets.map { "\"\($0)\"" }.joined(separator: ", "))]
+            """
+        }
+        let prometheus = try await RealPrometheus.start(directory: directory, configuration: configuration(targets: []))
+        defer { prometheus.process.signal(SIGKILL) }
+        func replica(_ name: String) throws -> ServiceProcess {
+            let data = directory.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+            return try ServiceProcess("backend", environment: ServiceProcess.environment(directory: data, ["LOOKOUT_SLA_PROMETHEUS_URL": prometheus.url]))
+        }
+        let first = try replica("a")
+        let second = try replica("b")
+        let a = "127.0.0.1:\(try await first.waitForPort())"
+        let b = "127.0.0.1:\(try await second.waitForPort())"
+        try prometheus.reload(configuration(targets: [a, b]))
         let query = prometheus.query
         // Both replicas scraped a few times at zero before any traffic, so that increase() sees every event.
-        #expect(try await eventually(timeout: .seconds(30)) { try await query("count(up == 1)") == 2 })
-        try await Task.sleep(for: .seconds(3))
+        #expect(try await eventually { (try await query(#"min(count_over_time(up{job="lookout-api"}[1m]))"#) ?? 0) >= 3 })
+        #expect(try await query("count(up == 1)") == 2)
 
         // Replica a: register, sign in, 18 reads and 5 payments the provider fails (502): 25 requests, 20 good.
         let email = "replicas@example.com"
@@ -55,13 +58,17 @@ import TestSupport
         for _ in 0..<15 { #expect(try await call(.GET, "http://\(b)/api/v1/generations/nope", token: "x").status == 401) }
 
         // 40 events, 35 good, once Prometheus has scraped and evaluated the rules.
-        let summed = try await eventually(timeout: .seconds(30)) {
+        let summed = try await eventually {
             (try await query(#"lookout:slo_events:increase1h{objective="request_availability"}"#) ?? 0) >= 40
         }
         #expect(summed, "the recording rule sums both replicas")
-        try await Task.sleep(for: .seconds(2))
 
-        let status = try await call(.GET, "http://\(a)/sla/status")
+        // The replica's report follows once its query sees the same sums (its answer may be a second behind).
+        var status = try await call(.GET, "http://\(a)/sla/status")
+        #expect(try await eventually {
+            status = try await call(.GET, "http://\(a)/sla/status")
+            return (Self.hour("request_availability", status.json)?["total"] as? Int ?? 0) >= 40
+        })
         #expect(status.json["source"] as? String == "prometheus", "\(status.text.prefix(300))")
         let hour = try #require(Self.hour("request_availability", status.json))
         let total = hour["total"] as? Int ?? 0

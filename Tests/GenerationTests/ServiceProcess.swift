@@ -99,8 +99,9 @@ final class ServiceProcess: Sendable {
         lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
     }
 
-    /// Waits for a JSON log record whose message is `message`.
-    func waitForLog(_ message: String, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+    /// Waits for a JSON log record whose message is `message`. The timeout only guards against a hang (see
+    /// ``eventually(timeout:_:)``): a loaded machine may take long, and the test waits.
+    func waitForLog(_ message: String, timeout: Duration = TestTimeouts.hangGuard) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let record = logRecords.first(where: { $0["message"] as? String == message }) { return record }
@@ -117,10 +118,22 @@ final class ServiceProcess: Sendable {
         return try #require(Int(record["port"] as? String ?? ""))
     }
 
+    /// The port a program started on port 0 listens on, read from /proc once it has bound it (for programs that do not
+    /// log it: Prometheus, Alertmanager, aiosmtpd). The program must listen on exactly one TCP port.
+    func waitForListeningPort(timeout: Duration = TestTimeouts.hangGuard) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, process.isRunning {
+            if let port = TestPorts.listening(pid: pid).first { return port }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("\(name) never listened; output:\n\(lines.joined(separator: "\n"))\n\(standardError)")
+        throw CancellationError()
+    }
+
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
-    /// Waits for the process to exit and returns its status.
-    func waitForExit(timeout: Duration = .seconds(30)) async throws -> Int32 {
+    /// Waits for the process to exit and returns its status (killing it, and failing the test, if it hangs).
+    func waitForExit(timeout: Duration = TestTimeouts.hangGuard) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         if process.isRunning {
@@ -148,9 +161,6 @@ final class ServiceProcess: Sendable {
             "LOOKOUT_WORKER_METRICS_PORT": "0", "LOOKOUT_PROBER_ENABLED": "false",
         ].merging(extra) { $1 }
     }
-
-    /// A free TCP port on 127.0.0.1 (bound and released; good enough for a test).
-    static func freePort() -> Int { TestPorts.free() }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -5,7 +5,7 @@ import TestSupport
 
 /// The status page as a visitor sees it: rendered by a real browser (headless Chromium), showing the same figures as
 /// `GET /sla/status`. The screenshots land in `.test-run/` for a human to look at.
-@Suite(.serialized) struct StatusPageProcessTests {
+@Suite(.serialized, .integration("the built backend", "chromium")) struct StatusPageProcessTests {
     static let outputDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.test-run").standardized
 
     @Test func aBrowserShowsTheChecksAndTheSameFiguresAsTheSLAStatus() async throws {
@@ -17,7 +17,7 @@ import TestSupport
         )
         let base = "http://127.0.0.1:\(try await backend.waitForPort())"
         let checks = ["health", "ready", "docs", "openapi", "api_round_trip"]
-        let checked = try await eventually(timeout: .seconds(20)) {
+        let checked = try await eventually {
             let scraped = try ScrapedMetrics(try await call(.GET, "\(base)/metrics").text)
             return checks.allSatisfy { scraped.value("lookout_probe_runs_total", ["check": $0]) == 1 }
         }

@@ -114,7 +114,8 @@ import TestSupport
         await server.stop()
     }
 
-    @Test func aCertificateAboutToExpireFailsTheCheckAndItsExpiryIsReported() async throws {
+    @Test(.integration("openssl, to make a certificate"))
+    func aCertificateAboutToExpireFailsTheCheckAndItsExpiryIsReported() async throws {
         let soon = try await SelfSignedCertificate(days: 3)
         let server = TargetServer()
         try await server.start(certificate: soon)
@@ -135,7 +136,8 @@ import TestSupport
         await server.stop()
     }
 
-    @Test func anUntrustedCertificateIsATLSFailure() async throws {
+    @Test(.integration("openssl, to make a certificate"))
+    func anUntrustedCertificateIsATLSFailure() async throws {
         let certificate = try await SelfSignedCertificate(days: 30)
         let server = TargetServer()
         try await server.start(certificate: certificate)

@@ -11,13 +11,14 @@ import TestSupport
 ///
 /// Routes: `GET /ok` (`{"status":"ok"}`), `GET /degraded` (`{"status":"degraded"}`, 200), `GET /slow?ms=N`,
 /// `GET /fail` (503), `POST /login` (`{"token":"t0k"}`), `GET /me` (200 with `Authorization: Bearer t0k`, else 401).
+///
+/// It listens on a port the system picks when started; until then its port is one that refuses every connection.
 final class TargetServer: Sendable {
-    let port: Int
+    var port: Int { boundPort.withLock { $0 } }
+    private let boundPort = Mutex(TestPorts.refusing)
     private let task = Mutex<Task<Void, any Error>?>(nil)
 
-    init(port: Int = TestPorts.free()) {
-        self.port = port
-    }
+    init() {}
 
     var base: String { "http://127.0.0.1:\(port)" }
 
@@ -48,8 +49,9 @@ final class TargetServer: Sendable {
 
     /// Starts serving (HTTPS when `certificate` is given) and returns once it listens.
     func start(certificate: SelfSignedCertificate? = nil) async throws {
-        let running = AsyncStream<Void>.makeStream()
-        let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
+        let running = AsyncStream<Int>.makeStream()
+        let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0))
+        let listening: @Sendable (any Channel) async -> Void = { running.continuation.yield($0.localAddress?.port ?? 0) }
         let logger = ScriptedSentryServer.quietLogger
         let service: any Service
         if let certificate {
@@ -60,14 +62,15 @@ final class TargetServer: Sendable {
             tls.minimumTLSVersion = .tlsv12
             service = Application(
                 router: Self.router(), server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
-                onServerRunning: { _ in running.continuation.yield() }, logger: logger
+                onServerRunning: listening, logger: logger
             )
         } else {
-            service = Application(router: Self.router(), configuration: configuration, onServerRunning: { _ in running.continuation.yield() }, logger: logger)
+            service = Application(router: Self.router(), configuration: configuration, onServerRunning: listening, logger: logger)
         }
         task.withLock { $0 = Task { try await ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: logger).run() } }
         var iterator = running.stream.makeAsyncIterator()
-        await iterator.next()
+        let port = await iterator.next() ?? 0
+        boundPort.withLock { $0 = port }
     }
 
     func stop() async {

@@ -12,22 +12,15 @@ import Tracing
 
 /// Outgoing requests made with AsyncHTTPClient inside a transaction carry the trace, and show up as `http.client` spans.
 @Suite struct OutgoingPropagationTests {
-    @Test func asyncHTTPClientCarriesTheTraceAndRecordsASpan() async throws {
-        let port = TestPorts.free()
+    @Test(.integration("sentry-relay in .venv"))
+    func asyncHTTPClientCarriesTheTraceAndRecordsASpan() async throws {
         let router = Router()
         router.get("/echo") { request, _ -> String in
             let names = ["sentry-trace", "baggage", "traceparent"]
             let pairs = names.compactMap { name in request.headers[HTTPField.Name(name)!].map { "\(name)=\($0)" } }
             return pairs.joined(separator: "\n")
         }
-        let running = AsyncStream<Void>.makeStream()
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in running.continuation.yield() }, logger: ScriptedSentryServer.quietLogger
-        )
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        var iterator = running.stream.makeAsyncIterator()
-        await iterator.next()
+        let (server, port) = await LocalHTTPServer.start(router)
         defer { server.cancel() }
 
         let sink = CollectingSink()

@@ -103,7 +103,8 @@ import TestSupport
 @Suite struct EnvelopeTests {
     func check(_ envelope: Envelope) async throws -> (report: [String: Any], raw: String) { try await SentryCheck.check(envelope) }
 
-    @Test func anErrorEventIsAcceptedByRelayAsSent() async throws {
+    @Test(.integration("sentry-relay in .venv"))
+    func anErrorEventIsAcceptedByRelayAsSent() async throws {
         let dsn = try DSN("http://publickey@127.0.0.1:9000/1")
         var event = SentryEvent(
             level: .error, exceptions: [SentryException(error: CocoaError(.fileNoSuchFile), handled: false, mechanismType: "http")],
@@ -138,7 +139,8 @@ import TestSupport
         #expect(headers["dsn"] as? String == "http://publickey@127.0.0.1:9000/1")
     }
 
-    @Test func aClientReportRidesAlongAndParses() async throws {
+    @Test(.integration("sentry-sdk in .venv"))
+    func aClientReportRidesAlongAndParses() async throws {
         var envelope = Envelope(event: SentryEvent(message: "with a report"), dsn: nil)
         envelope.items.append(Envelope.clientReport([.init(reason: .queueOverflow, category: "error"): 3, .init(reason: .rateLimitBackoff, category: "transaction"): 1]))
         let (report, raw) = try await check(envelope)
@@ -150,7 +152,8 @@ import TestSupport
         #expect(roundTrip.items.map(\.payload) == envelope.items.map(\.payload))
     }
 
-    @Test func aMessageEventUsesLogentry() async throws {
+    @Test(.integration("sentry-relay in .venv"))
+    func aMessageEventUsesLogentry() async throws {
         let event = SentryEvent(level: .warning, message: "queue depth above 100")
         let (report, raw) = try await check(Envelope(event: event, dsn: nil))
         let item = try #require((report["items"] as? [[String: Any]])?.first)
@@ -268,7 +271,8 @@ struct PaymentFailure: Error, CustomStringConvertible {
         #expect(sink.envelopes.isEmpty)
     }
 
-    @Test func aCapturedErrorCarriesScopeOptionsAndContextsAndNoSecrets() async throws {
+    @Test(.integration("sentry-relay in .venv"))
+    func aCapturedErrorCarriesScopeOptionsAndContextsAndNoSecrets() async throws {
         var options = SentryOptions(dsn: Self.dsn)
         options.release = "lookout@0.1.0"
         options.environment = "test"

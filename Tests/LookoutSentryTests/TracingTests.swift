@@ -52,7 +52,8 @@ import Tracing
     }
 
     /// A request-shaped transaction with a database, a cache and a queue child span, checked by Relay.
-    @Test func aTransactionWithChildSpansIsAcceptedByRelay() async throws {
+    @Test(.integration("sentry-relay in .venv"))
+    func aTransactionWithChildSpansIsAcceptedByRelay() async throws {
         let (client, sink) = Self.client()
         let tracer = SentryTracer(client: client)
         let scope = ScopeBox()
@@ -137,7 +138,8 @@ import Tracing
         span.end()
     }
 
-    @Test func anErrorInsideATransactionIsLinkedToIt() async throws {
+    @Test(.integration("sentry-relay in .venv"))
+    func anErrorInsideATransactionIsLinkedToIt() async throws {
         let (client, sink) = Self.client()
         let root = try #require(client.startTransaction(name: "job", op: "queue.process", source: .task))
         InstrumentationContext.$current.withValue(root.context) {

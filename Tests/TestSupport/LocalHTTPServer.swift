@@ -10,16 +10,16 @@ public enum LocalHTTPServer {
         return logger
     }()
 
-    /// The running server's task: cancel it (and await its result) to stop the server.
-    public static func start(_ router: Router<BasicRequestContext>, port: Int) async -> Task<Void, any Error> {
-        let running = AsyncStream<Void>.makeStream()
+    /// Starts the router on 127.0.0.1 and returns once it listens: the running server's task (cancel it, and await its
+    /// result, to stop the server) and the port it bound. Port 0, the default, lets the system pick a free one.
+    public static func start(_ router: Router<BasicRequestContext>, port: Int = 0) async -> (task: Task<Void, any Error>, port: Int) {
+        let running = AsyncStream<Int>.makeStream()
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { _ in running.continuation.yield() }, logger: quietLogger
+            onServerRunning: { channel in running.continuation.yield(channel.localAddress?.port ?? port) }, logger: quietLogger
         )
         let task = Task { try await app.runService(gracefulShutdownSignals: []) }
         var iterator = running.stream.makeAsyncIterator()
-        await iterator.next()
-        return task
+        return (task, await iterator.next() ?? port)
     }
 }

@@ -31,13 +31,14 @@ public final class ScriptedSentryServer: Sendable {
 
     public static var quietLogger: Logger { LocalHTTPServer.quietLogger }
 
-    public let port: Int
+    /// The port the server bound (set once it listens).
+    public var port: Int { boundPort.withLock { $0 } }
+    private let boundPort = Mutex(0)
     private let state = Mutex(State())
     private let task = Mutex<Task<Void, any Error>?>(nil)
 
-    /// Starts a server on `port` (a free one by default) and returns once it listens.
-    public init(port: Int = TestPorts.free(), script: [Reply] = []) async throws {
-        self.port = port
+    /// Starts a server on `port` (by default one the system picks) and returns once it listens.
+    public init(port: Int = 0, script: [Reply] = []) async throws {
         state.withLock { $0.script = script }
         let router = Router()
         router.post("/api/:project/envelope/") { request, _ -> Response in
@@ -65,7 +66,8 @@ public final class ScriptedSentryServer: Sendable {
             }
         }
         let server = await LocalHTTPServer.start(router, port: port)
-        task.withLock { $0 = server }
+        boundPort.withLock { $0 = server.port }
+        task.withLock { $0 = server.task }
     }
 
     public func append(_ replies: Reply...) { state.withLock { $0.script += replies } }
@@ -95,9 +97,17 @@ public final class ScriptedSentryServer: Sendable {
     }
 }
 
+/// How long a test waits for something before it calls it a hang.
+public enum TestTimeouts {
+    /// Never a statement about speed: an event a test waits for arrives when it arrives (on two cores running every
+    /// suite at once that can be a minute), and this only stops a test that would otherwise wait forever.
+    public static let hangGuard: Duration = .seconds(300)
+}
+
 /// Waits for a condition that another task makes true: true as soon as it holds, false if it still does not after
-/// `timeout` (the caller's `#expect` then fails, with the test's own message).
-public func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+/// `timeout` (the caller's `#expect` then fails, with the test's own message). The timeout is a guard against a hang,
+/// not an expectation of speed: keep the default unless the wait is known to be longer.
+public func eventually(timeout: Duration = TestTimeouts.hangGuard, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

@@ -14,12 +14,13 @@ public final class WebhookRecorder: Sendable {
         public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
     }
 
-    public let port: Int
+    /// The port the server bound (set once it listens).
+    public var port: Int { boundPort.withLock { $0 } }
+    private let boundPort = Mutex(0)
     private let received = Mutex<[Received]>([])
     private let task = Mutex<Task<Void, any Error>?>(nil)
 
-    public init(port: Int = TestPorts.free()) async throws {
-        self.port = port
+    public init(port: Int = 0) async throws {
         let router = Router()
         router.post("**") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
@@ -28,7 +29,8 @@ public final class WebhookRecorder: Sendable {
                             body: .init(byteBuffer: ByteBuffer(string: #"{"status":"success","message":"Event processed"}"#)))
         }
         let server = await LocalHTTPServer.start(router, port: port)
-        task.withLock { $0 = server }
+        boundPort.withLock { $0 = server.port }
+        task.withLock { $0 = server.task }
     }
 
     public var url: String { "http://127.0.0.1:\(port)" }
