@@ -128,7 +128,6 @@ public struct ServiceAssembly: Sendable {
     public func makeRouter() -> (router: Router<APIRequestContext>, routes: RouteTable) {
         var http = HTTPConfiguration()
         http.maxBodyBytes = configuration.http.maxBodyBytes
-        http.workerHeartbeatMaxAge = configuration.http.workerHeartbeatMaxAge
         var observability = HTTPObservability()
         if let metrics, let endpoint = makeMetricsEndpoint() {
             var middleware = HTTPMetricsMiddleware<APIRequestContext>.Configuration()

@@ -8,8 +8,6 @@ import NIOCore
 public struct HTTPConfiguration: Sendable {
     /// Largest request body accepted, in bytes; larger bodies get 413. Default: 1 MiB.
     public var maxBodyBytes = 1 << 20
-    /// `/health/ready` fails when no worker heartbeat is younger than this. Default: 30 s.
-    public var workerHeartbeatMaxAge: Duration = .seconds(30)
 
     public init() {}
 }
@@ -79,7 +77,7 @@ public enum APIRouter {
         router.add(middleware: ProblemDetailsMiddleware(routes: routes, maxBodyBytes: configuration.maxBodyBytes))
         for middleware in observability.innerMiddleware { router.add(middleware: middleware) }
 
-        HealthRoutes(storage: dependencies.health, workerHeartbeatMaxAge: configuration.workerHeartbeatMaxAge, now: dependencies.now)
+        HealthRoutes(storage: dependencies.health)
             .register(on: router, table: routes)
         APIRoutes(
             accounts: dependencies.accounts, payments: dependencies.payments, generations: dependencies.generations,

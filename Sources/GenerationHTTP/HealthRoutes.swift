@@ -4,12 +4,12 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `/health` (liveness: the process answers) and `/health/ready` (it can do useful work).
+/// `/health` (liveness: the process answers) and `/health/ready` (it can serve requests: the database answers and its
+/// schema is current). The worker is deliberately not part of readiness: the API accepts and queues work while no worker
+/// runs, and a load balancer or orchestrator that took the API out on a worker outage would turn a delay into an outage.
+/// The worker's state is in `/health/detailed` and the `LookoutWorkerHeartbeatStale` alert.
 struct HealthRoutes: Sendable {
     let storage: any StorageHealthCheck
-    /// A worker heartbeat older than this makes the service not ready.
-    let workerHeartbeatMaxAge: Duration
-    let now: @Sendable () -> Date
 
     struct Check: Encodable {
         var status: String
@@ -38,16 +38,6 @@ struct HealthRoutes: Sendable {
         checks["migrations"] =
             health.migrationsApplied
             ? Check(status: "up", detail: "all applied") : Check(status: "down", detail: "schema migrations are not all applied")
-        let maxAge = workerHeartbeatMaxAge.timeInterval
-        if let beat = health.latestWorkerHeartbeat {
-            let age = now().timeIntervalSince(beat)
-            checks["worker"] =
-                age <= maxAge
-                ? Check(status: "up", detail: String(format: "last heartbeat %.1f s ago", age))
-                : Check(status: "down", detail: String(format: "last heartbeat %.0f s ago (limit %.0f s)", age, maxAge))
-        } else {
-            checks["worker"] = Check(status: "down", detail: "no worker has ever reported a heartbeat")
-        }
         let ready = checks.values.allSatisfy { $0.status == "up" }
         return Readiness(status: ready ? "ready" : "not_ready", checks: checks)
     }

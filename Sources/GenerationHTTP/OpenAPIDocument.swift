@@ -138,7 +138,7 @@ enum OpenAPIDocument {
           "status": {"type": "string", "enum": ["ready", "not_ready"]},
           "checks": {
             "type": "object",
-            "description": "database, migrations and worker, each {status: up|down, detail}",
+            "description": "database and migrations, each {status: up|down, detail}",
             "additionalProperties": {
               "type": "object",
               "required": ["status", "detail"],
@@ -262,7 +262,7 @@ enum OpenAPIDocument {
         "responses": {"200": {"description": "Alive", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}}}
     },
     "/health/ready": {
-      "get": {"summary": "Readiness", "description": "200 when the database is reachable, migrations are applied and a worker heartbeat is fresh; 503 otherwise, naming the failing check.", "operationId": "ready", "tags": ["health"],
+      "get": {"summary": "Readiness", "description": "200 when the database is reachable and migrations are applied; 503 otherwise, naming the failing check. The worker is not part of readiness (see /health/detailed).", "operationId": "ready", "tags": ["health"],
         "responses": {
           "200": {"description": "Ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}},
           "503": {"description": "Not ready", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}}

@@ -23,7 +23,7 @@ import TestSupport
         let backend = try ServiceProcess("backend", environment: environment())
         let base = "http://127.0.0.1:\(try await backend.waitForPort())"
 
-        #expect(try await eventually { try await call(.GET, "\(base)/health/ready").status == 200 }, "ready once the worker's first heartbeat lands")
+        #expect(try await eventually { try await call(.GET, "\(base)/health/ready").status == 200 }, "ready once the database is open")
         #expect(try await call(.POST, "\(base)/api/v1/users", body: #"{"email":"walk@example.com","password":"correct horse"}"#).status == 201)
         let login = try await call(.POST, "\(base)/api/v1/sessions", body: #"{"email":"walk@example.com","password":"correct horse"}"#)
         let token = try #require(login.json["token"] as? String)
