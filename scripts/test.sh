@@ -61,7 +61,7 @@ SWIFT_BIN_PATH="$(swift build --show-bin-path)"
 
 # --- Tests ----------------------------------------------------------------------------------------------------------
 # The full lane: integration tests run too (plain `swift test` skips them), and a missing tool fails them.
-export LOOKOUT_TEST_LANE=full
+export TEST_LANE=full
 log "running the Swift test suites (full lane)"
 swift test --skip-build "$@"
 

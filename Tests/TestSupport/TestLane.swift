@@ -5,7 +5,7 @@ import Testing
 ///
 /// - **Fast** (`swift test`, the default): unit and in-process tests only. It needs nothing but the Swift toolchain and
 ///   SQLite's development files, and runs in about a minute after a warm build.
-/// - **Full** (`./scripts/test.sh`, which sets `LOOKOUT_TEST_LANE=full`): everything, including the integration tests
+/// - **Full** (`./scripts/test.sh`, which sets `TEST_LANE=full`): everything, including the integration tests
 ///   that start the package's executables or an external program (a real Prometheus, Alertmanager, bugsink, Chromium,
 ///   Sentry's Relay normaliser, `openssl`...). The script installs and starts each of them first.
 ///
@@ -13,9 +13,9 @@ import Testing
 /// lane it always runs: a tool that is missing there fails the test, so that CI can never pass by skipping.
 public enum TestLane {
     /// The environment variable that selects the full lane.
-    public static let variable = "LOOKOUT_TEST_LANE"
+    public static let variable = "TEST_LANE"
 
-    /// True under `./scripts/test.sh` (or `LOOKOUT_TEST_LANE=full swift test`).
+    /// True under `./scripts/test.sh` (or `TEST_LANE=full swift test`).
     public static var isFull: Bool { ProcessInfo.processInfo.environment[variable] == "full" }
 }
 
