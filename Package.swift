@@ -10,7 +10,8 @@ import PackageDescription
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
 //   LookoutSentryHummingbird - the Sentry middleware (transaction per request, error capture)
 //   LookoutSLA              - SLA arithmetic: objectives, windows, error budgets, burn rates, reports
-//   LookoutSLAPrometheus    - the SLA status from Prometheus's recording rules (several replicas)
+//   LookoutSLAPrometheus    - the SLO rules for Prometheus (generated from the SLO file) and the SLA status read back from them
+//   LookoutSLAHummingbird   - the SLA request middleware
 //   LookoutStatusPage       - the public status page, rendered to one self-contained HTML document
 //   LookoutConfigFile       - reading YAML configuration files with errors that name file:line:column and field
 //   LookoutProber           - synthetic checks: YAML checks file, a timing HTTP client, probe metrics, the prober Service
@@ -21,6 +22,7 @@ import PackageDescription
 //   GenerationApp           - configuration from the environment and composition into one ServiceGroup
 //   backend, worker         - thin executables over GenerationApp
 //   prober                  - the prober alone (checks from another host), with its own /metrics
+//   metrics-docs, slo-rules - print docs/metrics.md from the catalog, and deploy/prometheus/rules/lookout-slo.rules.yml from deploy/slo.yml
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -240,6 +242,7 @@ let package = Package(
         .executableTarget(name: "worker", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
         .executableTarget(name: "prober", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
         .executableTarget(name: "metrics-docs", dependencies: ["LookoutMetrics"], swiftSettings: swiftSettings),
+        .executableTarget(name: "slo-rules", dependencies: ["LookoutSLA", "LookoutSLAPrometheus"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "metrics-microbench", dependencies: ["LookoutMetrics", "GenerationMetrics"], path: "Benchmarks/metrics-microbench",
             swiftSettings: swiftSettings
@@ -330,7 +333,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DeployTests",
-            dependencies: ["TestSupport", .product(name: "Yams", package: "Yams")],
+            dependencies: ["TestSupport", "LookoutSLA", "LookoutSLAPrometheus", .product(name: "Yams", package: "Yams")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -90,7 +90,7 @@ check "every dashboard query parses (promtool)" promtool check rules "$work/dash
 # --- Swarm stack -------------------------------------------------------------------------------------------------------
 echo "Deployment"
 check "docker-compose.prod.yml (docker stack config, offline)" \
-  env LOOKOUT_IMAGE=lookout:validate LOOKOUT_RELEASE=validate docker stack config -c deploy/docker-compose.prod.yml
+  env LOOKOUT_IMAGE=lookout:validate LOOKOUT_RELEASE=validate LOOKOUT_PUBLIC_URL=https://lookout.example docker stack config -c deploy/docker-compose.prod.yml
 missing_files() {
   local missing=0 file
   for file in $(sed -n 's/.*{file: \([^,]*\),.*/\1/p' deploy/docker-compose.prod.yml); do

@@ -3,11 +3,13 @@ import Logging
 import LookoutMetrics
 import LookoutMetricsHummingbird
 import LookoutProber
+import LookoutSLA
 import ServiceLifecycle
 import UnixSignals
 
 /// What the `prober` executable does: the prober alone, so that checks can run from another host, with `/metrics`
-/// and `/health` on `LOOKOUT_PROBER_METRICS_PORT`. It needs no database: its results reach the SLA through Prometheus.
+/// and `/health` on `LOOKOUT_PROBER_METRICS_PORT`. It needs no database: its results reach the SLA through Prometheus
+/// (each run counted toward `availability` in `lookout_slo_events_total`).
 public enum ProberProgram {
     /// `arguments`: none to run, or `check FILE` to validate a checks file and list what it would run.
     /// Returns 0 after a graceful shutdown or a valid file, 1 on a runtime failure, 2 on bad configuration.
@@ -63,6 +65,9 @@ public enum ProberProgram {
             let registry = MetricsRegistry(configuration: .init(maxSeriesPerFamily: configuration.metrics.maxSeriesPerFamily))
             BuildInfo.register(in: registry, revision: configuration.buildRevision)
             observers.append(ProbeMetrics(registry: registry, checks: checks))
+            // Its runs are the `availability` objective's events in a deployment where the API's own prober is off:
+            // exported as lookout_slo_events_total{objective="availability"} for Prometheus to sum (it has no database).
+            observers.append(SLAProbeEvents(sink: SLAEventMetrics(registry: registry, objectives: [.availability])))
             let process = ProcessMetrics(registry: registry)
             let endpoint = MetricsEndpoint(registry: registry, access: configuration.metrics.endpointAccess, collectors: [{ process.collect() }])
             services.append(

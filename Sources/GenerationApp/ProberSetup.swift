@@ -16,6 +16,16 @@ struct SLAProbeRecorder: ProbeObserver {
     }
 }
 
+/// Counts every probe run toward the `availability` objective straight into the exported SLO counters, for the
+/// standalone prober, which has no database to keep minutes in: Prometheus sums them with the API's request events.
+struct SLAProbeEvents: ProbeObserver {
+    let sink: SLAEventMetrics
+
+    func probeFinished(_ outcome: ProbeOutcome, check: ProbeCheck, status: CheckStatus) {
+        sink.counted([(Objective.availability.name, outcome.success)])
+    }
+}
+
 /// The HTTP server's bound port, for services that must wait until it listens (the in-process prober with port 0).
 final class ListeningPort: Sendable {
     private let stream: AsyncStream<Int>

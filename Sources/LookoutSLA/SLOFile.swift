@@ -10,11 +10,18 @@ public struct SLOFile: Sendable, Equatable {
     /// A request answered within this is good for `latency`. Default 1 s.
     public var latencyThreshold: Duration
     public var maintenance: [MaintenanceWindow]
+    /// How Prometheus alerts on the objectives (the `alerting:` section and each objective's `source` and `alert`);
+    /// read by the rule generator, not by the service.
+    public var alerting: SLOAlerting
 
-    public init(objectives: [Objective] = Objective.defaults, latencyThreshold: Duration = .seconds(1), maintenance: [MaintenanceWindow] = []) {
+    public init(
+        objectives: [Objective] = Objective.defaults, latencyThreshold: Duration = .seconds(1), maintenance: [MaintenanceWindow] = [],
+        alerting: SLOAlerting = .defaults
+    ) {
         self.objectives = objectives
         self.latencyThreshold = latencyThreshold
         self.maintenance = maintenance
+        self.alerting = alerting
     }
 
     /// Lookout's promise without a file: availability 99.5 %, request availability 99.5 %, error rate < 1 %,
@@ -33,7 +40,7 @@ public struct SLOFile: Sendable, Equatable {
         guard let root = try yaml.root(text) else {
             throw ConfigFileError(file: file, line: 0, column: 0, field: "", message: "is empty; it needs `objectives:`")
         }
-        let entries = try yaml.mapping(root, "", allowed: ["objectives", "maintenance"])
+        let entries = try yaml.mapping(root, "", allowed: ["objectives", "maintenance", "alerting"])
         guard let (_, objectivesNode) = entries["objectives"] else {
             throw yaml.error(root, "objectives", "is missing; list the objectives to report (docs/sla.md)")
         }
@@ -41,7 +48,7 @@ public struct SLOFile: Sendable, Equatable {
         let names = known.keys.sorted().joined(separator: ", ")
         for (index, node) in try yaml.sequence(objectivesNode, "objectives").enumerated() {
             let field = "objectives[\(index)]"
-            let fields = try yaml.mapping(node, field, allowed: ["name", "target", "description", "minimum_samples", "threshold"])
+            let fields = try yaml.mapping(node, field, allowed: ["name", "target", "description", "minimum_samples", "threshold", "source", "alert"])
             guard let (_, nameNode) = fields["name"] else { throw yaml.error(node, "\(field).name", "is missing; one of \(names)") }
             let name = try yaml.string(nameNode, "\(field).name")
             guard var objective = known[name] else {
@@ -61,9 +68,14 @@ public struct SLOFile: Sendable, Equatable {
                 }
                 result.latencyThreshold = try yaml.duration(value, "\(field).threshold")
             }
+            if let (_, value) = fields["source"] { result.alerting.sources[name] = try yaml.string(value, "\(field).source") }
+            if let (_, value) = fields["alert"] {
+                if try yaml.boolean(value, "\(field).alert") { result.alerting.unalerted.remove(name) } else { result.alerting.unalerted.insert(name) }
+            }
             result.objectives.append(objective)
         }
         guard !result.objectives.isEmpty else { throw yaml.error(objectivesNode, "objectives", "is empty; list at least one objective") }
+        if let (_, node) = entries["alerting"] { try result.alerting.parse(node, yaml: yaml) }
         if let (_, node) = entries["maintenance"] {
             for (index, item) in try yaml.sequence(node, "maintenance").enumerated() {
                 let field = "maintenance[\(index)]"

@@ -13,7 +13,7 @@ import Yams
 
     static func rendered() async throws -> [String: Any] {
         let result = try await Subprocess.run(
-            ["env", "LOOKOUT_IMAGE=registry.example/lookout:test", "LOOKOUT_RELEASE=abc123", "docker", "stack", "config", "-c", compose.path],
+            ["env", "LOOKOUT_IMAGE=registry.example/lookout:test", "LOOKOUT_RELEASE=abc123", "LOOKOUT_PUBLIC_URL=https://lookout.example", "docker", "stack", "config", "-c", compose.path],
             mergeStandardError: false)
         try #require(result.status == 0, "docker stack config rejected the stack file: \(result.output)")
         return try #require(try Yams.load(yaml: result.output) as? [String: Any])

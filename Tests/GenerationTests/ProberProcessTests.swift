@@ -105,6 +105,18 @@ import TestSupport
         #expect(scraped.value("probe_http_status_code", ["check": "missing"]) == 404)
         #expect(scraped.value("lookout_probe_up", ["check": "missing"]) == 0)
         #expect(scraped.value("lookout_probe_up", ["check": "health"]) == 1)
+        // Every run is an event of the availability objective (the deployed API runs with its own prober off), and
+        // only that objective is exported: the prober counts no requests.
+        // (A scrape can fall between a run's two counters, so the test re-reads until one shows them settled.)
+        var events = scraped
+        #expect(try await eventually {
+            events = try ScrapedMetrics(try await call(.GET, "http://127.0.0.1:\(metricsPort)/metrics").text)
+            let runs = ["health", "missing"].compactMap { events.value("lookout_probe_runs_total", ["check": $0]) }.reduce(0, +)
+            let passed = events.value("lookout_probe_runs_total", ["check": "health"]) ?? 0
+            return runs > 0 && events.value("lookout_slo_events_total", ["objective": "availability"]) == runs
+                && events.value("lookout_slo_good_events_total", ["objective": "availability"]) == passed
+        }, "every run is an availability event, good when it passed")
+        #expect(events.value("lookout_slo_events_total", ["objective": "error_rate"]) == nil)
         prober.signal(SIGTERM)
         #expect(try await prober.waitForExit() == 0)
         backend.signal(SIGTERM)

@@ -40,6 +40,46 @@ import Testing
         ])
     }
 
+    /// The alerting section and each objective's `source` and `alert`, over the defaults.
+    @Test func alertingIsReadOverTheDefaults() throws {
+        let file = try SLOFile.parse(
+            """
+            objectives:
+              - {name: availability, target: 99.9%, source: edge-prober}
+              - {name: request_availability, alert: true}
+              - {name: error_rate, alert: false}
+            alerting:
+              page:
+                windows: [{long: 2h, short: 10m, burn_rate: 10}]
+              absent_for: 3m
+            """, file: "slo.yml")
+        let alerting = file.alerting
+        #expect(alerting.sources["availability"] == "edge-prober")
+        #expect(alerting.sources["latency"] == "lookout-api", "a default kept")
+        #expect(alerting.alerts(on: "request_availability") && !alerting.alerts(on: "error_rate"))
+        #expect(alerting.page.pairs == [SLOAlerting.WindowPair(long: .rolling(minutes: 120), short: .rolling(minutes: 10), burnRate: 10)])
+        #expect(alerting.page.for == .seconds(120), "a default kept")
+        #expect(alerting.ticket == SLOAlerting.defaults.ticket)
+        #expect(alerting.absentFor == .seconds(180))
+    }
+
+    @Test(arguments: [
+        ("objectives:\n  - name: latency\nalerting:\n  page:\n    windows: [{long: 5m, short: 1h, burn_rate: 14.4}]\n", 5, 15, "alerting.page.windows[0].short", "shorter than long"),
+        ("objectives:\n  - name: latency\nalerting:\n  page:\n    windows: [{long: 1h, short: 5m, burn_rate: fast}]\n", 5, 48, "alerting.page.windows[0].burn_rate", "positive number"),
+        ("objectives:\n  - name: latency\nalerting:\n  page:\n    windows: [{long: 90s, short: 5m, burn_rate: 2}]\n", 5, 22, "alerting.page.windows[0].long", "whole minutes"),
+        ("objectives:\n  - name: latency\nalerting:\n  pager: {}\n", 4, 3, "alerting.pager", "did you mean page?"),
+        ("objectives:\n  - name: latency\n    alert: maybe\n", 3, 12, "objectives[0].alert", "true or false"),
+    ])
+    func aBadAlertingSectionNamesTheLineAndField(yaml: String, line: Int, column: Int, field: String, message: String) {
+        do {
+            _ = try SLOFile.parse(yaml, file: "slo.yml")
+            Issue.record("expected an error for \(field)")
+        } catch {
+            #expect(error.description.hasPrefix("slo.yml:\(line):\(column): \(field): "), "\(error)")
+            #expect(error.message.contains(message), "\(error)")
+        }
+    }
+
     @Test(arguments: [
         ("objectives:\n  - name: uptime\n", 2, 11, "objectives[0].name", "not an objective Lookout measures"),
         ("objectives:\n  - name: latency\n    target: 120%\n", 3, 13, "objectives[0].target", "0.995 or 99.5%"),
