@@ -6,8 +6,9 @@
 One line per case: the receiver it must reach, then the labels (`alertname=… severity=… service=…`), for
 `amtool config routes test --verify.receivers=RECEIVER LABELS…`. Every alert of every rule file, with the severity
 and service it carries; a service templated from the job (`{{ $labels.job }}`) stands for every scrape job of the
-configuration. The Watchdog must reach the heartbeat, critical PagerDuty, warning and info the team's e-mail; and an
-alert without a severity (a rule added in a hurry) must still reach a person by e-mail.
+configuration. The Watchdog must reach the heartbeat, critical PagerDuty, warning and info the team's e-mail, a failing
+notification integration the other one (fallback e-mail for PagerDuty); and an alert without a severity (a rule added
+in a hurry) must still reach a person by e-mail.
 """
 import pathlib
 import sys
@@ -29,6 +30,11 @@ def main(rules_dir, prometheus_config):
                     cases.add((rule["alert"], severity, one))
     for alert, severity, service in sorted(cases):
         receiver = "heartbeat" if alert == "Watchdog" else "pagerduty" if severity == "critical" else "team-email"
+        if alert == "LookoutAlertmanagerNotificationsFailing":
+            # A failing integration is reported through another: PagerDuty's failures by e-mail, e-mail's by PagerDuty.
+            print(f"fallback alertname={alert} severity={severity} service={service} integration=pagerduty")
+            print(f"pagerduty alertname={alert} severity={severity} service={service} integration=email")
+            continue
         print(f"{receiver} alertname={alert} severity={severity} service={service}")
     print("team-email alertname=Unlabelled service=lookout-api")
 
