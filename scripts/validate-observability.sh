@@ -89,8 +89,9 @@ check "every dashboard query parses (promtool)" promtool check rules "$work/dash
 
 # --- Swarm stack -------------------------------------------------------------------------------------------------------
 echo "Deployment"
-check "docker-compose.prod.yml (docker stack config, offline)" \
-  env LOOKOUT_IMAGE=lookout:validate LOOKOUT_RELEASE=validate LOOKOUT_PUBLIC_URL=https://lookout.example docker stack config -c deploy/docker-compose.prod.yml
+# With the template's settings, as the deploy script exports them from the operator's copy.
+check "docker-compose.prod.yml (docker stack config, offline, with the template's settings)" \
+  sh -c 'set -a && . deploy/.env.observability.template && docker stack config -c deploy/docker-compose.prod.yml'
 missing_files() {
   local missing=0 file
   for file in $(sed -n 's/.*{file: \([^,]*\),.*/\1/p' deploy/docker-compose.prod.yml); do

@@ -13,7 +13,8 @@ import Yams
 
     static func rendered() async throws -> [String: Any] {
         let result = try await Subprocess.run(
-            ["env", "LOOKOUT_IMAGE=registry.example/lookout:test", "LOOKOUT_RELEASE=abc123", "LOOKOUT_PUBLIC_URL=https://lookout.example", "docker", "stack", "config", "-c", compose.path],
+            // The template's settings, as the deploy script exports them from the operator's copy.
+            ["sh", "-c", "set -a && . \(root.path)/deploy/.env.observability.template && docker stack config -c \(compose.path)"],
             mergeStandardError: false)
         try #require(result.status == 0, "docker stack config rejected the stack file: \(result.output)")
         return try #require(try Yams.load(yaml: result.output) as? [String: Any])
@@ -37,6 +38,36 @@ import Yams
         for name in ["api", "worker", "prober", "postgres", "prometheus", "alertmanager", "grafana"] {
             #expect(services[name]?["healthcheck"] != nil, "\(name) has a health check")
         }
+    }
+
+    /// Monitoring that survives one failure and cannot be reconfigured by anyone on the network: two Prometheus
+    /// replicas (one per manager, each labelled by its slot, the label dropped from alerts so the copies are equal), two
+    /// Alertmanagers in one gossip cluster, each with the external URL its links use, neither publishing a port nor
+    /// enabling the lifecycle API.
+    @Test(.integration("the docker client"))
+    func prometheusAndAlertmanagerRunAsPairsWithNoPublishedAdminEndpoint() async throws {
+        let stack = try await Self.rendered()
+        let services = try #require(stack["services"] as? [String: [String: Any]])
+        for name in ["prometheus", "alertmanager"] {
+            let service = try #require(services[name])
+            let deploy = service["deploy"] as? [String: Any] ?? [:]
+            #expect(deploy["replicas"] as? Int == 2, "\(name) runs two replicas")
+            #expect((deploy["placement"] as? [String: Any])?["max_replicas_per_node"] as? Int == 1, "\(name): one per node")
+            #expect(service["ports"] == nil, "\(name) publishes no port")
+            let command = service["command"] as? [String] ?? []
+            #expect(command.contains { $0.hasPrefix("--web.external-url=https://") }, "\(name): \(command)")
+            #expect(!command.contains("--web.enable-lifecycle"), "\(name): no unauthenticated reload or quit")
+        }
+        let alertmanager = services["alertmanager"]?["command"] as? [String] ?? []
+        #expect(alertmanager.contains("--cluster.listen-address=0.0.0.0:9094"))
+        #expect(alertmanager.contains("--cluster.peer=tasks.alertmanager:9094"))
+        #expect((services["prometheus"]?["environment"] as? [String: Any])?["PROMETHEUS_REPLICA"] as? String == "{{.Task.Slot}}")
+        let config = try #require(try Yams.load(yaml: String(contentsOf: Self.root.appendingPathComponent("deploy/prometheus/prometheus.prod.yml"), encoding: .utf8)) as? [String: Any])
+        let labels = (config["global"] as? [String: Any])?["external_labels"] as? [String: Any]
+        #expect(labels?["replica"] as? String == "${PROMETHEUS_REPLICA}")
+        let relabel = ((config["alerting"] as? [String: Any])?["alert_relabel_configs"] as? [[String: Any]]) ?? []
+        #expect(relabel.contains { $0["action"] as? String == "labeldrop" && $0["regex"] as? String == "replica" },
+                "alerts leave without the replica label, so the Alertmanager cluster sees the two copies as one")
     }
 
     /// The four secrets the issue names (and the tokens) are Swarm secrets, mounted where the configurations read them.
