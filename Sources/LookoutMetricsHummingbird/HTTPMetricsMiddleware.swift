@@ -4,7 +4,9 @@ import LookoutMetrics
 import Prometheus
 
 /// Records `http_requests_total`, `http_request_duration_seconds`, `http_requests_in_flight` and the request and
-/// response size histograms for every request that is not excluded.
+/// response size histograms for every request that is not excluded: operational paths, and synthetic probes (the
+/// prober's requests), so that the request metrics, and the alerts on them, describe users' traffic only, as the
+/// request SLOs do. The prober's view has its own series (`probe_*`, `lookout_probe_*`).
 ///
 /// Label values are bounded: `route` is the matched route template (`/api/v1/generations/{id}`), or
 /// ``Configuration/unmatchedRoute`` for every request no route matched; methods outside the standard set become `OTHER`;
@@ -13,6 +15,10 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     public struct Configuration: Sendable {
         /// Paths not recorded. A trailing `*` matches any suffix. Default: `/metrics`, `/health*`, `/docs`, `/openapi.json`.
         public var excludedPaths: [String] = ["/metrics", "/health*", "/docs", "/openapi.json"]
+        /// Requests whose `User-Agent` starts with one of these are not recorded. Default: `Lookout-Prober/`, the
+        /// prober's own requests: otherwise its steady trickle satisfies the alerts' minimum-traffic guards on an idle
+        /// service, and hides a drop in real traffic.
+        public var excludedUserAgentPrefixes: [String] = ["Lookout-Prober/"]
         /// The `route` label of requests that matched no route. Default: `unmatched`.
         public var unmatchedRoute = "unmatched"
 
@@ -34,6 +40,11 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if exactExclusions.contains(path) || prefixExclusions.contains(where: { path.hasPrefix($0) }) {
+            return try await next(request, context)
+        }
+        if !configuration.excludedUserAgentPrefixes.isEmpty, let agent = request.headers[.userAgent],
+            configuration.excludedUserAgentPrefixes.contains(where: { agent.hasPrefix($0) })
+        {
             return try await next(request, context)
         }
         metrics.requestStarted()

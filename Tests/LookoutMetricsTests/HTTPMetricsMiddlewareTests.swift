@@ -50,6 +50,20 @@ struct Boom: Error {}
         #expect(edges.isSuperset(of: ["0.5", "1.0", "2.5", "+Inf"]), "\(edges)")
     }
 
+    /// The prober's requests are not users' traffic: left out, as the request SLOs leave them out, so that an idle
+    /// service does not look busy to the alerts' volume guards.
+    @Test func syntheticProbesAreNotCounted() async throws {
+        let registry = MetricsRegistry()
+        try await Self.app(registry).test(.router) { client in
+            for _ in 0..<4 {
+                try await client.execute(uri: "/items/1", method: .get, headers: [.userAgent: "Lookout-Prober/1.0 (+check health)"])
+            }
+            try await client.execute(uri: "/items/2", method: .get, headers: [.userAgent: "curl/8.0"])
+        }
+        let scraped = try Self.scrape(registry)
+        #expect(scraped.value("http_requests_total", ["method": "GET", "route": "/items/{id}", "status": "200"]) == 1)
+    }
+
     @Test func handlersThatThrowAreRecordedWithTheirStatus() async throws {
         let registry = MetricsRegistry()
         try await Self.app(registry).test(.router) { client in
