@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test of Lookout from a fresh clone: installs what the tests need, builds, runs the suites.
+# Runs every test of Lookout from a fresh clone: installs what the tests need, builds, runs the suites, then the
+# detection drill (scripts/drill.sh).
 #
 #   ./scripts/test.sh                 # everything
-#   ./scripts/test.sh --filter Queue  # extra arguments go to `swift test`
+#   ./scripts/test.sh --filter Queue  # extra arguments go to `swift test` (and skip the detection drill)
 #
 # Servers that tests need are started by the tests or by this script, bound to 127.0.0.1, and stopped by PID on exit.
 set -euo pipefail
@@ -67,3 +68,10 @@ swift test --skip-build "$@"
 
 log "checking the README walkthrough against the built backend"
 ./scripts/check-readme-walkthrough.sh
+
+# --- The detection drill: the production topology on 127.0.0.1, broken on purpose (docs/DETECTION.md) ----------------
+# With arguments (a --filter for swift test, say) the drill is skipped: it is the whole system's test.
+if [ $# -eq 0 ]; then
+  log "the detection drill (scripts/drill.sh, about 25 minutes at production timings)"
+  ./scripts/drill.sh
+fi

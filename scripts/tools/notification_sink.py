@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """A local stand-in for the services Alertmanager notifies (PagerDuty's Events API, a heartbeat monitor), used by
-scripts/stack-local.sh: it answers every POST with 202 and appends one JSON line per request to a file.
+scripts/stack-local.sh and scripts/drill.sh: it answers every POST with 202 and appends one JSON line per request to a
+file. While a file FILE.fail exists it answers 500 instead (and records the request with "failed": true), so that a
+drill can make the receiver fail. PORT 0 picks a free port.
 
     python3 scripts/tools/notification_sink.py PORT FILE
 """
 import json
+import os
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,8 +16,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Sink(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8", "replace")
+        failing = os.path.exists(self.server.log_file + ".fail")
         with open(self.server.log_file, "a") as out:
-            out.write(json.dumps({"time": time.time(), "path": self.path, "body": body}) + "\n")
+            out.write(json.dumps({"time": time.time(), "path": self.path, "body": body, "failed": failing}) + "\n")
+        if failing:
+            self.send_response(500)
+            self.end_headers()
+            return
         self.send_response(202)
         self.send_header("Content-Type", "application/json")
         self.end_headers()

@@ -1,0 +1,601 @@
+#!/usr/bin/env python3
+"""The detection drill: the production topology, natively on 127.0.0.1, broken on purpose (docs/DETECTION.md).
+
+    scripts/drill.sh [--faults NAME,...] [--report docs/DETECTION.md]
+
+Everything is rendered from the production files, not written a second time:
+- the API replicas, the worker and the prober run with the environment `docker stack config` gives for
+  deploy/docker-compose.prod.yml (with deploy/.env.observability.template's settings), through the image's own entry
+  point (deploy/docker/entrypoint.sh turns the *_FILE secrets into variables);
+- two Prometheus servers run deploy/prometheus/prometheus.prod.yml and every rule file, two clustered Alertmanagers
+  deploy/alertmanager/alertmanager.yml, the blackbox exporter deploy/blackbox/blackbox.yml.
+The substitutions, and only these, are listed in SUBSTITUTIONS (and printed in the report): addresses become
+127.0.0.1 ports, Swarm discovery becomes the same jobs with static targets, secrets become files, PagerDuty, the
+heartbeat and SMTP become local sinks, business hours become always. Timings (`for:`, scrape and evaluation
+intervals, group waits) are the production values.
+
+A load balancer in this process stands for the public path (users, the prober and the blackbox exporter go through
+it; Prometheus scrapes the replicas directly, as in Swarm), so the public path can be broken while the replicas
+answer their scrapes. Every process binds 127.0.0.1, is started with port 0 (its port read back from /proc), and is
+stopped by PID at the end.
+"""
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SUBSTITUTIONS = [
+    "API, worker, prober: environment from `docker stack config` of docker-compose.prod.yml; LOOKOUT_HTTP_HOST=127.0.0.1 and every port 0; "
+    "the SQLite file, the Sentry spool and /run/secrets/* in the drill's folder; LOOKOUT_SLO_FILE=deploy/slo.yml; "
+    "LOOKOUT_SLA_PROMETHEUS_URL and LOOKOUT_PROBER_BASE_URL (LOOKOUT_PUBLIC_URL) at the drill's Prometheus and load balancer",
+    "Prometheus: each dockerswarm_sd job becomes the same job with static 127.0.0.1 targets (postgres-exporter and grafana: none run here); "
+    "the blackbox targets' host https://lookout.example becomes the load balancer; rule files from deploy/prometheus/rules; "
+    "PROMETHEUS_REPLICA 1 and 2",
+    "History: both Prometheus servers start with 7 hours of healthy probing backfilled (promtool tsdb create-blocks-from "
+    "openmetrics; 14 availability events a minute, all good), as a Prometheus that has been running holds it: the "
+    "burn-rate windows reach back 6 hours, and without history a three-minute outage would fill them",
+    "Alertmanager: PagerDuty and the heartbeat at a local recorder, SMTP at aiosmtpd without TLS, secrets and templates from the "
+    "drill's folder and the repository, business hours always (so that warnings are mailed at any hour); gossip on 127.0.0.1",
+]
+
+
+def log(message):
+    print(f"[drill {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- processes ----------------------------------------------------------------------------------------------------
+
+
+def listening_ports(pid):
+    """The TCP ports process `pid` listens on, from /proc."""
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        return []
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == "0A" and fields[9] in inodes:
+                ports.add(int(fields[1].split(":")[-1], 16))
+    return sorted(ports)
+
+
+class Process:
+    """A child process with its output in a log file, stopped by PID."""
+
+    def __init__(self, name, argv, env, folder, cwd=None):
+        self.name, self.argv, self.env, self.folder, self.cwd = name, argv, env, folder, cwd
+        self.popen = None
+        self.start()
+
+    def start(self):
+        self.log_path = self.folder / f"{self.name}.log"
+        out = open(self.log_path, "a")
+        self.popen = subprocess.Popen(self.argv, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL, cwd=self.cwd, start_new_session=True)
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def alive(self):
+        return self.popen is not None and self.popen.poll() is None
+
+    def ports(self, count=1, timeout=300):
+        """The ports it listens on, once it listens on `count` of them."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            ports = listening_ports(self.pid)
+            if len(ports) >= count:
+                return ports
+            if not self.alive():
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} never listened; its log:\n{self.log_path.read_text()[-3000:]}")
+
+    def send(self, sig):
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if not self.alive():
+            return
+        self.send(sig)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.send(signal.SIGKILL)
+            self.popen.wait()
+
+
+def http(url, method="GET", data=None, timeout=5):
+    request = urllib.request.Request(url, method=method, data=data)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def wait_for(condition, what, timeout=300, every=0.5):
+    """Waits for an event; the timeout only guards against a hang."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if condition():
+                return
+        except Exception:
+            pass
+        time.sleep(every)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+# --- the public path: a load balancer in front of the API replicas ------------------------------------------------
+
+
+class LoadBalancer:
+    """Round-robin TCP proxy on 127.0.0.1 to the live API replicas; `broken` makes it answer 503 to everything."""
+
+    def __init__(self):
+        self.backends = []
+        self.broken = False
+        self.next = 0
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(128)
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            client, _ = self.server.accept()
+            threading.Thread(target=self.serve, args=(client,), daemon=True).start()
+
+    def serve(self, client):
+        if self.broken:
+            client.recv(65536)
+            client.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            client.close()
+            return
+        upstream = None
+        for _ in range(len(self.backends)):
+            port = self.backends[self.next % len(self.backends)]
+            self.next += 1
+            try:
+                upstream = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                continue
+        if upstream is None:
+            client.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            client.close()
+            return
+        def pipe(source, target):
+            try:
+                while chunk := source.recv(65536):
+                    target.sendall(chunk)
+            except OSError:
+                pass
+            finally:
+                for s in (source, target):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        pipe(client, upstream)
+
+
+# --- rendering the production files --------------------------------------------------------------------------------
+
+
+def compose_services():
+    """docker-compose.prod.yml as Docker renders it with the template's settings."""
+    command = "set -a && . deploy/.env.observability.template && docker stack config -c deploy/docker-compose.prod.yml"
+    output = subprocess.run(["sh", "-c", command], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return yaml.safe_load(output)["services"]
+
+
+def service_environment(services, name, folder, overrides):
+    environment = dict(services[name].get("environment") or {})
+    for key, value in list(environment.items()):
+        value = str(value)
+        value = value.replace("/run/secrets/", f"{folder}/secrets/")
+        value = value.replace("/var/lib/lookout/", f"{folder}/data/")
+        value = value.replace("/etc/lookout/slo.yml", str(ROOT / "deploy/slo.yml"))
+        value = value.replace("/etc/lookout/checks.yml", str(ROOT / "deploy/prober/checks.yml"))
+        environment[key] = value
+    environment.update(overrides)
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("LOOKOUT_", "SENTRY_", "TEST_LANE"))}
+    return {**base, **environment}
+
+
+def prometheus_config(targets, folder, lb_port, blackbox_port, alertmanagers):
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.prod.yml").read_text())
+    config["rule_files"] = [str(ROOT / "deploy/prometheus/rules/*.rules.yml")]
+    config["alerting"]["alertmanagers"] = [{"static_configs": [{"targets": alertmanagers}]}]
+    for job in config["scrape_configs"]:
+        name = job["job_name"]
+        if "dockerswarm_sd_configs" in job:
+            del job["dockerswarm_sd_configs"]
+            job.pop("relabel_configs", None)
+            job["static_configs"] = [{"targets": targets.get(name, [])}]
+        if "authorization" in job:
+            job["authorization"]["credentials_file"] = f"{folder}/secrets/lookout_metrics_token"
+        if name == "blackbox-exporter":
+            for static in job["static_configs"]:
+                static["targets"] = [t.replace("https://lookout.example", f"http://127.0.0.1:{lb_port}") for t in static["targets"]]
+            for relabel in job["relabel_configs"]:
+                if relabel.get("replacement") == "blackbox-exporter:9115":
+                    relabel["replacement"] = f"127.0.0.1:{blackbox_port}"
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def alertmanager_config(folder, sink_port, smtp_port):
+    text = (ROOT / "deploy/alertmanager/alertmanager.yml").read_text()
+    replacements = [
+        ("pagerduty_url: https://events.pagerduty.com/v2/enqueue", f"pagerduty_url: http://127.0.0.1:{sink_port}/v2/enqueue"),
+        ("url: https://heartbeat.lookout.example/ping/alertmanager", f"url: http://127.0.0.1:{sink_port}/ping/alertmanager"),
+        ("smtp_smarthost: smtp.lookout.example:587", f"smtp_smarthost: 127.0.0.1:{smtp_port}"),
+        ("smtp_require_tls: true", "smtp_require_tls: false"),
+        ("/run/secrets/", f"{folder}/secrets/"),
+        ("/etc/alertmanager/templates/*.tmpl", str(ROOT / "deploy/alertmanager/templates") + "/*.tmpl"),
+        ('weekdays: ["monday:friday"]', 'weekdays: ["sunday:saturday"]'),
+        ('start_time: "09:00"', 'start_time: "00:00"'),
+        ('end_time: "18:00"', 'end_time: "24:00"'),
+    ]
+    for production, local in replacements:
+        if production not in text:
+            raise RuntimeError(f"alertmanager.yml no longer contains {production!r}: update scripts/tools/drill.py")
+        text = text.replace(production, local)
+    return text
+
+
+def backfill(folder, series, hours=7, step=15):
+    """Prometheus blocks holding `hours` of history for counters that rise steadily (`series`: name, labels, increase
+    per second), ending a minute ago, made with promtool. The multi-window burn rates read up to six hours: without
+    that history, a three-minute outage is "the whole 30 minutes and six hours" to them, and they page where
+    production, with its history, would not."""
+    end = int(time.time()) - 60
+    start = end - hours * 3600
+    lines = []
+    families = {}
+    for name, labels, per_second in series:
+        families.setdefault(name, []).append((labels, per_second))
+    for name, members in families.items():
+        lines.append(f"# TYPE {name.removesuffix('_total')} counter")
+        for labels, per_second in members:
+            rendered = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+            for timestamp in range(start, end + 1, step):
+                lines.append(f"{name}{{{rendered}}} {per_second * (timestamp - start):.1f} {timestamp}")
+    lines.append("# EOF")
+    source = folder / "history.om"
+    source.write_text("\n".join(lines) + "\n")
+    blocks = folder / "history-blocks"
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(source), str(blocks)], check=True, capture_output=True)
+    return blocks
+
+
+# --- the topology -----------------------------------------------------------------------------------------------
+
+
+class Topology:
+    def __init__(self, folder, bin_dir, python):
+        self.folder, self.bin_dir, self.python = folder, bin_dir, python
+        self.processes = []
+        (folder / "secrets").mkdir(parents=True)
+        (folder / "data").mkdir()
+        secrets = {
+            "lookout_metrics_token": "drill-metrics-token-0123456789", "lookout_admin_token": "drill-admin-token-0123456789abcdef",
+            "lookout_prober_password": "drill prober password", "pagerduty_routing_key": "drill-routing-key",
+            "smtp_password": "drill", "sentry_dsn": os.environ.get("BUGSINK_DSN", ""),
+        }
+        for name, value in secrets.items():
+            (folder / "secrets" / name).write_text(value)
+        self.notifications = folder / "notifications.jsonl"
+        self.notifications.touch()
+
+    def spawn(self, name, argv, env=None):
+        process = Process(name, argv, env or dict(os.environ), self.folder, cwd=ROOT)
+        self.processes.append(process)
+        return process
+
+    def lookout(self, name, program, env):
+        return self.spawn(name, [str(ROOT / "deploy/docker/entrypoint.sh"), str(self.bin_dir / program)], env)
+
+    def start(self):
+        services = compose_services()
+        self.lb = LoadBalancer()
+        sink = self.spawn("pagerduty-and-heartbeat", [self.python, str(ROOT / "scripts/tools/notification_sink.py"), "0", str(self.notifications)])
+        self.sink_port = sink.ports()[0]
+        smtp = self.spawn("smtp", [self.python, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:0", "-c", "aiosmtpd.handlers.Mailbox", str(self.folder / "mail")])
+        self.smtp_port = smtp.ports()[0]
+
+        (self.folder / "alertmanager.yml").write_text(alertmanager_config(self.folder, self.sink_port, self.smtp_port))
+        self.alertmanagers = []
+        for index in (1, 2):
+            argv = ["prometheus-alertmanager", f"--config.file={self.folder}/alertmanager.yml",
+                    f"--storage.path={self.folder}/alertmanager-{index}", "--web.listen-address=127.0.0.1:0",
+                    "--cluster.listen-address=127.0.0.1:0", "--log.level=warn"]
+            if self.alertmanagers:
+                argv.append(f"--cluster.peer=127.0.0.1:{self.alertmanagers[0]['cluster']}")
+            process = self.spawn(f"alertmanager-{index}", argv)
+            ports = process.ports(count=2)
+            web = next(p for p in ports if self.answers(f"http://127.0.0.1:{p}/-/ready"))
+            self.alertmanagers.append({"process": process, "web": web, "cluster": next(p for p in ports if p != web)})
+
+        node = self.spawn("node-exporter", ["prometheus-node-exporter", "--web.listen-address=127.0.0.1:0"])
+        self.node_port = node.ports()[0]
+        blackbox = self.spawn("blackbox-exporter", ["prometheus-blackbox-exporter", f"--config.file={ROOT}/deploy/blackbox/blackbox.yml",
+                                                    "--web.listen-address=127.0.0.1:0"])
+        self.blackbox_port = blackbox.ports()[0]
+
+        # The prober first (it only needs the public URL): the history below carries its address.
+        public_url = f"http://127.0.0.1:{self.lb.port}"
+        self.prober = self.lookout("prober", "prober", service_environment(services, "prober", self.folder, {
+            "LOOKOUT_HTTP_HOST": "127.0.0.1", "LOOKOUT_PROBER_METRICS_PORT": "0", "LOOKOUT_PROBER_BASE_URL": public_url}))
+        self.prober_port = self.prober.ports()[0]
+        # Seven hours of healthy probing, as a Prometheus that has run for a while holds it (14 runs a minute, all good).
+        prober_labels = {"job": "lookout-prober", "instance": f"127.0.0.1:{self.prober_port}", "objective": "availability"}
+        blocks = backfill(self.folder, [
+            ("lookout_slo_events_total", prober_labels, 14 / 60), ("lookout_slo_good_events_total", prober_labels, 14 / 60),
+        ])
+
+        # Then Prometheus (the API replicas are told its address), with the targets filled in once they run.
+        self.prometheus = []
+        for index in (1, 2):
+            config = self.folder / f"prometheus-{index}.yml"
+            config.write_text("global: {scrape_interval: 15s}\n")
+            data = self.folder / f"prometheus-{index}"
+            shutil.copytree(blocks, data)
+            env = {**os.environ, "PROMETHEUS_REPLICA": str(index)}
+            process = self.spawn(f"prometheus-{index}", ["prometheus", f"--config.file={config}", f"--storage.tsdb.path={data}",
+                                                         "--web.listen-address=127.0.0.1:0", "--enable-feature=expand-external-labels", "--log.level=warn"], env)
+            self.prometheus.append({"process": process, "port": process.ports()[0], "config": config, "env": env})
+
+        prometheus_url = f"http://127.0.0.1:{self.prometheus[0]['port']}"
+        self.api_env = service_environment(services, "api", self.folder, {
+            "LOOKOUT_HTTP_HOST": "127.0.0.1", "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_SLA_PROMETHEUS_URL": prometheus_url,
+        })
+        self.apis = []
+        for index in (1, 2):
+            process = self.lookout(f"api-{index}", "backend", self.api_env)
+            self.apis.append({"process": process, "port": process.ports()[0]})
+        self.lb.backends = [api["port"] for api in self.apis]
+        self.worker = self.lookout("worker", "worker", service_environment(services, "worker", self.folder, {
+            "LOOKOUT_HTTP_HOST": "127.0.0.1", "LOOKOUT_WORKER_METRICS_PORT": "0"}))
+        self.worker_port = self.worker.ports()[0]
+
+        self.targets = {
+            "prometheus": [f"127.0.0.1:{p['port']}" for p in self.prometheus],
+            "alertmanager": [f"127.0.0.1:{a['web']}" for a in self.alertmanagers],
+            "lookout-api": [f"127.0.0.1:{a['port']}" for a in self.apis],
+            "lookout-worker": [f"127.0.0.1:{self.worker_port}"],
+            "lookout-prober": [f"127.0.0.1:{self.prober_port}"],
+            "node-exporter": [f"127.0.0.1:{self.node_port}"],
+        }
+        self.configure_prometheus(self.targets)
+        for job in ["prometheus", "alertmanager", "lookout-api", "lookout-worker", "lookout-prober", "node-exporter", "blackbox-exporter"]:
+            wait_for(lambda job=job: self.query(f'min(up{{job="{job}"}})') == 1.0, f"{job} scraped and up")
+        wait_for(lambda: self.query("min(probe_success)") == 1.0, "every probe passing")
+        wait_for(lambda: self.query("max(alertmanager_cluster_members)") == 2.0, "the Alertmanagers clustered")
+
+    def configure_prometheus(self, targets):
+        alertmanagers = [f"127.0.0.1:{a['web']}" for a in self.alertmanagers]
+        for prometheus in self.prometheus:
+            prometheus["config"].write_text(prometheus_config(targets, self.folder, self.lb.port, self.blackbox_port, alertmanagers))
+            prometheus["process"].send(signal.SIGHUP)
+
+    def answers(self, url):
+        try:
+            return http(url, timeout=1)[0] == 200
+        except Exception:
+            return False
+
+    def query(self, promql, index=None):
+        """The first value of an instant query, from the first Prometheus that answers."""
+        servers = self.prometheus if index is None else [self.prometheus[index]]
+        for prometheus in servers:
+            if not prometheus["process"].alive():
+                continue
+            url = f"http://127.0.0.1:{prometheus['port']}/api/v1/query?query=" + urllib.parse.quote(promql)
+            try:
+                result = json.loads(http(url)[1])["data"]["result"]
+            except Exception:
+                continue
+            return float(result[0]["value"][1]) if result else None
+        return None
+
+    def restart(self, process, port=None, extra_env=None):
+        """Starts a stopped Lookout process again, on the port it had."""
+        if port is not None:
+            process.env = {**process.env, "LOOKOUT_HTTP_PORT": str(port)}
+        process.start()
+        if port is not None:
+            wait_for(lambda: port in listening_ports(process.pid), f"{process.name} back on {port}")
+
+    def restart_prometheus(self, index):
+        """Starts a killed Prometheus again on its port, with its data folder."""
+        prometheus = self.prometheus[index]
+        process = prometheus["process"]
+        process.argv = [a if not a.startswith("--web.listen-address=") else f"--web.listen-address=127.0.0.1:{prometheus['port']}" for a in process.argv]
+        process.start()
+        wait_for(lambda: prometheus["port"] in listening_ports(process.pid), f"{process.name} back on {prometheus['port']}")
+
+    def pages(self):
+        """PagerDuty Events v2 requests received: (time, action, summary, dedup_key), failed ones left out."""
+        pages = []
+        for line in self.notifications.read_text().splitlines():
+            record = json.loads(line)
+            if record["path"] != "/v2/enqueue" or record.get("failed"):
+                continue
+            body = json.loads(record["body"])
+            pages.append((record["time"], body["event_action"], body.get("payload", {}).get("summary", ""), body.get("dedup_key")))
+        return pages
+
+    def stop(self):
+        for process in reversed(self.processes):
+            process.stop()
+
+
+# --- faults ---------------------------------------------------------------------------------------------------------
+
+
+class Fault:
+    """One fault: injected, the expected notification awaited (its delay measured), then repaired and its resolve
+    awaited; meanwhile nothing else may page."""
+
+    def __init__(self, name, description, expected, inject, repair, alert=None, quiet_for=None):
+        self.name, self.description, self.expected = name, description, expected
+        self.inject, self.repair, self.alert, self.quiet_for = inject, repair, alert, quiet_for
+
+
+def run_fault(topology, fault, settle=60):
+    """Injects the fault and watches the PagerDuty recorder. An alert fault passes when the expected alert opens one
+    incident (one dedup key), no other incident opens until it resolves after the repair, and it does resolve; a quiet
+    fault passes when nothing pages for `quiet_for` seconds."""
+    start_pages = len(topology.pages())
+    log(f"fault {fault.name}: {fault.description}")
+    injected = time.time()
+    fault.inject(topology)
+    outcome = {"fault": fault.name, "description": fault.description, "expected": fault.expected, "seconds": None}
+    if fault.alert is None:
+        try:
+            time.sleep(fault.quiet_for)
+        finally:
+            fault.repair(topology)
+        new = [p for p in topology.pages()[start_pages:] if p[1] == "trigger"]
+        outcome["passed"] = not new
+        outcome["detail"] = f"no page in {fault.quiet_for} s" if not new else f"paged: {sorted({p[2] for p in new})}"
+    else:
+        outcome["passed"], outcome["detail"] = False, "no page within 10 minutes"
+        try:
+            wait_for(lambda: any(p[1] == "trigger" for p in topology.pages()[start_pages:]), f"a page for {fault.name}", timeout=600)
+            first = next(p for p in topology.pages()[start_pages:] if p[1] == "trigger")
+            outcome["seconds"] = round(first[0] - injected)
+            # Both Prometheus servers and both Alertmanagers get every chance to page a second time before the repair.
+            time.sleep(settle)
+        except RuntimeError:
+            pass
+        finally:
+            repaired = time.time()
+            fault.repair(topology)
+        if outcome["seconds"] is not None:
+            key = first[3]
+            try:
+                wait_for(lambda: any(p[1] == "resolve" and p[3] == key for p in topology.pages()[start_pages:]), f"the resolve of {fault.name}", timeout=900)
+            except RuntimeError:
+                outcome["detail"] = f"opened by {first[2]!r}, never resolved within 15 minutes of the repair"
+                log(f"fault {fault.name}: FAIL ({outcome['detail']})")
+                return outcome
+            resolved = next(p for p in topology.pages()[start_pages:] if p[1] == "resolve" and p[3] == key)
+            outcome["resolved_seconds"] = round(resolved[0] - repaired)
+            window = [p for p in topology.pages()[start_pages:] if p[0] <= resolved[0]]
+            triggers = [p for p in window if p[1] == "trigger"]
+            keys = {p[3] for p in triggers}
+            # Later trigger events with the same key update the open incident; they do not page again.
+            outcome["passed"] = fault.alert in first[2] and keys == {key}
+            outcome["detail"] = f"{len(keys)} incident(s), opened by {first[2]!r}" + (
+                f", updated {len(triggers) - 1} time(s): {sorted({p[2] for p in triggers[1:]})}" if len(triggers) > 1 else "")
+    log(f"fault {fault.name}: {'PASS' if outcome['passed'] else 'FAIL'} ({outcome['detail']})")
+    return outcome
+
+
+def kill_apis(topology):
+    for api in topology.apis:
+        api["process"].stop(signal.SIGKILL)
+
+
+def restart_apis(topology):
+    for api in topology.apis:
+        topology.restart(api["process"], api["port"])
+
+
+FAULTS = [
+    Fault("all-api-killed", "every API replica killed (SIGKILL)", "exactly one PagerDuty trigger (LookoutServiceDown) across 2 Prometheus x 2 Alertmanagers; one resolve after the restart",
+          kill_apis, restart_apis, alert="LookoutServiceDown"),
+    Fault("one-replica-killed", "one of the two API replicas killed", "no page (a warning at most)",
+          lambda t: t.apis[1]["process"].stop(signal.SIGKILL), lambda t: t.restart(t.apis[1]["process"], t.apis[1]["port"]), quiet_for=180),
+    Fault("public-path-broken", "the load balancer answers 503 while the replicas answer their scrapes", "one PagerDuty trigger (LookoutPublicEndpointDown)",
+          lambda t: setattr(t.lb, "broken", True), lambda t: setattr(t.lb, "broken", False), alert="LookoutPublicEndpointDown"),
+    Fault("one-prometheus-killed", "one Prometheus killed, then every API replica", "exactly one page, from the surviving Prometheus",
+          lambda t: (t.prometheus[0]["process"].stop(signal.SIGKILL), kill_apis(t)),
+          lambda t: (restart_apis(t), t.restart_prometheus(0)), alert="LookoutServiceDown"),
+]
+
+
+def report(outcomes, path, command):
+    rows = ["| fault | expected | seconds to the page | seconds to the resolve | result |", "|---|---|---:|---:|---|"]
+    for o in outcomes:
+        seconds = "—" if o.get("seconds") is None else str(o["seconds"])
+        resolved = "—" if o.get("resolved_seconds") is None else str(o["resolved_seconds"])
+        rows.append(f"| {o['description']} | {o['expected']} | {seconds} | {resolved} | {'pass' if o['passed'] else 'FAIL'}: {o['detail']} |")
+    table = "\n".join(rows)
+    print("\n" + table + "\n", flush=True)
+    if path:
+        machine = f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}"
+        text = (ROOT / "docs/DETECTION.md").read_text() if (ROOT / "docs/DETECTION.md").exists() else ""
+        marker = "<!-- drill results -->"
+        head = text.split(marker)[0] if marker in text else text
+        results = (f"{marker}\n## Last run\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {machine}, "
+                   f"`{command}`, production timings (no `for:` or interval scaled).\n\n{table}\n\nRendered from the production files with "
+                   "these substitutions only:\n\n" + "\n".join(f"- {s}" for s in SUBSTITUTIONS) + "\n")
+        pathlib.Path(path).write_text(head.rstrip() + "\n\n" + results)
+
+
+def stop_on_signal(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main():
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faults", default=",".join(f.name for f in FAULTS), help="comma-separated fault names")
+    parser.add_argument("--report", help="write the table into this file (docs/DETECTION.md)")
+    parser.add_argument("--bin", default=os.environ.get("SWIFT_BIN_PATH"), help="where the backend, worker and prober binaries are")
+    arguments = parser.parse_args()
+    chosen = [f for f in FAULTS if f.name in arguments.faults.split(",")]
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="lookout-drill-"))
+    topology = Topology(folder, pathlib.Path(arguments.bin), sys.executable)
+    outcomes = []
+    try:
+        log(f"starting the production topology in {folder}")
+        topology.start()
+        log("every target up, every probe passing, the Alertmanagers clustered")
+        for fault in chosen:
+            outcomes.append(run_fault(topology, fault))
+    finally:
+        topology.stop()
+    shown = [a for a in sys.argv[1:] if a != "--bin" and a != arguments.bin]
+    report(outcomes, arguments.report, " ".join(["./scripts/drill.sh"] + shown))
+    passed = sum(o["passed"] for o in outcomes)
+    print(f"drill: {passed} passed, {len(outcomes) - passed} failed")
+    return 0 if passed == len(outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
