@@ -64,23 +64,6 @@ import Testing
     }
 
     @Test(arguments: [
-        ("objectives:\n  - name: latency\nalerting:\n  page:\n    windows: [{long: 5m, short: 1h, burn_rate: 14.4}]\n", 5, 15, "alerting.page.windows[0].short", "shorter than long"),
-        ("objectives:\n  - name: latency\nalerting:\n  page:\n    windows: [{long: 1h, short: 5m, burn_rate: fast}]\n", 5, 48, "alerting.page.windows[0].burn_rate", "positive number"),
-        ("objectives:\n  - name: latency\nalerting:\n  page:\n    windows: [{long: 90s, short: 5m, burn_rate: 2}]\n", 5, 22, "alerting.page.windows[0].long", "whole minutes"),
-        ("objectives:\n  - name: latency\nalerting:\n  pager: {}\n", 4, 3, "alerting.pager", "did you mean page?"),
-        ("objectives:\n  - name: latency\n    alert: maybe\n", 3, 12, "objectives[0].alert", "true or false"),
-    ])
-    func aBadAlertingSectionNamesTheLineAndField(yaml: String, line: Int, column: Int, field: String, message: String) {
-        do {
-            _ = try SLOFile.parse(yaml, file: "slo.yml")
-            Issue.record("expected an error for \(field)")
-        } catch {
-            #expect(error.description.hasPrefix("slo.yml:\(line):\(column): \(field): "), "\(error)")
-            #expect(error.message.contains(message), "\(error)")
-        }
-    }
-
-    @Test(arguments: [
         ("objectives:\n  - name: uptime\n", 2, 11, "objectives[0].name", "not an objective Lookout measures"),
         ("objectives:\n  - name: latency\n    target: 120%\n", 3, 13, "objectives[0].target", "0.995 or 99.5%"),
         ("objectives:\n  - name: error_rate\n    threshold: 1s\n", 3, 5, "objectives[0].threshold", "only the latency objective"),
@@ -89,6 +72,12 @@ import Testing
         ("objectives:\n  - name: latency\nmaintenance:\n  - start: 2026-12-01T03:00:00Z\n    end: 2026-12-01T02:00:00Z\n    reason: x\n", 5, 10, "maintenance[0].end", "after start"),
         ("objectives:\n  - name: latency\nmaintenance:\n  - start: tomorrow\n    end: 2026-12-01T02:00:00Z\n    reason: x\n", 4, 12, "maintenance[0].start", "ISO 8601"),
         ("maintenance: []\n", 1, 1, "objectives", "is missing"),
+        // The alerting section and each objective's alerting keys.
+        ("objectives:\n  - name: latency\nalerting:\n  page:\n    windows: [{long: 5m, short: 1h, burn_rate: 14.4}]\n", 5, 15, "alerting.page.windows[0].short", "shorter than long"),
+        ("objectives:\n  - name: latency\nalerting:\n  page:\n    windows: [{long: 1h, short: 5m, burn_rate: fast}]\n", 5, 48, "alerting.page.windows[0].burn_rate", "positive number"),
+        ("objectives:\n  - name: latency\nalerting:\n  page:\n    windows: [{long: 90s, short: 5m, burn_rate: 2}]\n", 5, 22, "alerting.page.windows[0].long", "whole minutes"),
+        ("objectives:\n  - name: latency\nalerting:\n  pager: {}\n", 4, 3, "alerting.pager", "did you mean page?"),
+        ("objectives:\n  - name: latency\n    alert: maybe\n", 3, 12, "objectives[0].alert", "true or false"),
     ])
     func aBadFileNamesTheLineAndField(yaml: String, line: Int, column: Int, field: String, message: String) {
         do {

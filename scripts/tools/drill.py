@@ -430,7 +430,7 @@ class Topology:
             return float(result[0]["value"][1]) if result else None
         return None
 
-    def restart(self, process, port=None, extra_env=None):
+    def restart(self, process, port=None):
         """Starts a stopped Lookout process again, on the port it had."""
         if port is not None:
             process.env = {**process.env, "LOOKOUT_HTTP_PORT": str(port)}
