@@ -31,13 +31,15 @@ public struct SLOAlerting: Sendable, Equatable {
         }
     }
 
-    /// Critical, paged. Default (Google SRE workbook, ch. 5): 14.4x over 1 h and 5 m, or 6x over 6 h and 30 m, for 2 m.
+    /// Critical, paged. Default (Google SRE workbook, ch. 5): 14.4x over 1 h and 5 m, or 6x over 6 h and 30 m, with no
+    /// `for`: the short window is the guard against noise. A delay lets the alert start only after a short outage has
+    /// ended and its symptom alert (which inhibits it) resolved, which pages a second time for an incident that is over.
     public var page = Tier(
         pairs: [
             WindowPair(long: .hour, short: .rolling(minutes: 5), burnRate: 14.4),
             WindowPair(long: .rolling(minutes: 6 * 60), short: .rolling(minutes: 30), burnRate: 6),
         ],
-        for: .seconds(120)
+        for: .zero
     )
     /// Warning, mailed. Default: 3x over 1 d and 2 h, or 1x over 3 d and 6 h, for 15 m.
     public var ticket = Tier(

@@ -58,7 +58,7 @@ import Testing
         #expect(alerting.sources["latency"] == "lookout-api", "a default kept")
         #expect(alerting.alerts(on: "request_availability") && !alerting.alerts(on: "error_rate"))
         #expect(alerting.page.pairs == [SLOAlerting.WindowPair(long: .rolling(minutes: 120), short: .rolling(minutes: 10), burnRate: 10)])
-        #expect(alerting.page.for == .seconds(120), "a default kept")
+        #expect(alerting.page.for == .zero, "a default kept")
         #expect(alerting.ticket == SLOAlerting.defaults.ticket)
         #expect(alerting.absentFor == .seconds(180))
     }
