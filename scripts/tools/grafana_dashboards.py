@@ -142,7 +142,8 @@ def api_performance():
             "5xx error ratio (objective: < 1 %)",
             "Share of requests answered with a 5xx, over all routes. The red line is the 1 % error-rate objective.",
             "percentunit",
-            [target(f'sum(rate(http_requests_total{{{SEL}, status=~"5.."}}[{rate}])) / '
+            # `or vector(0)`: with no 5xx yet there is no 5xx series, and the panel would say "No data" instead of 0 %.
+            [target(f'(sum(rate(http_requests_total{{{SEL}, status=~"5.."}}[{rate}])) or vector(0)) / '
                     f'sum(rate(http_requests_total{{{SEL}}}[{rate}]))', "5xx ratio")], threshold=0.01, min_value=0), 12, 8),
         layout.place(timeseries(
             "Status codes", "Responses per second by status code, stacked: the mix of 2xx, 4xx and 5xx.", "reqps",
