@@ -86,13 +86,8 @@ render_alertmanager_config() {
   mkdir -p "$dir/secrets" "$dir/mail" "$dir/prometheus" "$dir/alertmanager"
   echo "local-routing-key" > "$dir/secrets/pagerduty_routing_key"
   echo "local" > "$dir/secrets/smtp_password"
-  sed -e "s|https://events.pagerduty.com/v2/enqueue|http://127.0.0.1:$sink_port/v2/enqueue|" \
-      -e "s|https://heartbeat.lookout.example/ping/alertmanager|http://127.0.0.1:$sink_port/ping/alertmanager|" \
-      -e "s|smtp_smarthost: .*|smtp_smarthost: 127.0.0.1:$smtp_port|" \
-      -e "s|smtp_require_tls: true|smtp_require_tls: false|" \
-      -e "s|/run/secrets/|$dir/secrets/|g" \
-      -e "s|/etc/alertmanager/templates/|$root/deploy/alertmanager/templates/|" \
-      deploy/alertmanager/alertmanager.yml > "$dir/alertmanager.yml"
+  "$python" scripts/tools/local_config.py alertmanager --sink "http://127.0.0.1:$sink_port" \
+    --smtp "127.0.0.1:$smtp_port" --secrets "$dir/secrets" > "$dir/alertmanager.yml"
 }
 
 up() {

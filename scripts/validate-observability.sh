@@ -48,8 +48,7 @@ done
 
 # --- Alertmanager ------------------------------------------------------------------------------------------------------
 echo "Alertmanager"
-sed -e "s|/etc/alertmanager/templates/|$root/deploy/alertmanager/templates/|" deploy/alertmanager/alertmanager.yml \
-  > "$work/alertmanager.yml"
+"$python" scripts/tools/local_config.py alertmanager > "$work/alertmanager.yml"
 check "alertmanager.yml and templates (amtool check-config)" amtool check-config "$work/alertmanager.yml"
 # Every alert the rules can raise (scripts/tools/alert_routes.py derives the cases) reaches the receiver the routing
 # promises: the Watchdog the heartbeat, critical PagerDuty, warning and info the team's e-mail, an unlabelled one e-mail.

@@ -107,10 +107,20 @@ def lint_expr(expr):
     return problems
 
 
-def substitute(expr):
-    for variable, value in SUBSTITUTIONS.items():
-        expr = expr.replace(variable, value)
+def substitute(expr, values=SUBSTITUTIONS):
+    """The expression with Grafana's variables replaced (the longest names first, so none eats another)."""
+    for variable in sorted(values, key=len, reverse=True):
+        expr = expr.replace(variable, values[variable])
     return expr
+
+
+def panels(dashboard):
+    """Every panel of a dashboard, those inside rows too."""
+    pending = list(dashboard.get("panels", []))
+    while pending:
+        panel = pending.pop(0)
+        pending.extend(panel.get("panels", []))
+        yield panel
 
 
 def check(schema_dir, path, problems, queries):
@@ -134,7 +144,7 @@ def check(schema_dir, path, problems, queries):
         elif variables[variable].get("datasource") != DATASOURCE:
             problems.append(f"{name}: variable {variable} does not use the templated datasource")
 
-    for panel in dashboard.get("panels", []):
+    for panel in panels(dashboard):
         title = panel.get("title") or f"panel {panel.get('id')}"
         where = f"{name}: {title}"
         for field in ("title", "description"):

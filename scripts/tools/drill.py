@@ -38,6 +38,9 @@ import urllib.request
 
 import yaml
 
+import check_dashboards as check_dashboards_script  # this folder: the dashboards' variables and panel walk
+import local_config  # this folder: the production Alertmanager configuration pointed at this machine
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SUBSTITUTIONS = [
     "API, worker, prober: environment from `docker stack config` of docker-compose.prod.yml; LOOKOUT_HTTP_HOST=127.0.0.1 and every port 0; "
@@ -50,7 +53,8 @@ SUBSTITUTIONS = [
     "openmetrics; 14 availability events a minute, all good), as a Prometheus that has been running holds it: the "
     "burn-rate windows reach back 6 hours, and without history a three-minute outage would fill them",
     "Alertmanager: PagerDuty and the heartbeat at a local recorder, SMTP at aiosmtpd without TLS, secrets and templates from the "
-    "drill's folder and the repository, business hours always (so that warnings are mailed at any hour); gossip on 127.0.0.1",
+    "drill's folder and the repository (scripts/tools/local_config.py), business hours always (so that warnings are mailed at any "
+    "hour); the production command's flags, with gossip and the web on 127.0.0.1 and each one's external URL naming it",
 ]
 
 
@@ -220,6 +224,8 @@ class Traffic:
         self.api = base_url + "/api/v1"
         self.stopped = threading.Event()
         self.outcomes = {}
+        self.token = None
+        self.generations = []  # (time submitted, id), so that a fault can follow the jobs it held up
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def request(self, method, path, body=None, token=None, headers=None):
@@ -250,7 +256,7 @@ class Traffic:
             if token is None:
                 self.request("POST", "/users", {"email": email, "password": password})
                 status, answer = self.request("POST", "/sessions", {"email": email, "password": password})
-                token = answer.get("token")
+                token = self.token = answer.get("token")
                 continue
             status, me = self.request("GET", "/me", token=token)
             if status == 401:
@@ -262,6 +268,7 @@ class Traffic:
             elif status == 200:
                 status, generation = self.request("POST", "/generations", {"prompt": f"drill picture {step}", "kind": "image"}, token=token)
                 if status == 202 and "id" in generation:
+                    self.generations.append((time.time(), generation["id"]))
                     self.request("GET", f"/generations/{generation['id']}", token=token)
 
     def start(self):
@@ -315,26 +322,6 @@ def prometheus_config(targets, folder, lb_port, blackbox_port, alertmanagers):
                 if relabel.get("replacement") == "blackbox-exporter:9115":
                     relabel["replacement"] = f"127.0.0.1:{blackbox_port}"
     return yaml.safe_dump(config, sort_keys=False)
-
-
-def alertmanager_config(folder, sink_port, smtp_port):
-    text = (ROOT / "deploy/alertmanager/alertmanager.yml").read_text()
-    replacements = [
-        ("pagerduty_url: https://events.pagerduty.com/v2/enqueue", f"pagerduty_url: http://127.0.0.1:{sink_port}/v2/enqueue"),
-        ("url: https://heartbeat.lookout.example/ping/alertmanager", f"url: http://127.0.0.1:{sink_port}/ping/alertmanager"),
-        ("smtp_smarthost: smtp.lookout.example:587", f"smtp_smarthost: 127.0.0.1:{smtp_port}"),
-        ("smtp_require_tls: true", "smtp_require_tls: false"),
-        ("/run/secrets/", f"{folder}/secrets/"),
-        ("/etc/alertmanager/templates/*.tmpl", str(ROOT / "deploy/alertmanager/templates") + "/*.tmpl"),
-        ('weekdays: ["monday:friday"]', 'weekdays: ["sunday:saturday"]'),
-        ('start_time: "09:00"', 'start_time: "00:00"'),
-        ('end_time: "18:00"', 'end_time: "24:00"'),
-    ]
-    for production, local in replacements:
-        if production not in text:
-            raise RuntimeError(f"alertmanager.yml no longer contains {production!r}: update scripts/tools/drill.py")
-        text = text.replace(production, local)
-    return text
 
 
 def backfill(folder, series, hours=7, step=15):
@@ -397,12 +384,18 @@ class Topology:
         smtp = self.spawn("smtp", [self.python, "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:0", "-c", "aiosmtpd.handlers.Mailbox", str(self.folder / "mail")])
         self.smtp_port = smtp.ports()[0]
 
-        (self.folder / "alertmanager.yml").write_text(alertmanager_config(self.folder, self.sink_port, self.smtp_port))
+        (self.folder / "alertmanager.yml").write_text(local_config.alertmanager(
+            sink=f"http://127.0.0.1:{self.sink_port}", smtp=f"127.0.0.1:{self.smtp_port}", secrets=self.folder / "secrets", always_open=True))
         self.alertmanagers = []
+        # The production command's flags, but for the files, addresses and peers, which are this machine's.
+        local = ("--config.file=", "--storage.path=", "--web.external-url=", "--cluster.listen-address=", "--cluster.peer=")
+        production_flags = [flag for flag in services["alertmanager"]["command"] if not flag.startswith(local)]
         for index in (1, 2):
             argv = ["prometheus-alertmanager", f"--config.file={self.folder}/alertmanager.yml",
                     f"--storage.path={self.folder}/alertmanager-{index}", "--web.listen-address=127.0.0.1:0",
-                    "--cluster.listen-address=127.0.0.1:0", "--log.level=warn"]
+                    "--cluster.listen-address=127.0.0.1:0", "--log.level=warn",
+                    # Names the sender in each PagerDuty event (client_url), as production's external URL does.
+                    f"--web.external-url=http://alertmanager-{index}.drill"] + production_flags
             if self.alertmanagers:
                 argv.append(f"--cluster.peer=127.0.0.1:{self.alertmanagers[0]['cluster']}")
             process = self.spawn(f"alertmanager-{index}", argv)
@@ -478,8 +471,9 @@ class Topology:
         except Exception:
             return False
 
-    def query(self, promql, index=None):
-        """The first value of an instant query, from the first Prometheus that answers."""
+    def query(self, promql, index=None, strict=False):
+        """The first value of an instant query, from the first Prometheus that answers (None: no data). With `strict`,
+        a running Prometheus that does not answer raises instead of being passed over."""
         servers = self.prometheus if index is None else [self.prometheus[index]]
         for prometheus in servers:
             if not prometheus["process"].alive():
@@ -488,14 +482,16 @@ class Topology:
             try:
                 result = json.loads(http(url)[1])["data"]["result"]
             except Exception:
+                if strict:
+                    raise
                 continue
             return float(result[0]["value"][1]) if result else None
         return None
 
-    def restart(self, process, port=None):
-        """Starts a stopped Lookout process again, on the port it had."""
+    def restart(self, process, port=None, variable="LOOKOUT_HTTP_PORT"):
+        """Starts a stopped Lookout process again, on the port it had (set through `variable`)."""
         if port is not None:
-            process.env = {**process.env, "LOOKOUT_HTTP_PORT": str(port)}
+            process.env = {**process.env, variable: str(port)}
         process.start()
         if port is not None:
             wait_for(lambda: port in listening_ports(process.pid), f"{process.name} back on {port}")
@@ -516,8 +512,35 @@ class Topology:
             if record["path"] != "/v2/enqueue" or record.get("failed"):
                 continue
             body = json.loads(record["body"])
-            pages.append((record["time"], body["event_action"], body.get("payload", {}).get("summary", ""), body.get("dedup_key")))
+            pages.append((record["time"], body["event_action"], body.get("payload", {}).get("summary", ""), body.get("dedup_key"),
+                          body.get("client_url", "")))
         return pages
+
+    def alert_intervals(self, since, until):
+        """Per Prometheus, the critical alerts it held firing or pending between two times, as
+        (server, alertname, objective, state, first second, last second) with seconds counted from `since`."""
+        rows = []
+        for index, prometheus in enumerate(self.prometheus):
+            if not prometheus["process"].alive():
+                continue
+            url = (f"http://127.0.0.1:{prometheus['port']}/api/v1/query_range?step=5&start={since}&end={until}&query="
+                   + urllib.parse.quote('ALERTS{severity="critical"}'))
+            try:
+                series = json.loads(http(url, timeout=30)[1])["data"]["result"]
+            except Exception as error:
+                rows.append((index + 1, f"(unanswered: {error})", "", "", 0, 0))
+                continue
+            for s in series:
+                # One row per unbroken run: an alert that ended and came back shows twice.
+                times = [float(t) - since for t, _ in s["values"]]
+                runs = [[times[0], times[0]]]
+                for t in times[1:]:
+                    if t - runs[-1][1] > 10:
+                        runs.append([t, t])
+                    runs[-1][1] = t
+                rows += [(index + 1, s["metric"]["alertname"], s["metric"].get("objective", ""), s["metric"]["alertstate"],
+                          round(first), round(last)) for first, last in runs]
+        return sorted(rows, key=lambda r: (r[4], r[0]))
 
     def stop(self):
         for process in reversed(self.processes):
@@ -529,35 +552,42 @@ class Topology:
 
 class Fault:
     """One fault: injected, the expected notification awaited (its delay measured), then repaired and its resolve
-    awaited; meanwhile nothing else may page. `alerts` are the alert names that may open the incident."""
+    awaited; meanwhile nothing else may page. `alerts` are the alert names that may open the incident; `title`, when
+    given, is the exact summary the opening event must carry."""
 
-    def __init__(self, name, description, expected, inject, repair, alerts=(), quiet_for=None):
+    def __init__(self, name, description, expected, inject, repair, alerts=(), quiet_for=None, title=None, check=None):
         self.name, self.description, self.expected = name, description, expected
-        self.inject, self.repair, self.alerts, self.quiet_for = inject, repair, tuple(alerts), quiet_for
+        self.inject, self.repair, self.alerts, self.quiet_for, self.title = inject, repair, tuple(alerts), quiet_for, title
+        # check(topology, injected, repaired) -> a list of problems, once the incident has resolved
+        self.check = check
 
 
-def incidents(pages):
+def incidents(pages, still_open=False):
     """PagerDuty's view of the trigger and resolve events: a trigger opens an incident unless one with its dedup key is
-    open (then it updates it), a resolve closes it. Returns the opening events."""
+    open (then it updates it), a resolve closes it. Returns the opening events, or with `still_open` the dedup keys of
+    the incidents still open at the end."""
     open_keys, opened = set(), []
     for page in pages:
-        _, action, _, key = page
+        action, key = page[1], page[3]
         if action == "trigger" and key not in open_keys:
             open_keys.add(key)
             opened.append(page)
         elif action == "resolve":
             open_keys.discard(key)
-    return opened
+    return open_keys if still_open else opened
 
 
 def wait_until_quiet(topology, timeout=900):
-    """Waits until no critical alert is pending or firing in any running Prometheus, so that every fault starts from
-    a quiet system and what one fault leaves behind (a burn-rate window that still remembers it) is counted against
-    that fault, not the next. Returns the seconds waited."""
+    """Waits until no critical alert is pending or firing in any running Prometheus and no PagerDuty incident is open,
+    so that every fault starts from a quiet system and what one fault leaves behind (a burn-rate window that still
+    remembers it, a resolve Alertmanager has yet to send) is counted against that fault, not the next. Returns the
+    seconds waited."""
     began = time.time()
-    wait_for(lambda: all(topology.query('count(ALERTS{severity="critical"})', index) is None
-                         for index, prometheus in enumerate(topology.prometheus) if prometheus["process"].alive()),
-             "no critical alert pending or firing", timeout=timeout, every=2)
+    # strict: a Prometheus that does not answer (still starting after a restart) is not quiet, it is unknown.
+    wait_for(lambda: all(topology.query('count(ALERTS{severity="critical"})', index, strict=True) is None
+                         for index, prometheus in enumerate(topology.prometheus) if prometheus["process"].alive())
+             and not incidents(topology.pages(), still_open=True),
+             "no critical alert pending or firing, no incident open", timeout=timeout, every=2)
     return round(time.time() - began)
 
 
@@ -602,6 +632,8 @@ def run_fault(topology, fault, settle=60):
         outcome["passed"] = not new
         outcome["detail"] = f"no page in {fault.quiet_for} s" if not new else f"paged: {sorted({p[2] for p in new})}"
         log(f"fault {fault.name}: {'PASS' if outcome['passed'] else 'FAIL'} ({outcome['detail']})")
+        if new:
+            log_timeline(topology, topology.pages()[start_pages:], injected, injected + fault.quiet_for)
         return outcome
 
     outcome["passed"], outcome["detail"] = False, "no page within 10 minutes"
@@ -620,27 +652,38 @@ def run_fault(topology, fault, settle=60):
         fault.repair(topology)
     if outcome["seconds"] is None:
         log(f"fault {fault.name}: FAIL ({outcome['detail']})")
+        log_timeline(topology, topology.pages()[start_pages:], injected, repaired)
         return outcome
-    key = first[3]
     try:
-        wait_for(lambda: any(p[1] == "resolve" and p[3] == key for p in topology.pages()[start_pages:]), f"the resolve of {fault.name}", timeout=900)
         wait_until_quiet(topology)
     except RuntimeError:
         outcome["detail"] = f"opened by {first[2]!r}, never resolved (or quiet) within 15 minutes of the repair"
         log(f"fault {fault.name}: FAIL ({outcome['detail']})")
+        log_timeline(topology, topology.pages()[start_pages:], injected, repaired)
         return outcome
-    # Whatever the Alertmanagers had queued when the last alert ended has been sent by now (group_interval is 5 m
-    # at most, and quiet came after the resolve).
+    # Quiet includes "no incident open": the resolve that closed the last one has been sent.
     pages = topology.pages()[start_pages:]
-    resolved = next(p for p in pages if p[1] == "resolve" and p[3] == key)
+    resolved = [p for p in pages if p[1] == "resolve"][-1]  # the one that left no incident open
     outcome["resolved_seconds"] = round(resolved[0] - repaired)
     opened = incidents(pages)
     updates = [p for p in pages if p[1] == "trigger" and p not in opened]
-    outcome["passed"] = len(opened) == 1 and any(alert in first[2] for alert in fault.alerts)
+    problems = fault.check(topology, injected, repaired) if fault.check else []
+    outcome["passed"] = len(opened) == 1 and any(alert in first[2] for alert in fault.alerts) and fault.title in (None, first[2]) and not problems
     outcome["detail"] = f"{len(opened)} incident(s), opened by {', '.join(repr(p[2]) for p in opened)}" + (
-        f", updated {len(updates)} time(s): {sorted({p[2] for p in updates})}" if updates else "")
+        f", updated {len(updates)} time(s): {sorted({p[2] for p in updates})}" if updates else "") + "".join(f"; {p}" for p in problems)
     log(f"fault {fault.name}: {'PASS' if outcome['passed'] else 'FAIL'} ({outcome['detail']})")
+    log_timeline(topology, pages, injected, repaired)
     return outcome
+
+
+def log_timeline(topology, pages, injected, repaired):
+    """What happened, in seconds from the fault: every PagerDuty event and the Alertmanager that sent it, and every
+    critical alert each Prometheus held. A failed fault in CI can be read from this alone."""
+    log(f"  timeline (s from the fault; repaired at {round(repaired - injected)}):")
+    for page in pages:
+        log(f"  {round(page[0] - injected):>5}  PagerDuty {page[1]:<8} {page[2]!r} key {str(page[3])[:12]} from {page[4] or '?'}")
+    for server, name, objective, state, first, last in topology.alert_intervals(injected - 60, time.time()):
+        log(f"  {first - 60:>5}..{last - 60:<5} prometheus-{server} {state:<7} {name} {objective}")
 
 
 def kill_apis(topology):
@@ -653,9 +696,71 @@ def restart_apis(topology):
         topology.restart(api["process"], api["port"])
 
 
+class ReadinessWatch:
+    """Asks the public path for /health/ready every two seconds while a fault lasts: what Swarm's healthcheck would see."""
+
+    def __init__(self):
+        self.answers, self.stopped, self.thread = {}, threading.Event(), None
+
+    def start(self, topology):
+        def run():
+            while not self.stopped.wait(2):
+                try:
+                    status = http(f"http://127.0.0.1:{topology.lb.port}/health/ready")[0]
+                except urllib.error.HTTPError as error:
+                    status = error.code
+                except OSError:
+                    status = 0
+                self.answers[status] = self.answers.get(status, 0) + 1
+        self.answers, self.stopped = {}, threading.Event()
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join(timeout=10)
+
+
+readiness = ReadinessWatch()
+
+
+def kill_worker(topology):
+    topology.worker.stop(signal.SIGKILL)
+    readiness.start(topology)
+
+
+def restart_worker(topology):
+    readiness.stop()
+    topology.restart(topology.worker, topology.worker_port, variable="LOOKOUT_WORKER_METRICS_PORT")
+
+
+def worker_outage_cost_nothing(topology, injected, repaired):
+    """While the worker was down the API stayed ready and kept accepting generations; each of those finished after
+    the restart."""
+    problems = []
+    if set(readiness.answers) != {200}:
+        problems.append(f"/health/ready through the public path answered {readiness.answers} while the worker was down")
+    held = [id for at, id in topology.traffic.generations if injected <= at <= repaired]
+    if not held:
+        problems.append("no generation was accepted while the worker was down")
+
+    def statuses():
+        return {id: topology.traffic.request("GET", f"/generations/{id}", token=topology.traffic.token)[1].get("status") for id in held}
+    # Finished: succeeded, or failed after the queue's retries (the synthetic generator fails 2 % of runs on purpose).
+    try:
+        wait_for(lambda: set(statuses().values()) <= {"succeeded", "failed"}, "the held generations to finish", timeout=180, every=5)
+    except RuntimeError:
+        problems.append(f"generations accepted during the outage not finished 3 minutes after it: {statuses()}")
+    finished = statuses()
+    log(f"fault worker-killed: {len(held)} generation(s) accepted during the outage, "
+        f"{sum(v == 'succeeded' for v in finished.values())} succeeded; /health/ready answered {readiness.answers}")
+    return problems
+
+
 FAULTS = [
     Fault("all-api-killed", "every API replica killed (SIGKILL)", "exactly one PagerDuty trigger (LookoutServiceDown) across 2 Prometheus x 2 Alertmanagers; one resolve after the restart",
-          kill_apis, restart_apis, alerts=["LookoutServiceDown"]),
+          # Both Prometheus servers send the alert (each copy with its replica label): the page names it once.
+          kill_apis, restart_apis, alerts=["LookoutServiceDown"], title="[FIRING:1] LookoutServiceDown (lookout-api)"),
     Fault("one-replica-killed", "one of the two API replicas killed", "no page (a warning at most)",
           lambda t: t.apis[1]["process"].stop(signal.SIGKILL), lambda t: t.restart(t.apis[1]["process"], t.apis[1]["port"]), quiet_for=180),
     Fault("public-path-broken", "the load balancer answers 503 while the replicas answer their scrapes", "one PagerDuty trigger (LookoutPublicEndpointDown)",
@@ -663,6 +768,9 @@ FAULTS = [
     Fault("one-prometheus-killed", "one Prometheus killed, then every API replica", "exactly one page, from the surviving Prometheus",
           lambda t: (t.prometheus[0]["process"].stop(signal.SIGKILL), kill_apis(t)),
           lambda t: (restart_apis(t), t.restart_prometheus(0)), alerts=["LookoutServiceDown", "LookoutSLOBurnRateFast"]),
+    Fault("worker-killed", "the worker killed (SIGKILL) while users ask for generations",
+          "one page (LookoutWorkerHeartbeatStale); the API ready and accepting all along; every generation accepted meanwhile finished after the restart",
+          kill_worker, restart_worker, alerts=["LookoutWorkerHeartbeatStale"], check=worker_outage_cost_nothing),
 ]
 
 
@@ -684,23 +792,15 @@ def may_be_empty(dashboard, title, expression):
     return next((metric for d, t, metric, when in EMPTY_IN_THE_DRILL if (d, t) == (dashboard, title) and metric in expression and when()), None)
 
 
-def dashboard_queries(objective=".+"):
+def dashboard_queries(objective=".*"):
     """(dashboard, panel title, expression) for every target of every panel in deploy/grafana/dashboards, with the
-    variables as a user who picked "All" (or this objective) sees them and Grafana's interval variables at the
-    production scrape interval."""
-    variables = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "1h", "$job": ".+", "$instance": ".+", "$objective": objective}
+    variables as a user who picked "All" (or this objective) sees them: the dashboard checker's substitutions."""
+    values = {**check_dashboards_script.SUBSTITUTIONS, "$objective": objective}
     queries = []
     for path in sorted((ROOT / "deploy/grafana/dashboards").glob("*.json")):
-        dashboard = json.loads(path.read_text())
-        panels = list(dashboard.get("panels", []))
-        while panels:
-            panel = panels.pop(0)
-            panels.extend(panel.get("panels", []))
+        for panel in check_dashboards_script.panels(json.loads(path.read_text())):
             for target in panel.get("targets", []):
-                expression = target.get("expr", "")
-                for name in sorted(variables, key=len, reverse=True):
-                    expression = expression.replace(name, variables[name])
-                if expression:
+                if expression := check_dashboards_script.substitute(target.get("expr", ""), values):
                     queries.append((path.stem, panel.get("title", ""), expression))
     return queries
 
@@ -791,7 +891,7 @@ def main():
         log(f"starting the production topology in {folder}")
         topology.start()
         log("every target up, every probe passing, the Alertmanagers clustered")
-        traffic = Traffic(f"http://127.0.0.1:{topology.lb.port}")
+        traffic = topology.traffic = Traffic(f"http://127.0.0.1:{topology.lb.port}")
         traffic.start()
         for fault in chosen:
             outcomes.append(run_fault(topology, fault))
