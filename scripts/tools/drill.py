@@ -367,6 +367,7 @@ class Topology:
             (folder / "secrets" / name).write_text(value)
         self.notifications = folder / "notifications.jsonl"
         self.notifications.touch()
+        self.readiness = ReadinessWatch()  # started by the faults that must not cost the API its readiness
 
     def spawn(self, name, argv, env=None):
         process = Process(name, argv, env or dict(os.environ), self.folder, cwd=ROOT)
@@ -562,10 +563,9 @@ class Fault:
         self.check = check
 
 
-def incidents(pages, still_open=False):
+def replay(pages):
     """PagerDuty's view of the trigger and resolve events: a trigger opens an incident unless one with its dedup key is
-    open (then it updates it), a resolve closes it. Returns the opening events, or with `still_open` the dedup keys of
-    the incidents still open at the end."""
+    open (then it updates it), a resolve closes it. Returns (the opening events, the keys still open at the end)."""
     open_keys, opened = set(), []
     for page in pages:
         action, key = page[1], page[3]
@@ -574,7 +574,17 @@ def incidents(pages, still_open=False):
             opened.append(page)
         elif action == "resolve":
             open_keys.discard(key)
-    return open_keys if still_open else opened
+    return opened, open_keys
+
+
+def incidents(pages):
+    """The events that opened an incident."""
+    return replay(pages)[0]
+
+
+def open_incidents(pages):
+    """The dedup keys of the incidents still open."""
+    return replay(pages)[1]
 
 
 def wait_until_quiet(topology, timeout=900):
@@ -586,7 +596,7 @@ def wait_until_quiet(topology, timeout=900):
     # strict: a Prometheus that does not answer (still starting after a restart) is not quiet, it is unknown.
     wait_for(lambda: all(topology.query('count(ALERTS{severity="critical"})', index, strict=True) is None
                          for index, prometheus in enumerate(topology.prometheus) if prometheus["process"].alive())
-             and not incidents(topology.pages(), still_open=True),
+             and not open_incidents(topology.pages()),
              "no critical alert pending or firing, no incident open", timeout=timeout, every=2)
     return round(time.time() - began)
 
@@ -721,16 +731,13 @@ class ReadinessWatch:
         self.thread.join(timeout=10)
 
 
-readiness = ReadinessWatch()
-
-
 def kill_worker(topology):
     topology.worker.stop(signal.SIGKILL)
-    readiness.start(topology)
+    topology.readiness.start(topology)
 
 
 def restart_worker(topology):
-    readiness.stop()
+    topology.readiness.stop()
     topology.restart(topology.worker, topology.worker_port, variable="LOOKOUT_WORKER_METRICS_PORT")
 
 
@@ -738,22 +745,29 @@ def worker_outage_cost_nothing(topology, injected, repaired):
     """While the worker was down the API stayed ready and kept accepting generations; each of those finished after
     the restart."""
     problems = []
-    if set(readiness.answers) != {200}:
-        problems.append(f"/health/ready through the public path answered {readiness.answers} while the worker was down")
+    answers = topology.readiness.answers
+    if set(answers) != {200}:
+        problems.append(f"/health/ready through the public path answered {answers} while the worker was down")
     held = [id for at, id in topology.traffic.generations if injected <= at <= repaired]
     if not held:
         problems.append("no generation was accepted while the worker was down")
 
-    def statuses():
-        return {id: topology.traffic.request("GET", f"/generations/{id}", token=topology.traffic.token)[1].get("status") for id in held}
     # Finished: succeeded, or failed after the queue's retries (the synthetic generator fails 2 % of runs on purpose).
-    try:
-        wait_for(lambda: set(statuses().values()) <= {"succeeded", "failed"}, "the held generations to finish", timeout=180, every=5)
-    except RuntimeError:
-        problems.append(f"generations accepted during the outage not finished 3 minutes after it: {statuses()}")
-    finished = statuses()
+    # The queue drains at the machine's speed: what fails is a drain that stops (no job finished for two minutes),
+    # not a slow one. Only the unfinished are asked again.
+    finished, unfinished, progress = {}, list(held), time.time()
+    while unfinished and time.time() - progress < 120:
+        time.sleep(5)
+        for id in list(unfinished):
+            status = topology.traffic.request("GET", f"/generations/{id}", token=topology.traffic.token)[1].get("status")
+            if status in ("succeeded", "failed"):
+                finished[id] = status
+                unfinished.remove(id)
+                progress = time.time()
+    if unfinished:
+        problems.append(f"{len(unfinished)} generation(s) accepted during the outage stopped draining: none finished for 2 minutes")
     log(f"fault worker-killed: {len(held)} generation(s) accepted during the outage, "
-        f"{sum(v == 'succeeded' for v in finished.values())} succeeded; /health/ready answered {readiness.answers}")
+        f"{sum(v == 'succeeded' for v in finished.values())} succeeded; /health/ready answered {answers}")
     return problems
 
 
