@@ -4,9 +4,9 @@ import PackageDescription
 // Lookout: a reference generation service and the observability libraries that watch it.
 // Layout (docs/architecture.md has the full map):
 //   BoundedCache            - LRU + TTL cache with hit/miss/eviction counts (no other dependency)
-//   LookoutMetrics          - metrics catalog, registry with a series cap, process metrics (no Hummingbird)
+//   LookoutMetrics          - metric definitions, the HTTP/process/SLO/Sentry catalog, registry with a series cap (no Hummingbird)
 //   LookoutMetricsHummingbird - HTTP metrics middleware and the /metrics endpoint (auth, gzip)
-//   GenerationMetrics       - the reference service's business/worker/database/cache metrics (a ServiceObserver)
+//   GenerationMetrics       - the reference service's metric catalog (business/worker/database/cache) and its ServiceObserver
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
 //   LookoutSentryHummingbird - the Sentry middleware (transaction per request, error capture)
 //   LookoutSLA              - SLA arithmetic: objectives, windows, error budgets, burn rates, reports
@@ -14,7 +14,7 @@ import PackageDescription
 //   LookoutSLAHummingbird   - the SLA request middleware
 //   LookoutStatusPage       - the public status page, rendered to one self-contained HTML document
 //   LookoutConfigFile       - reading YAML configuration files with errors that name file:line:column and field
-//   LookoutProber           - synthetic checks: YAML checks file, a timing HTTP client, probe metrics, the prober Service
+//   LookoutProber           - synthetic checks: YAML checks file, a timing HTTP client, its metric catalog, the prober Service
 //   GenerationSentry        - the reference service's business breadcrumbs and failed-job events for Sentry
 //   GenerationCore          - the service's domain: accounts, payments, generations, job queue, worker. No HTTP, no SQL.
 //   GenerationSQLite        - the storage adapter: repositories and migrations on SQLite (GRDB)
@@ -22,7 +22,7 @@ import PackageDescription
 //   GenerationApp           - configuration from the environment and composition into one ServiceGroup
 //   backend, worker         - thin executables over GenerationApp
 //   prober                  - the prober alone (checks from another host), with its own /metrics
-//   metrics-docs, slo-rules - print docs/metrics.md from the catalog, and deploy/prometheus/rules/lookout-slo.rules.yml from deploy/slo.yml
+//   metrics-docs, slo-rules - print docs/metrics.md from every library's catalog, and deploy/prometheus/rules/lookout-slo.rules.yml from deploy/slo.yml
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -241,7 +241,7 @@ let package = Package(
         .executableTarget(name: "backend", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
         .executableTarget(name: "worker", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
         .executableTarget(name: "prober", dependencies: ["GenerationApp"], swiftSettings: swiftSettings),
-        .executableTarget(name: "metrics-docs", dependencies: ["LookoutMetrics"], swiftSettings: swiftSettings),
+        .executableTarget(name: "metrics-docs", dependencies: ["GenerationApp", "LookoutMetrics"], swiftSettings: swiftSettings),
         .executableTarget(name: "slo-rules", dependencies: ["LookoutSLA", "LookoutSLAPrometheus"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "metrics-microbench", dependencies: ["LookoutMetrics", "GenerationMetrics"], path: "Benchmarks/metrics-microbench",

@@ -1,7 +1,10 @@
+import Foundation
+
 /// The declaration of one metric family: everything Prometheus and a reader of `docs/metrics.md` need to know.
 ///
-/// Every metric Lookout emits is declared exactly once, in ``MetricsCatalog``. Code records through the definition,
-/// never by a free-form name, so a name, its help text, unit, labels and buckets cannot drift apart.
+/// Every metric Lookout emits is declared exactly once, in the catalog of the library that records it (``MetricsCatalog``
+/// here). Code records through the definition, never by a free-form name, so a name, its help text, unit, labels and
+/// buckets cannot drift apart.
 public struct MetricDefinition: Sendable, Hashable {
     public enum Kind: String, Sendable {
         case counter, gauge, histogram
@@ -51,5 +54,22 @@ public struct MetricDefinition: Sendable, Hashable {
         _ baseName: String, unit: String, help: String, labels: [String] = [], buckets: [Double], example: String
     ) -> MetricDefinition {
         MetricDefinition(baseName: baseName, unitSuffix: unit, kind: .histogram, help: help, labelNames: labels, buckets: buckets, exampleQuery: example)
+    }
+
+    /// What breaks Prometheus' naming conventions in a set of definitions, one sentence each (empty: none): a name
+    /// declared twice, a name Prometheus refuses, a counter without `_total` (or another family with it), a unit that
+    /// is not a base unit, a missing help text. For a catalog's test.
+    public static func namingProblems(in definitions: [MetricDefinition]) -> [String] {
+        var problems: [String] = []
+        var names = Set<String>()
+        for definition in definitions {
+            let name = definition.name
+            if !names.insert(name).inserted { problems.append("\(name) is declared twice") }
+            if definition.help.isEmpty { problems.append("\(name) has no help text") }
+            if name.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) == nil { problems.append("\(name) is not a Prometheus name") }
+            if (definition.kind == .counter) != name.hasSuffix("_total") { problems.append("\(name): only counters end in _total") }
+            if name.contains("milliseconds") || name.contains("_ms") { problems.append("\(name): base units only (seconds)") }
+        }
+        return problems
     }
 }

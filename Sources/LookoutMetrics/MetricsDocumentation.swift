@@ -1,14 +1,24 @@
 import Foundation
 
-/// Renders `docs/metrics.md` from ``MetricsCatalog``: the docs cannot drift from what is emitted, because a test compares
-/// the file with this output. Regenerate with `swift run metrics-docs > docs/metrics.md`.
+/// Renders `docs/metrics.md` from the catalogs of every library a program uses (``MetricsCatalog`` and the others'):
+/// the docs cannot drift from what is emitted, because a test compares the file with this output. Regenerate with
+/// `swift run metrics-docs > docs/metrics.md`.
 public enum MetricsDocumentation {
-    public static func markdown() -> String {
+    /// The sections, in the order the page lists them; families keep their catalog's order within a section.
+    static let sections = [
+        "HTTP", "Business", "Worker and queue", "Database", "Cache (sampled)", "Sentry transport", "Service level objectives",
+        "Synthetic probes", "Process and build",
+    ]
+
+    public static func markdown(families: [MetricDefinition]) -> String {
         var text = """
             # Metrics
 
             Every metric Lookout exposes at `/metrics` (the API) and at the standalone worker's `/metrics`
-            (`LOOKOUT_WORKER_METRICS_PORT`), generated from `Sources/LookoutMetrics/MetricsCatalog.swift`.
+            (`LOOKOUT_WORKER_METRICS_PORT`) and the prober's, generated from each library's catalog:
+            `Sources/LookoutMetrics/MetricsCatalog.swift` (HTTP, Sentry transport, SLO events, process and build),
+            `Sources/LookoutProber/ProbeMetricsCatalog.swift` (synthetic probes) and
+            `Sources/GenerationMetrics/ServiceMetricsCatalog.swift` (the reference service's business, queue, database and cache).
             Do not edit by hand: run `swift run metrics-docs > docs/metrics.md`.
 
             Conventions: counters end in `_total`; units are base units in the name (`_seconds`, `_bytes`); histogram bucket
@@ -23,7 +33,11 @@ public enum MetricsDocumentation {
 
             """
         var section = ""
-        for definition in MetricsCatalog.all {
+        let ordered = families.enumerated().sorted { a, b in
+            let (left, right) = (sections.firstIndex(of: Self.section(of: a.element)) ?? 0, sections.firstIndex(of: Self.section(of: b.element)) ?? 0)
+            return left != right ? left < right : a.offset < b.offset
+        }.map(\.element)
+        for definition in ordered {
             let heading = Self.section(of: definition)
             if heading != section {
                 if !section.isEmpty { text += "\n" }

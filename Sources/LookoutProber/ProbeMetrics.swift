@@ -2,7 +2,7 @@ import Foundation
 import LookoutMetrics
 import Prometheus
 
-/// Writes each run into the probe metrics of ``MetricsCatalog``: blackbox_exporter's gauges (`probe_success`,
+/// Writes each run into the families of ``ProbeMetricsCatalog``: blackbox_exporter's gauges (`probe_success`,
 /// `probe_duration_seconds`, `probe_http_status_code`, `probe_http_duration_seconds{phase}`,
 /// `probe_ssl_earliest_cert_expiry`) plus counters, a latency histogram and the confirmed state.
 public struct ProbeMetrics: ProbeObserver {
@@ -17,15 +17,15 @@ public struct ProbeMetrics: ProbeObserver {
     let up: MetricFamily<Gauge>
 
     public init(registry: MetricsRegistry, checks: [ProbeCheck] = []) {
-        success = registry.gauge(MetricsCatalog.probeSuccess)
-        duration = registry.gauge(MetricsCatalog.probeDuration)
-        statusCode = registry.gauge(MetricsCatalog.probeHTTPStatusCode)
-        phases = registry.gauge(MetricsCatalog.probeHTTPPhaseDuration)
-        certificateExpiry = registry.gauge(MetricsCatalog.probeCertificateExpiry)
-        runs = registry.counter(MetricsCatalog.probeRuns)
-        failures = registry.counter(MetricsCatalog.probeFailures)
-        latency = registry.histogram(MetricsCatalog.probeLatency)
-        up = registry.gauge(MetricsCatalog.probeUp)
+        success = registry.gauge(ProbeMetricsCatalog.probeSuccess)
+        duration = registry.gauge(ProbeMetricsCatalog.probeDuration)
+        statusCode = registry.gauge(ProbeMetricsCatalog.probeHTTPStatusCode)
+        phases = registry.gauge(ProbeMetricsCatalog.probeHTTPPhaseDuration)
+        certificateExpiry = registry.gauge(ProbeMetricsCatalog.probeCertificateExpiry)
+        runs = registry.counter(ProbeMetricsCatalog.probeRuns)
+        failures = registry.counter(ProbeMetricsCatalog.probeFailures)
+        latency = registry.histogram(ProbeMetricsCatalog.probeLatency)
+        up = registry.gauge(ProbeMetricsCatalog.probeUp)
         // Series exist from the start, so that `rate()` and absence alerts work before the first failure.
         for check in checks {
             _ = runs.labels(check.name)

@@ -1,4 +1,5 @@
 import Foundation
+import GenerationApp
 import GenerationCore
 import HTTPTypes
 import HummingbirdTesting
@@ -181,7 +182,7 @@ import Testing
             let status = ProbeStatusBoard(checks: [check]).record(outcome, of: check).status
             ProbeMetrics(registry: try #require(harness.metrics), checks: [check]).probeFinished(outcome, check: check, status: status)
             let scraped = try await harness.scrape(client)
-            for definition in MetricsCatalog.all where definition != MetricsCatalog.labelOverflow {
+            for definition in MetricFamilies.all where definition != MetricsCatalog.labelOverflow {
                 #expect(scraped.types[definition.name] == definition.kind.rawValue, "\(definition.name) TYPE")
                 #expect(scraped.help[definition.name] == definition.help, "\(definition.name) HELP")
             }

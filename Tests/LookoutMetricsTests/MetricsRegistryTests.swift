@@ -42,20 +42,25 @@ import Testing
     }
 
     @Test func theCatalogFollowsPrometheusNamingRules() {
-        var names = Set<String>()
-        for definition in MetricsCatalog.all {
-            #expect(names.insert(definition.name).inserted, "\(definition.name) declared twice")
-            #expect(!definition.help.isEmpty)
-            #expect(definition.name.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil)
-            switch definition.kind {
-            case .counter: #expect(definition.name.hasSuffix("_total"))
-            case .gauge, .histogram: #expect(!definition.name.hasSuffix("_total"), "\(definition.name)")
-            }
-            #expect(!definition.name.contains("milliseconds") && !definition.name.contains("_ms"), "base units only")
-        }
+        #expect(MetricDefinition.namingProblems(in: MetricsCatalog.all) == [])
         #expect(MetricsCatalog.httpRequestDuration.buckets.contains(0.5))
         #expect(MetricsCatalog.httpRequestDuration.buckets.contains(1))
         #expect(MetricsCatalog.httpRequestDuration.buckets.contains(2.5))
+    }
+
+    @Test func namingProblemsAreNamed() {
+        let problems = MetricDefinition.namingProblems(in: [
+            Self.requests, Self.requests,
+            .gauge("queue_total", help: "", example: ""),
+            .histogram("latency_ms", unit: "", help: "Latency.", buckets: [1], example: ""),
+            .gauge("bad-name", help: "Bad.", example: ""),
+        ])
+        #expect(problems == [
+            "test_requests_total is declared twice",
+            "queue_total has no help text", "queue_total: only counters end in _total",
+            "latency_ms: base units only (seconds)",
+            "bad-name is not a Prometheus name",
+        ])
     }
 
     @Test func processMetricsReadTheRealProcess() throws {
@@ -89,16 +94,5 @@ import Testing
         BuildInfo.register(in: registry, revision: "abc123")
         let scraped = try ScrapedMetrics(String(decoding: registry.exposition(), as: UTF8.self))
         #expect(scraped.value("lookout_build_info", ["version": BuildInfo.version, "revision": "abc123", "swift_version": BuildInfo.swiftVersion]) == 1)
-    }
-}
-
-@Suite struct MetricsDocumentationTests {
-    @Test func docsMetricsMatchesTheCatalog() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/metrics.md").standardized
-        let onDisk = try String(contentsOf: path, encoding: .utf8)
-        #expect(onDisk == MetricsDocumentation.markdown(), "docs/metrics.md is stale: run `swift run metrics-docs > docs/metrics.md`")
-        for definition in MetricsCatalog.all {
-            #expect(onDisk.contains("`\(definition.name)`"))
-        }
     }
 }
