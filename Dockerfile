@@ -33,7 +33,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 ca
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/lookout --create-home lookout
 COPY --from=build /out/ /usr/local/bin/
-COPY deploy/docker/entrypoint.sh /usr/local/bin/lookout-entrypoint
 COPY deploy/slo.yml /etc/lookout/slo.yml
 COPY deploy/prober/checks.yml /etc/lookout/checks.yml
 ENV LOOKOUT_HTTP_HOST=0.0.0.0 \
@@ -45,5 +44,6 @@ WORKDIR /var/lib/lookout
 VOLUME /var/lib/lookout
 # API 8080, worker metrics 9091, prober metrics 9093.
 EXPOSE 8080 9091 9093
-ENTRYPOINT ["lookout-entrypoint"]
+# Secrets come as NAME_FILE variables (SENTRY_DSN_FILE=/run/secrets/sentry_dsn), read by the programs themselves
+# (docs/configuration.md, "Secrets from files").
 CMD ["backend"]

@@ -19,7 +19,7 @@ import PackageDescription
 //   GenerationCore          - the service's domain: accounts, payments, generations, job queue, worker. No HTTP, no SQL.
 //   GenerationSQLite        - the storage adapter: repositories and migrations on SQLite (GRDB)
 //   GenerationHTTP          - the Hummingbird adapter: routes, problem details, OpenAPI document, docs page
-//   GenerationApp           - configuration from the environment and composition into one ServiceGroup
+//   GenerationApp           - configuration from the environment (secrets from *_FILE too) and composition into one ServiceGroup
 //   backend, worker         - thin executables over GenerationApp
 //   prober                  - the prober alone (checks from another host), with its own /metrics
 //   metrics-docs, slo-rules - print docs/metrics.md from every library's catalog, and deploy/prometheus/rules/lookout-slo.rules.yml from deploy/slo.yml

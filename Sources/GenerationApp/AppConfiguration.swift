@@ -272,8 +272,13 @@ struct EnvironmentReader {
         known.insert(name)
         guard let raw = environment[name] else { return fallback }
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
-        guard let value = parse(trimmed) else { throw ConfigurationError(variable: name, value: raw, allowed: allowed) }
+        guard let value = parse(trimmed) else { throw ConfigurationError(variable: name, value: Self.shown(name, raw), allowed: allowed) }
         return value
+    }
+
+    /// A value as an error may print it: a secret's is replaced by its length.
+    static func shown(_ name: String, _ raw: String) -> String {
+        SecretFiles.names.contains(name) ? "(secret, \(raw.count) characters)" : raw
     }
 
     /// A setting without a default: nil when unset, an error when set but unusable.
@@ -281,7 +286,7 @@ struct EnvironmentReader {
         known.insert(name)
         guard let raw = environment[name] else { return nil }
         guard let value = parse(raw.trimmingCharacters(in: .whitespaces)) else {
-            throw ConfigurationError(variable: name, value: raw, allowed: allowed)
+            throw ConfigurationError(variable: name, value: Self.shown(name, raw), allowed: allowed)
         }
         return value
     }

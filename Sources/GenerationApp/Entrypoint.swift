@@ -16,8 +16,15 @@ public enum Entrypoint {
     /// whether Sentry accepted it (docs/sentry.md).
     public static func run(
         _ role: Role, arguments: [String] = Array(CommandLine.arguments.dropFirst()),
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment given: [String: String] = ProcessInfo.processInfo.environment
     ) async -> Int32 {
+        let environment: [String: String]
+        do {
+            environment = try SecretFiles.resolve(given)
+        } catch {
+            FileHandle.standardError.write(Data("\(role.rawValue): \(error)\n".utf8))
+            return 2
+        }
         switch arguments.first {
         case nil: break
         case "verify-sentry": return await SentryVerification.run(environment: environment)

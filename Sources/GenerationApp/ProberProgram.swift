@@ -26,8 +26,9 @@ public enum ProberProgram {
         }
         var configuration: AppConfiguration
         do {
-            configuration = try AppConfiguration(environment: environment)
-            try configuration.prober.loadChecksFile(environment: environment)
+            let resolved = try SecretFiles.resolve(environment)
+            configuration = try AppConfiguration(environment: resolved)
+            try configuration.prober.loadChecksFile(environment: resolved)
         } catch {
             return fail("\(error)")
         }

@@ -9,7 +9,6 @@ import Yams
 @Suite struct ContainerTests {
     static let root = PrometheusRulesTests.root
     static let compose = root.appendingPathComponent("deploy/docker-compose.prod.yml")
-    static let entrypoint = root.appendingPathComponent("deploy/docker/entrypoint.sh").path
 
     static func rendered() async throws -> [String: Any] {
         let result = try await Subprocess.run(
@@ -113,25 +112,5 @@ import Yams
         for product in ["backend", "worker", "prober"] { #expect(dockerfile.contains("--product \(product)"), "\(product)") }
         #expect(dockerfile.contains("COPY --from=build"))
         #expect(dockerfile.contains("USER lookout"))
-    }
-
-    @Test(.integration("sh, running deploy/docker/entrypoint.sh"))
-    func theEntryPointReadsSecretFilesIntoTheirVariables() async throws {
-        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
-        try "https://key@sentry.example/1\n".write(to: secret, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: secret) }
-        let read = try await Subprocess.run([
-            "env", "SENTRY_DSN_FILE=\(secret.path)", "LOOKOUT_SLO_FILE=/etc/lookout/slo.yml", Self.entrypoint,
-            "sh", "-c", #"echo "$SENTRY_DSN|${SENTRY_DSN_FILE:-unset}|$LOOKOUT_SLO_FILE""#,
-        ])
-        #expect(read.status == 0)
-        #expect(read.output == "https://key@sentry.example/1|unset|/etc/lookout/slo.yml\n", "other *_FILE paths are left alone")
-
-        let both = try await Subprocess.run(["env", "SENTRY_DSN=x", "SENTRY_DSN_FILE=\(secret.path)", Self.entrypoint, "true"])
-        #expect(both.status == 78)
-        #expect(both.output.contains("both SENTRY_DSN and SENTRY_DSN_FILE are set"))
-        let missing = try await Subprocess.run(["env", "LOOKOUT_ADMIN_TOKEN_FILE=/run/secrets/nope", Self.entrypoint, "true"])
-        #expect(missing.status == 78)
-        #expect(missing.output.contains("is the secret attached to this service?"))
     }
 }

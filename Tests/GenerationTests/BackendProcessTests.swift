@@ -84,6 +84,14 @@ import TestSupport
         #expect(backend.standardError.contains("an integer 0-65535"))
     }
 
+    @Test func aSecretFileThatCannotBeReadStopsStartUpNamingIt() async throws {
+        let missing = directory.appendingPathComponent("not-attached").path
+        let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_ADMIN_TOKEN_FILE": missing]))
+        #expect(try await backend.waitForExit() == 2)
+        #expect(backend.standardError.contains("LOOKOUT_ADMIN_TOKEN_FILE=\"\(missing)\""), "\(backend.standardError)")
+        #expect(backend.standardError.contains("is the secret attached to this service?"))
+    }
+
     @Test func aJobWhoseWorkerWasKilledIsFinishedExactlyOnceByAnotherWorker() async throws {
         // Enqueue a generation directly in the shared database file.
         let storage = try SQLiteStorage(location: .file(path: "\(directory.path)/lookout.sqlite"))

@@ -1,3 +1,4 @@
+import Foundation
 import GenerationApp
 import GenerationSQLite
 import Logging
@@ -53,7 +54,8 @@ import Testing
             try AppConfiguration(environment: [variable: value])
         } throws: { error in
             let message = String(describing: error)
-            return message.contains(variable) && message.contains(value) && message.contains(allowed)
+            // A secret's value is never printed; any other is.
+            return message.contains(variable) && message.contains(value) != SecretFiles.names.contains(variable) && message.contains(allowed)
         }
     }
 
@@ -121,5 +123,52 @@ import Testing
     @Test func theAdminTokenMustBeLongEnough() {
         #expect(throws: ConfigurationError.self) { try AppConfiguration(environment: ["LOOKOUT_ADMIN_TOKEN": "short"]) }
         #expect((try? AppConfiguration(environment: ["LOOKOUT_ADMIN_TOKEN": "a-long-enough-admin-token"]))?.adminToken == "a-long-enough-admin-token")
+    }
+}
+
+/// `NAME_FILE` secrets, read by the programs (not only by the container's entry point).
+@Suite struct SecretFilesTests {
+    static let files = ["/run/secrets/token": "a-metrics-token-0123456789\n", "/run/secrets/dsn": "https://key@sentry.example/1"]
+
+    static func read(_ path: String) throws -> String {
+        guard let content = files[path] else { throw CocoaError(.fileNoSuchFile) }
+        return content
+    }
+
+    @Test func aSecretFileBecomesItsVariableWithoutTheTrailingNewline() throws {
+        let environment = try SecretFiles.resolve(
+            ["LOOKOUT_METRICS_BEARER_TOKEN_FILE": "/run/secrets/token", "SENTRY_DSN_FILE": "/run/secrets/dsn", "LOOKOUT_SLO_FILE": "/etc/lookout/slo.yml"],
+            read: Self.read
+        )
+        #expect(environment == [
+            "LOOKOUT_METRICS_BEARER_TOKEN": "a-metrics-token-0123456789", "SENTRY_DSN": "https://key@sentry.example/1",
+            "LOOKOUT_SLO_FILE": "/etc/lookout/slo.yml",
+        ], "the secrets' _FILE variables are gone (the configuration would refuse them as unknown); other paths stay")
+        let configuration = try AppConfiguration(environment: environment)
+        #expect(configuration.metrics.access == .bearer(token: "a-metrics-token-0123456789"))
+        #expect(configuration.sentry.dsn?.host == "sentry.example")
+    }
+
+    @Test func bothTheVariableAndItsFileAreRefused() throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try SecretFiles.resolve(["SENTRY_DSN": "https://other@sentry.example/2", "SENTRY_DSN_FILE": "/run/secrets/dsn"], read: Self.read)
+        }
+        #expect(error.description == #"invalid configuration: SENTRY_DSN_FILE="/run/secrets/dsn" is not allowed; expected either SENTRY_DSN or SENTRY_DSN_FILE, not both: remove one"#)
+    }
+
+    @Test func anUnreadableFileIsNamedWithTheHint() throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try SecretFiles.resolve(["LOOKOUT_ADMIN_TOKEN_FILE": "/run/secrets/missing"], read: Self.read)
+        }
+        #expect(error.description.contains("LOOKOUT_ADMIN_TOKEN_FILE=\"/run/secrets/missing\""))
+        #expect(error.description.contains("is the secret attached to this service?"))
+    }
+
+    @Test func aRefusedSecretIsNotPrinted() throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try AppConfiguration(environment: ["LOOKOUT_METRICS_BEARER_TOKEN": "short-secret"])
+        }
+        #expect(error.variable == "LOOKOUT_METRICS_BEARER_TOKEN")
+        #expect(!error.description.contains("short-secret"), "\(error)")
     }
 }

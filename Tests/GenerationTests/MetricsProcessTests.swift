@@ -38,9 +38,15 @@ import Testing
         return try #require(json?["token"] as? String)
     }
 
+    /// As deployed: `/metrics` protected by a bearer token that the backend and Prometheus both read from one secret
+    /// file (`LOOKOUT_METRICS_BEARER_TOKEN_FILE`, `credentials_file`).
     @Test func aRealPrometheusScrapesExactlyTheRequestsWeMade() async throws {
-        let backend = try ServiceProcess("backend", environment: environment())
+        let tokenFile = directory.appendingPathComponent("lookout_metrics_token")
+        try "scrape-token-0123456789abcdef\n".write(to: tokenFile, atomically: true, encoding: .utf8)
+        let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_METRICS_BEARER_TOKEN_FILE": tokenFile.path]))
         let base = "http://127.0.0.1:\(try await backend.waitForPort())"
+        #expect(try await get("\(base)/metrics").status == 401)
+        #expect(try await get("\(base)/metrics", token: "scrape-token-0123456789abcdef").status == 200)
         let token = try await login(base)
         let requests = 37
         for _ in 0..<requests { #expect(try await get("\(base)/api/v1/me", token: token).status == 200) }
@@ -51,6 +57,7 @@ import Testing
               scrape_timeout: 1s
             scrape_configs:
               - job_name: lookout
+                authorization: {credentials_file: "\(tokenFile.path)"}
                 static_configs:
                   - targets: ["\(base.dropFirst("http://".count))"]
             """)

@@ -5,8 +5,8 @@
 
 Everything is rendered from the production files, not written a second time:
 - the API replicas, the worker and the prober run with the environment `docker stack config` gives for
-  deploy/docker-compose.prod.yml (with deploy/.env.observability.template's settings), through the image's own entry
-  point (deploy/docker/entrypoint.sh turns the *_FILE secrets into variables);
+  deploy/docker-compose.prod.yml (with deploy/.env.observability.template's settings), secrets as the *_FILE files the
+  programs read, as in the image;
 - two Prometheus servers run deploy/prometheus/prometheus.prod.yml and every rule file, two clustered Alertmanagers
   deploy/alertmanager/alertmanager.yml, the blackbox exporter deploy/blackbox/blackbox.yml.
 The substitutions, and only these, are listed in SUBSTITUTIONS (and printed in the report): addresses become
@@ -375,7 +375,7 @@ class Topology:
         return process
 
     def lookout(self, name, program, env):
-        return self.spawn(name, [str(ROOT / "deploy/docker/entrypoint.sh"), str(self.bin_dir / program)], env)
+        return self.spawn(name, [str(self.bin_dir / program)], env)
 
     def start(self):
         services = compose_services()
