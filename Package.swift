@@ -5,6 +5,7 @@ import PackageDescription
 // Layout (docs/architecture.md has the full map):
 //   BoundedCache            - LRU + TTL cache with hit/miss/eviction counts (no other dependency)
 //   LookoutMetrics          - metric definitions, the HTTP/process/SLO/Sentry catalog, registry with a series cap (no Hummingbird)
+//   LookoutHummingbird      - what the observing middlewares share: which requests to leave alone, route template, error status
 //   LookoutMetricsHummingbird - HTTP metrics middleware and the /metrics endpoint (auth, gzip)
 //   GenerationMetrics       - the reference service's metric catalog (business/worker/database/cache) and its ServiceObserver
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
@@ -128,9 +129,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LookoutHummingbird",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LookoutSLAHummingbird",
             dependencies: [
                 "LookoutSLA",
+                "LookoutHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -140,6 +150,7 @@ let package = Package(
             name: "LookoutSentryHummingbird",
             dependencies: [
                 "LookoutSentry",
+                "LookoutHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Instrumentation", package: "swift-distributed-tracing"),
@@ -151,6 +162,7 @@ let package = Package(
             name: "LookoutMetricsHummingbird",
             dependencies: [
                 "LookoutMetrics",
+                "LookoutHummingbird",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -203,6 +215,7 @@ let package = Package(
             name: "GenerationHTTP",
             dependencies: [
                 "GenerationCore",
+                "LookoutHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -362,6 +375,7 @@ let package = Package(
             name: "LookoutMetricsTests",
             dependencies: [
                 "LookoutMetrics",
+                "LookoutHummingbird",
                 "LookoutMetricsHummingbird",
                 "TestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -375,6 +389,7 @@ let package = Package(
             name: "GenerationTests",
             dependencies: [
                 "GenerationCore",
+                "LookoutHummingbird",
                 "GenerationSQLite",
                 "GenerationHTTP",
                 "GenerationApp",

@@ -136,7 +136,6 @@ public struct ServiceAssembly: Sendable {
             observability.metrics = { request in await endpoint.response(to: request) }
         }
         var slaMiddleware = SLARequestMiddleware<APIRequestContext>.Configuration()
-        slaMiddleware.status = ProblemDetailsMiddleware.status(for:)
         slaMiddleware.latencyThreshold = configuration.slo.latencyThreshold
         observability.middleware.append(SLARequestMiddleware(recorder: slaRecorder, configuration: slaMiddleware))
         observability.routes = operationalRoutes()
@@ -144,7 +143,6 @@ public struct ServiceAssembly: Sendable {
             // After the metrics (which time what clients see), around everything else, logging included; plus the error capture inside the
             // problem-details translation, where thrown errors still have their type.
             var sentryMiddleware = SentryMiddleware<APIRequestContext>.Configuration()
-            sentryMiddleware.status = ProblemDetailsMiddleware.status(for:)
             observability.middleware.append(SentryMiddleware(client: sentry.client, configuration: sentryMiddleware))
             observability.innerMiddleware = [SentryErrorMiddleware(client: sentry.client, configuration: sentryMiddleware)]
         }

@@ -1,7 +1,6 @@
 import Foundation
 import GenerationCore
 import HTTPTypes
-import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -114,5 +113,22 @@ public struct ProblemDetails: Error, Sendable, Equatable {
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// A problem is an error Hummingbird (and every observing middleware) knows the status of.
+extension ProblemDetails: HTTPResponseError {
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        response(requestID: (context as? APIRequestContext)?.requestID)
+    }
+}
+
+/// A service error is answered as its problem: its status is known before the translation (the metrics, SLA and Sentry
+/// middlewares read it from a thrown error), and outside ``ProblemDetailsMiddleware`` it still renders as one.
+extension ServiceError: HTTPResponseError {
+    public var status: HTTPResponse.Status { ProblemDetails.statusAndTitle(for: code).0 }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        try ProblemDetails(self).response(from: request, context: context)
     }
 }

@@ -1,6 +1,7 @@
 import GenerationCore
 import HTTPTypes
 import Hummingbird
+import LookoutHummingbird
 import NIOCore
 import Logging
 
@@ -39,19 +40,9 @@ public struct ProblemDetailsMiddleware: RouterMiddleware {
         }
     }
 
-    /// The status ``handle(_:context:next:)`` answers `error` with (what error reporting needs to know before it happens).
-    public static func status(for error: any Error) -> Int {
-        switch error {
-        case let problem as ProblemDetails: Int(problem.status.code)
-        case let error as ServiceError: Int(ProblemDetails.statusAndTitle(for: error.code).0.code)
-        case let error as any HTTPResponseError: Int(error.status.code)
-        default: 500
-        }
-    }
-
     private func problem(for error: any HTTPResponseError, request: Request, context: Context) -> ProblemDetails {
         switch error.status {
-        case .notFound where context.endpointPath == nil || context.endpointPath == "NotFound":
+        case .notFound where HandledRequest.routeTemplate(context) == nil:
             let allowed = routes.methods(matching: request.uri.path)
             if allowed.isEmpty { return .routeNotFound(request.uri.path) }
             return .methodNotAllowed(request.method, path: request.uri.path, allowed: allowed)

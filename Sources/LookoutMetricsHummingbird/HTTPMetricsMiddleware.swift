@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import LookoutHummingbird
 import LookoutMetrics
 import Prometheus
 
@@ -10,7 +11,8 @@ import Prometheus
 ///
 /// Label values are bounded: `route` is the matched route template (`/api/v1/generations/{id}`), or
 /// ``Configuration/unmatchedRoute`` for every request no route matched; methods outside the standard set become `OTHER`;
-/// `status` is the exact code. A handler that throws is recorded with the status its error maps to, and its duration.
+/// `status` is the exact code. A handler that throws is recorded with the status its error will be answered with (an
+/// `HTTPResponseError`'s, else 500), and its duration.
 public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     public struct Configuration: Sendable {
         /// Paths not recorded. A trailing `*` matches any suffix. Default: `/metrics`, `/health*`, `/docs`, `/openapi.json`.
@@ -27,26 +29,16 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private let configuration: Configuration
     private let metrics: HTTPMetrics
-    private let exactExclusions: Set<String>
-    private let prefixExclusions: [String]
+    private let filter: RequestFilter
 
     public init(registry: MetricsRegistry, configuration: Configuration = .init()) {
         self.configuration = configuration
         self.metrics = HTTPMetrics(registry: registry)
-        self.exactExclusions = Set(configuration.excludedPaths.filter { !$0.hasSuffix("*") })
-        self.prefixExclusions = configuration.excludedPaths.filter { $0.hasSuffix("*") }.map { String($0.dropLast()) }
+        self.filter = RequestFilter(paths: configuration.excludedPaths, userAgentPrefixes: configuration.excludedUserAgentPrefixes)
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        if exactExclusions.contains(path) || prefixExclusions.contains(where: { path.hasPrefix($0) }) {
-            return try await next(request, context)
-        }
-        if !configuration.excludedUserAgentPrefixes.isEmpty, let agent = request.headers[.userAgent],
-            configuration.excludedUserAgentPrefixes.contains(where: { agent.hasPrefix($0) })
-        {
-            return try await next(request, context)
-        }
+        if filter.excludes(request) { return try await next(request, context) }
         metrics.requestStarted()
         let start = ContinuousClock.now
         let requestSize = request.headers[.contentLength].flatMap(Int.init) ?? 0
@@ -55,15 +47,14 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             record(request, context, status: response.status.code, start: start, requestSize: requestSize, responseSize: response.body.contentLength ?? 0)
             return response
         } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            record(request, context, status: status, start: start, requestSize: requestSize, responseSize: 0)
+            record(request, context, status: HandledRequest.status(of: error), start: start, requestSize: requestSize, responseSize: 0)
             throw error
         }
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant, requestSize: Int, responseSize: Int) {
         let (seconds, attoseconds) = (ContinuousClock.now - start).components
-        let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? configuration.unmatchedRoute
+        let route = HandledRequest.routeTemplate(context) ?? configuration.unmatchedRoute
         metrics.record(
             method: Self.methodLabel(request.method), route: route, status: status,
             seconds: Double(seconds) + Double(attoseconds) * 1e-18, requestBytes: requestSize, responseBytes: responseSize

@@ -1,12 +1,14 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LookoutHummingbird
 import LookoutSLA
 
 /// Counts every request toward the request-based objectives, as the client saw it: `request_availability` and
 /// `error_rate` (good: not a 5xx) and `latency` (good: answered within the threshold). Probes, scrapes and the SLA
 /// endpoints themselves are left out, and so are synthetic probes (they have the probe-based `availability` objective).
-/// Place it outermost (after metrics), so that it sees final statuses.
+/// Place it outermost (after metrics), so that it sees final statuses; a thrown error counts with the status it will be
+/// answered with (an `HTTPResponseError`'s, else 500).
 public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
     public struct Configuration: Sendable {
         /// Paths not counted; a trailing `*` matches a prefix. Default: `/metrics`, `/health*`, `/docs`,
@@ -17,8 +19,6 @@ public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
         public var excludedUserAgentPrefixes: [String] = ["Lookout-Prober/"]
         /// A request answered within this is good for `latency`. Default: 1 s.
         public var latencyThreshold: Duration = .seconds(1)
-        /// The status a thrown error will be answered with. Default: an `HTTPResponseError`'s, else 500.
-        public var status: @Sendable (any Error) -> Int = { error in (error as? any HTTPResponseError).map { Int($0.status.code) } ?? 500 }
         /// The wall clock that places events in minutes.
         public var now: @Sendable () -> Date = Date.init
         /// The monotonic clock that times each request for `latency`. Default: `ContinuousClock.now`; a test gives
@@ -30,31 +30,23 @@ public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
 
     let recorder: SLARecorder
     let configuration: Configuration
-    private let exact: Set<String>
-    private let prefixes: [String]
+    private let filter: RequestFilter
 
     public init(recorder: SLARecorder, configuration: Configuration = Configuration()) {
         self.recorder = recorder
         self.configuration = configuration
-        self.exact = Set(configuration.excludedPaths.filter { !$0.hasSuffix("*") })
-        self.prefixes = configuration.excludedPaths.filter { $0.hasSuffix("*") }.map { String($0.dropLast()) }
+        self.filter = RequestFilter(paths: configuration.excludedPaths, userAgentPrefixes: configuration.excludedUserAgentPrefixes)
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        guard !exact.contains(path), !prefixes.contains(where: { path.hasPrefix($0) }) else { return try await next(request, context) }
-        if !configuration.excludedUserAgentPrefixes.isEmpty, let agent = request.headers[.userAgent],
-            configuration.excludedUserAgentPrefixes.contains(where: { agent.hasPrefix($0) })
-        {
-            return try await next(request, context)
-        }
+        if filter.excludes(request) { return try await next(request, context) }
         let start = configuration.monotonicNow()
         do {
             let response = try await next(request, context)
             record(status: Int(response.status.code), elapsed: configuration.monotonicNow() - start)
             return response
         } catch {
-            record(status: configuration.status(error), elapsed: configuration.monotonicNow() - start)
+            record(status: HandledRequest.status(of: error), elapsed: configuration.monotonicNow() - start)
             throw error
         }
     }

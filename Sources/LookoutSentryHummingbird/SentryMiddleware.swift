@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Instrumentation
+import LookoutHummingbird
 import LookoutSentry
 import Tracing
 
@@ -19,30 +20,29 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
         public var captureStatuses: Set<Int> = Set(500...599)
         /// Methods left alone entirely. Default: HEAD, OPTIONS.
         public var skippedMethods: Set<HTTPRequest.Method> = [.head, .options]
-        /// Paths left alone entirely (probes and scrapes). Default: `/metrics`, `/health`, `/health/live`, `/health/ready`.
-        public var excludedPaths: Set<String> = ["/metrics", "/health", "/health/live", "/health/ready"]
+        /// Paths left alone entirely (probes and scrapes); a trailing `*` matches any suffix. Default: `/metrics`,
+        /// `/health`, `/health/live`, `/health/ready` (`/health/detailed` is reported: it is an operator's request).
+        public var excludedPaths: [String] = ["/metrics", "/health", "/health/live", "/health/ready"]
         /// Transaction name for requests no route matched (raw paths would have unbounded names). Default `<unmatched>`.
         public var unmatchedRoute = "<unmatched>"
         /// Request headers kept on events (after scrubbing). Default: none besides these.
         public var recordedHeaders: [HTTPField.Name] = [.userAgent, .contentType, .accept, .contentLength]
-        /// The status a thrown error will be answered with, so that errors that become 4xx are not captured.
-        /// Default: the status of an `HTTPResponseError`, else 500. Give it the application's own error mapping.
-        public var status: @Sendable (any Error) -> Int = { error in (error as? any HTTPResponseError).map { Int($0.status.code) } ?? 500 }
 
         public init() {}
     }
 
     let client: SentryClient
     let configuration: Configuration
+    private let filter: RequestFilter
 
     public init(client: SentryClient, configuration: Configuration = Configuration()) {
         self.client = client
         self.configuration = configuration
+        self.filter = RequestFilter(paths: configuration.excludedPaths)
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard client.options.isEnabled, !configuration.skippedMethods.contains(request.method),
-            !configuration.excludedPaths.contains(request.uri.path)
+        guard client.options.isEnabled, !configuration.skippedMethods.contains(request.method), !filter.excludes(request)
         else { return try await next(request, context) }
 
         let method = request.method.rawValue
@@ -77,7 +77,7 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
                     }
                     return response
                 } catch {
-                    let status = configuration.status(error)
+                    let status = HandledRequest.status(of: error)
                     finish(transaction, scope: scope, context: context, method: method, status: status)
                     SentryErrorMiddleware<Context>.capture(error, status: status, request: request, context: context, client: client, configuration: configuration)
                     throw error
@@ -89,7 +89,7 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
     private func routeName(_ context: Context) -> String { Self.routeName(context, configuration) }
 
     static func routeName(_ context: Context, _ configuration: Configuration) -> String {
-        context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? configuration.unmatchedRoute
+        HandledRequest.routeTemplate(context) ?? configuration.unmatchedRoute
     }
 
     /// Names the request's scope by its route and status (once routing has happened).
@@ -129,7 +129,7 @@ public struct SentryErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            Self.capture(error, status: configuration.status(error), request: request, context: context, client: client, configuration: configuration)
+            Self.capture(error, status: HandledRequest.status(of: error), request: request, context: context, client: client, configuration: configuration)
             throw error
         }
     }

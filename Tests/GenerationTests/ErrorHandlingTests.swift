@@ -1,6 +1,9 @@
 import Foundation
 import HTTPTypes
+import GenerationCore
+import GenerationHTTP
 import HummingbirdTesting
+import LookoutHummingbird
 import Testing
 
 /// Bad input gets a 4xx problem document with a reason, never a 500.
@@ -94,5 +97,18 @@ import Testing
             #expect(generated != "bad id\twith tabs")
             #expect(hostile["request_id"] as? String == generated)
         }
+    }
+}
+
+/// The observing middlewares learn a thrown error's status from the error itself (`HTTPResponseError`), not from a
+/// mapping the application passes them: a validation failure is a 422 to them too, never a 500 (which would page and
+/// reach Sentry).
+@Suite struct ThrownErrorStatusTests {
+    @Test func serviceErrorsAndProblemsCarryTheStatusTheyAreAnsweredWith() {
+        #expect(HandledRequest.status(of: ServiceError(.validationFailed, "prompt is empty")) == 422)
+        #expect(HandledRequest.status(of: ServiceError(.unauthorized, "no token")) == 401)
+        #expect(HandledRequest.status(of: ServiceError(.paymentProviderError, "provider down")) == 502)
+        #expect(HandledRequest.status(of: ProblemDetails.routeNotFound("/nope")) == 404)
+        #expect(HandledRequest.status(of: CancellationError()) == 500, "an error that is not an HTTP one is a bug")
     }
 }
