@@ -2,7 +2,8 @@
 """A local stand-in for the services Alertmanager notifies (PagerDuty's Events API, a heartbeat monitor), used by
 scripts/stack-local.sh and scripts/drill.sh: it answers every POST with 202 and appends one JSON line per request to a
 file. While a file FILE.fail exists it answers 500 instead (and records the request with "failed": true), so that a
-drill can make the receiver fail. PORT 0 picks a free port.
+drill can make the receiver fail: every request when FILE.fail is empty, else only those whose path starts with one
+of its lines (`/v2/enqueue`: PagerDuty fails, the heartbeat still arrives). PORT 0 picks a free port.
 
     python3 scripts/tools/notification_sink.py PORT FILE
 """
@@ -16,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Sink(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode("utf-8", "replace")
-        failing = os.path.exists(self.server.log_file + ".fail")
+        failing = self.failing()
         with open(self.server.log_file, "a") as out:
             out.write(json.dumps({"time": time.time(), "path": self.path, "body": body, "failed": failing}) + "\n")
         if failing:
@@ -27,6 +28,13 @@ class Sink(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(b'{"status":"success"}')
+
+    def failing(self):
+        try:
+            prefixes = open(self.server.log_file + ".fail").read().split()
+        except FileNotFoundError:
+            return False
+        return not prefixes or any(self.path.startswith(prefix) for prefix in prefixes)
 
     def log_message(self, *args):
         pass
