@@ -29,7 +29,8 @@ public enum SecretFiles {
                     variable: variable, value: path, allowed: "a readable file holding \(name) (is the secret attached to this service?)"
                 )
             }
-            resolved[name] = content.hasSuffix("\r\n") ? String(content.dropLast(2)) : content.hasSuffix("\n") ? String(content.dropLast()) : content
+            // One trailing line break, as `echo` or an editor leaves it ("\r\n" is one Character in Swift).
+            resolved[name] = content.last?.isNewline == true ? String(content.dropLast()) : content
             resolved[variable] = nil
         }
         return resolved

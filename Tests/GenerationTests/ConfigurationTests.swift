@@ -147,6 +147,8 @@ import Testing
         let configuration = try AppConfiguration(environment: environment)
         #expect(configuration.metrics.access == .bearer(token: "a-metrics-token-0123456789"))
         #expect(configuration.sentry.dsn?.host == "sentry.example")
+        let windows = try SecretFiles.resolve(["LOOKOUT_ADMIN_TOKEN_FILE": "crlf"], read: { _ in "an-admin-token-0123456789\r\n" })
+        #expect(windows["LOOKOUT_ADMIN_TOKEN"] == "an-admin-token-0123456789", "a Windows line break goes too")
     }
 
     @Test func bothTheVariableAndItsFileAreRefused() throws {
