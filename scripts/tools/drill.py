@@ -532,23 +532,24 @@ class Topology:
         process.start()
         wait_for(lambda: prometheus["port"] in listening_ports(process.pid), f"{process.name} back on {prometheus['port']}")
 
-    def pages(self):
-        """PagerDuty Events v2 requests received: (time, action, summary, dedup_key), failed ones left out."""
+    def pages(self, failed=False):
+        """PagerDuty Events v2 requests the recorder took, (time, action, summary, dedup_key, client_url): those it
+        accepted, or with `failed` those it answered with 500 (told to fail)."""
         pages = []
         for line in self.notifications.read_text().splitlines():
             record = json.loads(line)
-            if record["path"] != "/v2/enqueue" or record.get("failed"):
+            if record["path"] != "/v2/enqueue" or bool(record.get("failed")) != failed:
                 continue
             body = json.loads(record["body"])
             pages.append((record["time"], body["event_action"], body.get("payload", {}).get("summary", ""), body.get("dedup_key"),
                           body.get("client_url", "")))
         return pages
 
-    def failed_pages(self):
-        """The PagerDuty requests answered with 500 (the recorder told to fail): (time, action, summary)."""
-        records = [json.loads(line) for line in self.notifications.read_text().splitlines()]
-        return [(r["time"], json.loads(r["body"])["event_action"], json.loads(r["body"]).get("payload", {}).get("summary", ""))
-                for r in records if r["path"] == "/v2/enqueue" and r.get("failed")]
+    @property
+    def failing_paths(self):
+        """The recorder's switch (scripts/tools/notification_sink.py): while this file exists, it answers 500 to the
+        paths listed in it."""
+        return self.notifications.with_name(self.notifications.name + ".fail")
 
     def mails(self):
         """The messages the SMTP sink received, oldest first: (time, subject, plain text)."""
@@ -676,10 +677,9 @@ def pending_after(topology, names, injected):
     return {name: round(at - injected) for name, at in sorted(seen.items())}
 
 
-def run_fault(topology, fault, settle=60):
-    """Injects the fault and watches the PagerDuty recorder until the system is quiet again. An alert fault passes when
-    one of its alerts opens exactly one incident (one dedup key, never reopened) that resolves after the repair; a quiet
-    fault passes when nothing pages."""
+def start_fault(topology, fault):
+    """What every fault begins with: a quiet system, then the fault. Returns (how many PagerDuty events came before,
+    when it was injected, its outcome so far)."""
     waited = wait_until_quiet(topology)
     if waited > 5:
         log(f"waited {waited} s for the previous fault's alerts to end")
@@ -687,7 +687,15 @@ def run_fault(topology, fault, settle=60):
     log(f"fault {fault.name}: {fault.description}")
     injected = time.time()
     fault.inject(topology)
-    outcome = {"fault": fault.name, "description": fault.description, "expected": fault.expected, "seconds": None}
+    return start_pages, injected, {"fault": fault.name, "description": fault.description, "expected": fault.expected, "seconds": None,
+                                   "passed": False}
+
+
+def run_fault(topology, fault, settle=60):
+    """Injects the fault and watches the PagerDuty recorder until the system is quiet again. An alert fault passes when
+    one of its alerts opens exactly one incident (one dedup key, never reopened) that resolves after the repair; a quiet
+    fault passes when nothing pages."""
+    start_pages, injected, outcome = start_fault(topology, fault)
     if not fault.alerts:
         try:
             time.sleep(fault.quiet_for)
@@ -756,16 +764,9 @@ def run_fallback_fault(topology, fault):
     """PagerDuty failing while something pages: the failed notifications must reach the fallback receiver (e-mail at
     any hour) as LookoutAlertmanagerNotificationsFailing for the pagerduty integration. Once PagerDuty answers again,
     whatever Alertmanager then sends must leave no incident open."""
-    waited = wait_until_quiet(topology)
-    if waited > 5:
-        log(f"waited {waited} s for the previous fault's alerts to end")
-    start_pages, start_mails = len(topology.pages()), len(topology.mails())
-    log(f"fault {fault.name}: {fault.description}")
-    injected = time.time()
-    fault.inject(topology)
-    # Its notification is an e-mail, not a page: the two-minute bound of critical pages is not its.
-    outcome = {"fault": fault.name, "description": fault.description, "expected": fault.expected, "seconds": None, "passed": False,
-               "paged": False}
+    start_pages, injected, outcome = start_fault(topology, fault)
+    start_mails = len(topology.mails())  # the fallback e-mail is looked for from here (a few milliseconds after the fault)
+    outcome["paged"] = False  # its notification is an e-mail, not a page: the two-minute bound is not its
 
     def fallback_mail():
         return next((m for m in topology.mails()[start_mails:]
@@ -779,7 +780,7 @@ def run_fallback_fault(topology, fault):
     finally:
         repaired = time.time()
         fault.repair(topology)
-    mail, failed = fallback_mail(), [p for p in topology.failed_pages() if p[0] >= injected]
+    mail, failed = fallback_mail(), [p for p in topology.pages(failed=True) if p[0] >= injected]
     if failed:
         log(f"fault {fault.name}: PagerDuty answered 500 to {len(failed)} request(s), the first {round(failed[0][0] - injected)} s "
             f"after the fault ({failed[0][2]!r})")
@@ -862,12 +863,12 @@ def scrape_api(topology):
 def fail_pagerduty(topology):
     """PagerDuty's Events API answers 500 (the recorder told to fail its path only: the heartbeat still arrives), while
     the API stops being scraped, so that something pages."""
-    topology.notifications.with_name(topology.notifications.name + ".fail").write_text("/v2/enqueue\n")
+    topology.failing_paths.write_text("/v2/enqueue\n")
     stop_scraping_api(topology)
 
 
 def recover_pagerduty(topology):
-    topology.notifications.with_name(topology.notifications.name + ".fail").unlink()
+    topology.failing_paths.unlink()
     scrape_api(topology)
 
 
