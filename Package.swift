@@ -5,22 +5,25 @@ import PackageDescription
 // Layout (docs/architecture.md has the full map):
 //   BoundedCache            - LRU + TTL cache with hit/miss/eviction counts (no other dependency)
 //   LookoutMetrics          - metric definitions, the HTTP/process/SLO/Sentry catalog, registry with a series cap (no Hummingbird)
-//   LookoutHummingbird      - what the observing middlewares share: which requests to leave alone, route template, error status
+//   LookoutHummingbird      - what the Hummingbird adapters share: requests to leave alone, route template, error status,
+//                             a library's Endpoint, JSON bodies and responses, the bearer-token gate
 //   LookoutMetricsHummingbird - HTTP metrics middleware and the /metrics endpoint (auth, gzip)
 //   GenerationMetrics       - the reference service's metric catalog (business/worker/database/cache) and its ServiceObserver
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
 //   LookoutSentryHummingbird - the Sentry middleware (transaction per request, error capture)
-//   LookoutSLA              - SLA arithmetic: objectives, windows, error budgets, burn rates, reports
+//   LookoutSLA              - SLA arithmetic: objectives, windows, error budgets, burn rates, reports, the status source
 //   LookoutSLAPrometheus    - the SLO rules for Prometheus (generated from the SLO file) and the SLA status read back from them
-//   LookoutSLAHummingbird   - the SLA request middleware
-//   LookoutStatusPage       - the public status page, rendered to one self-contained HTML document
+//   LookoutSLAHummingbird   - the SLA request middleware and SLARoutes (/sla/status, /sla/report, /sla/maintenance)
+//   LookoutStatusPage       - the public status page: what it shows, gathered from the prober and the SLA, rendered to HTML
+//   LookoutStatusPageHummingbird - StatusPageRoutes (/status)
 //   LookoutConfigFile       - reading YAML configuration files with errors that name file:line:column and field
 //   LookoutProber           - synthetic checks: YAML checks file, a timing HTTP client, its metric catalog, the prober Service
 //   GenerationSentry        - the reference service's business breadcrumbs and failed-job events for Sentry
 //   GenerationCore          - the service's domain: accounts, payments, generations, job queue, worker. No HTTP, no SQL.
 //   GenerationSQLite        - the storage adapter: repositories and migrations on SQLite (GRDB)
-//   GenerationHTTP          - the Hummingbird adapter: routes, problem details, OpenAPI document, docs page
+//   GenerationHTTP          - the Hummingbird adapter: routes (health included), problem details, OpenAPI document, docs page
 //   GenerationApp           - configuration from the environment (secrets from *_FILE too) and composition into one ServiceGroup
+//                             (no route handler: the libraries' endpoints are handed to GenerationHTTP's router)
 //   backend, worker         - thin executables over GenerationApp
 //   prober                  - the prober alone (checks from another host), with its own /metrics
 //   metrics-docs, slo-rules - print docs/metrics.md from every library's catalog, and deploy/prometheus/rules/lookout-slo.rules.yml from deploy/slo.yml
@@ -133,6 +136,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -143,6 +147,18 @@ let package = Package(
                 "LookoutHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutStatusPageHummingbird",
+            dependencies: [
+                "LookoutStatusPage",
+                "LookoutHummingbird",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -239,6 +255,8 @@ let package = Package(
                 "LookoutProber",
                 "LookoutConfigFile",
                 "LookoutStatusPage",
+                "LookoutStatusPageHummingbird",
+                "LookoutHummingbird",
                 "LookoutSLAPrometheus",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import Foundation
 import GenerationCore
+import GenerationHTTP
 import GenerationSQLite
 import LookoutProber
 import LookoutSentry
@@ -10,30 +11,9 @@ import LookoutSentry
 /// Overall `status`: `down` (HTTP 503) when the database or the queue cannot be read; `degraded` (200) when anything
 /// else is not `up` (the worker's heartbeat is stale, the queue lags, Sentry cannot deliver, the prober is stale or a
 /// check is confirmed down); `ok` otherwise.
-public struct DetailedHealth: Sendable {
-    public struct Report: Encodable, Sendable {
-        /// `ok`, `degraded` or `down`.
-        public var status: String
-        public var checkedAt: Date
-        public var dependencies: [String: Dependency]
-    }
-
-    public struct Dependency: Encodable, Sendable {
-        /// `up`, `down`, `degraded`, `stale`, `pending` or `disabled`.
-        public var status: String
-        public var detail: String
-        /// How long asking took, in milliseconds (for dependencies that are asked).
-        public var latencyMs: Double?
-        public var queued: Int?
-        public var running: Int?
-        public var lagSeconds: Double?
-        public var heartbeatAgeSeconds: Double?
-        public var sent: Int?
-        public var failedAttempts: Int?
-        public var lastError: String?
-        public var lastRunAgeSeconds: Double?
-        public var checksDown: [String]?
-    }
+public struct DetailedHealth: DetailedHealthCheck {
+    public typealias Report = DetailedHealthReport
+    typealias Dependency = DetailedHealthReport.Dependency
 
     public struct Thresholds: Sendable {
         /// The worker is `down` without a heartbeat this recent (`LOOKOUT_WORKER_HEARTBEAT_MAX_AGE_SECONDS`).

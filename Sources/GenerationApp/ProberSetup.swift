@@ -3,18 +3,7 @@ import Logging
 import LookoutMetrics
 import LookoutProber
 import LookoutSLA
-
-/// Counts every probe run toward the `availability` objective (good when the run succeeded), and per check under
-/// `probe:<check>`, which the status page's 90-day bars read.
-struct SLAProbeRecorder: ProbeObserver {
-    let recorder: SLARecorder
-
-    static func perCheck(_ check: String) -> String { "probe:\(check)" }
-
-    func probeFinished(_ outcome: ProbeOutcome, check: ProbeCheck, status: CheckStatus) {
-        recorder.record([(Objective.availability.name, outcome.success), (Self.perCheck(check.name), outcome.success)], at: outcome.startedAt)
-    }
-}
+import LookoutStatusPage
 
 /// Counts every probe run toward the `availability` objective straight into the exported SLO counters, for the
 /// standalone prober, which has no database to keep minutes in: Prometheus sums them with the API's request events.

@@ -7,6 +7,7 @@ import GenerationSentry
 import Hummingbird
 import Logging
 import LookoutMetrics
+import LookoutHummingbird
 import LookoutMetricsHummingbird
 import LookoutProber
 import LookoutSentry
@@ -15,6 +16,7 @@ import LookoutSLA
 import LookoutSLAHummingbird
 import LookoutSLAPrometheus
 import LookoutStatusPage
+import LookoutStatusPageHummingbird
 import ServiceLifecycle
 import UnixSignals
 
@@ -138,115 +140,47 @@ public struct ServiceAssembly: Sendable {
         var slaMiddleware = SLARequestMiddleware<APIRequestContext>.Configuration()
         slaMiddleware.latencyThreshold = configuration.slo.latencyThreshold
         observability.middleware.append(SLARequestMiddleware(recorder: slaRecorder, configuration: slaMiddleware))
-        observability.routes = operationalRoutes()
+        observability.routes = libraryEndpoints()
         if sentry.isEnabled {
             // After the metrics (which time what clients see), around everything else, logging included; plus the error capture inside the
             // problem-details translation, where thrown errors still have their type.
-            var sentryMiddleware = SentryMiddleware<APIRequestContext>.Configuration()
+            let sentryMiddleware = SentryMiddleware<APIRequestContext>.Configuration()
             observability.middleware.append(SentryMiddleware(client: sentry.client, configuration: sentryMiddleware))
             observability.innerMiddleware = [SentryErrorMiddleware(client: sentry.client, configuration: sentryMiddleware)]
         }
         return APIRouter.build(
-            APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage),
+            APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage, detailedHealth: detailedHealth),
             configuration: http, observability: observability
         )
     }
 
 
-    /// `/sla/status`, `/sla/report`, `/sla/maintenance` and `/health/detailed`.
-    private func operationalRoutes() -> [HTTPObservability.Route] {
-        let maintenance = self.maintenance
-        let body = JSONBody(maxBytes: configuration.http.maxBodyBytes)
-        let slaStatus = SLAStatusService(objectives: configuration.slo.objectives, recorder: slaRecorder, store: storage, maintenance: maintenance.all)
-        let prometheus = configuration.slaPrometheusURL.map { PrometheusSLASource(baseURL: $0, objectives: configuration.slo.objectives) }
-        let logger = self.logger
-        /// From Prometheus when configured (all replicas), else, or when it cannot answer, from the database.
-        let status: @Sendable (Date) async throws -> SLAStatusReport = { now in
-            guard let prometheus else { return try await slaStatus.report(now: now) }
-            do {
-                return try await prometheus.report(now: now, maintenance: try await maintenance.all())
-            } catch {
-                logger.warning("Prometheus could not answer for /sla/status; using the local figures", metadata: ["error": "\(error)"])
-                var report = try await slaStatus.report(now: now)
-                report.sourceError = "\(error)"
-                return report
-            }
-        }
-        let health = DetailedHealth(
-            storage: storage, transport: sentry.transport, prober: configuration.prober.enabled ? probeBoard : nil,
-            thresholds: .init(workerHeartbeatMaxAge: configuration.http.workerHeartbeatMaxAge), now: { Date() }
-        )
-        return [
-            .init(.get, "/sla/status") { _, _ in
-                JSONResponse.raw(try await status(Date()).json())
-            },
-            .init(.get, "/sla/report") { request, _ in
-                let now = Date()
-                let month = request.uri.queryParameters.get("month") ?? SLAWindow.month(containing: now).description
-                guard let (year, number) = SLAMonthlyReport.month(month) else {
-                    throw ServiceError(.malformedRequest, "month must be YYYY-MM, e.g. 2026-11 (got \"\(month)\")")
-                }
-                let report = try await slaStatus.monthlyReport(year: year, month: number, now: now)
-                switch request.uri.queryParameters.get("format") ?? "json" {
-                case "json":
-                    return JSONResponse.raw(try report.json())
-                case "csv":
-                    return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
-                case let other:
-                    throw ServiceError(.malformedRequest, "format must be json or csv (got \"\(other)\")")
-                }
-            },
-            .init(.get, "/sla/maintenance") { _, _ in
-                try JSONResponse.snakeCase(MaintenanceList(windows: try await maintenance.all()))
-            },
-            .init(.post, "/sla/maintenance") { [adminToken = configuration.adminToken, body] request, _ in
-                try AdminAccess.require(request, token: adminToken)
-                let input = try await body.decode(MaintenanceBody.self, from: request)
-                do {
-                    return try JSONResponse.snakeCase(try await maintenance.add(start: input.start, end: input.end, reason: input.reason), status: .created)
-                } catch let error as MaintenanceError {
-                    throw ServiceError(.validationFailed, error.description)
-                }
-            },
-            .init(.delete, "/sla/maintenance/{id}") { [adminToken = configuration.adminToken] request, context in
-                try AdminAccess.require(request, token: adminToken)
-                let id = context.parameters.get("id") ?? ""
-                guard try await maintenance.remove(id: id) else {
-                    throw ServiceError(.notFound, "no maintenance window \(id) was declared through the API (the SLO file's are removed by editing it)")
-                }
-                return Response(status: .noContent)
-            },
-            .init(.get, "/status") { [self] _, _ in
-                let page = StatusPage.render(try await statusPageModel(sla: status, now: Date()))
-                return Response(
-                    status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"], body: .init(byteBuffer: ByteBuffer(string: page))
-                )
-            },
-            .init(.get, "/health/detailed") { _, _ in
-                let report = await health.report()
-                return try JSONResponse.snakeCase(report, status: report.status == "down" ? .serviceUnavailable : .ok)
-            },
-        ]
+    /// What `/sla/status` and the status page report: Prometheus when configured (every replica), else this process.
+    var slaStatus: SLAStatusSource {
+        let local = SLAStatusService(objectives: configuration.slo.objectives, recorder: slaRecorder, store: storage, maintenance: maintenance.all)
+        let shared = configuration.slaPrometheusURL.map { PrometheusSLASource(baseURL: $0, objectives: configuration.slo.objectives) }
+        return SLAStatusSource(local: local, shared: shared, maintenance: maintenance, logger: logger)
     }
 
-    /// What the status page shows: each check's state, its 90 days from the database (plus what is not yet flushed),
-    /// its recent runs, the SLA report and the incidents.
-    func statusPageModel(sla: @Sendable (Date) async throws -> SLAStatusReport, now: Date) async throws -> StatusPageModel {
-        let report = try await sla(now)
-        let days = StatusPageModel.days(endingAt: now)
-        let minutes = (days[0] * 1440)..<((days[days.count - 1] + 1) * 1440)
-        let pending = slaRecorder.snapshot()
-        var rows: [StatusPageModel.CheckRow] = []
-        for status in probeBoard.statuses() {
-            let key = SLAProbeRecorder.perCheck(status.check)
-            let stored = try await storage.slaDailyBuckets(objective: key, minutes: minutes)
-            let daily = MinuteBucket.merged(stored, MinuteBucket.daily(pending[key] ?? []))
-            rows.append(.init(status: status, days: StatusPageModel.align(daily, days: days), recent: probeBoard.history(status.check)))
-        }
-        return StatusPageModel(
-            title: "Lookout", generatedAt: now, checks: rows, sla: report, incidents: probeBoard.incidents(),
+    /// The SLA library's `/sla/*` and the status page's `/status`.
+    private func libraryEndpoints() -> [Endpoint<APIRequestContext>] {
+        let sla = slaStatus
+        let statusPage = StatusPageSource(
+            board: probeBoard, sla: sla,
             availabilityTarget: configuration.slo.objectives.first { $0.name == Objective.availability.name }?.target ?? Objective.availability.target,
             latencyThreshold: configuration.slo.latencyThreshold.timeInterval
+        )
+        return SLARoutes(
+            status: sla, admin: BearerTokenGate(token: configuration.adminToken, settingName: "LOOKOUT_ADMIN_TOKEN"),
+            body: JSONBody(maxBytes: configuration.http.maxBodyBytes)
+        ).endpoints + StatusPageRoutes(source: statusPage).endpoints
+    }
+
+    /// `/health/detailed`: the database, the queue, the worker's heartbeat, Sentry's delivery and the in-process prober.
+    private var detailedHealth: DetailedHealth {
+        DetailedHealth(
+            storage: storage, transport: sentry.transport, prober: configuration.prober.enabled ? probeBoard : nil,
+            thresholds: .init(workerHeartbeatMaxAge: configuration.http.workerHeartbeatMaxAge), now: { Date() }
         )
     }
 

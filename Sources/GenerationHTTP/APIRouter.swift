@@ -2,6 +2,7 @@ import Foundation
 import GenerationCore
 import HTTPTypes
 import Hummingbird
+import LookoutHummingbird
 import NIOCore
 
 /// Settings of the HTTP layer.
@@ -19,28 +20,15 @@ public struct HTTPObservability: Sendable {
     public var middleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>]
     /// Applied inside the error-to-problem translation, so they see thrown errors themselves (error reporting).
     public var innerMiddleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>] = []
-    /// Operational endpoints the observability adds (`/sla/status`, `/health/detailed`, …), registered after the API's
-    /// own routes and inside all middleware: thrown errors become problem details.
-    public var routes: [Route] = []
+    /// Endpoints the Lookout libraries add (`/sla/*`, `/status`), registered after the API's own routes and inside all
+    /// middleware: thrown errors become problem details.
+    public var routes: [Endpoint<APIRequestContext>] = []
     /// Serves `GET /metrics` when set.
     public var metrics: (@Sendable (Request) async -> Response)?
 
     public init(middleware: [any MiddlewareProtocol<Request, Response, APIRequestContext>] = [], metrics: (@Sendable (Request) async -> Response)? = nil) {
         self.middleware = middleware
         self.metrics = metrics
-    }
-
-    /// One operational endpoint.
-    public struct Route: Sendable {
-        public var method: HTTPRequest.Method
-        public var path: String
-        public var handler: @Sendable (Request, APIRequestContext) async throws -> Response
-
-        public init(_ method: HTTPRequest.Method, _ path: String, handler: @escaping @Sendable (Request, APIRequestContext) async throws -> Response) {
-            self.method = method
-            self.path = path
-            self.handler = handler
-        }
     }
 }
 
@@ -50,16 +38,19 @@ public struct APIDependencies: Sendable {
     public var payments: PaymentService
     public var generations: GenerationService
     public var health: any StorageHealthCheck
+    /// Serves `/health/detailed` when set.
+    public var detailedHealth: (any DetailedHealthCheck)?
     public var now: @Sendable () -> Date
 
     public init(
         accounts: AccountService, payments: PaymentService, generations: GenerationService, health: any StorageHealthCheck,
-        now: @escaping @Sendable () -> Date = Date.init
+        detailedHealth: (any DetailedHealthCheck)? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.accounts = accounts
         self.payments = payments
         self.generations = generations
         self.health = health
+        self.detailedHealth = detailedHealth
         self.now = now
     }
 }
@@ -77,7 +68,7 @@ public enum APIRouter {
         router.add(middleware: ProblemDetailsMiddleware(routes: routes, maxBodyBytes: configuration.maxBodyBytes))
         for middleware in observability.innerMiddleware { router.add(middleware: middleware) }
 
-        HealthRoutes(storage: dependencies.health)
+        HealthRoutes(storage: dependencies.health, detailed: dependencies.detailedHealth)
             .register(on: router, table: routes)
         APIRoutes(
             accounts: dependencies.accounts, payments: dependencies.payments, generations: dependencies.generations,
@@ -95,9 +86,8 @@ public enum APIRouter {
         if let metrics = observability.metrics {
             router.on(.get, "/metrics", recordingIn: routes) { request, _ in await metrics(request) }
         }
-        for route in observability.routes {
-            let handler = route.handler
-            router.on(route.method, route.path, recordingIn: routes) { request, context in try await handler(request, context) }
+        for endpoint in observability.routes {
+            router.on(endpoint.method, endpoint.path, recordingIn: routes, use: endpoint.handler)
         }
         return (router, routes)
     }

@@ -2,6 +2,7 @@ import Foundation
 import GenerationCore
 import HTTPTypes
 import Hummingbird
+import LookoutHummingbird
 import NIOCore
 
 /// The `/api/v1` routes: users, sessions, payments and generations.

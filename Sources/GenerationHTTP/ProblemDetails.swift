@@ -74,11 +74,23 @@ public struct ProblemDetails: Error, Sendable, Equatable {
         )
     }
 
-    public static func unsupportedMediaType(_ contentType: String) -> ProblemDetails {
-        ProblemDetails(
-            code: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType,
-            detail: "the body must be JSON (Content-Type: application/json), not \(contentType)"
-        )
+    public static func unsupportedMediaType(_ detail: String) -> ProblemDetails {
+        ProblemDetails(code: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType, detail: detail)
+    }
+
+    /// The problem for an `HTTPError` thrown by the HTTP layer or a Lookout library (``JSONBody``, `SLARoutes`): the
+    /// service's own problem type for that status where there is one, the error's message as the detail.
+    public static func thrown(status: HTTPResponse.Status, message: String?, maxBodyBytes: Int) -> ProblemDetails {
+        let detail = message ?? status.reasonPhrase
+        switch status {
+        case .contentTooLarge: return payloadTooLarge(limit: maxBodyBytes)
+        case .unsupportedMediaType: return unsupportedMediaType(detail)
+        case .badRequest: return ProblemDetails(ServiceError(.malformedRequest, detail))
+        case .unauthorized: return ProblemDetails(ServiceError(.unauthorized, detail))
+        case .notFound: return ProblemDetails(ServiceError(.notFound, detail))
+        case .unprocessableContent: return ProblemDetails(ServiceError(.validationFailed, detail))
+        default: return ProblemDetails(code: "http-\(status.code)", title: status.reasonPhrase, status: status, detail: detail)
+        }
     }
 
     public static let internalError = ProblemDetails(

@@ -9,7 +9,8 @@ import Logging
 ///
 /// - ``ServiceError`` → its mapped status and type.
 /// - No route for the path → 404 `route-not-found`; the path exists with other methods → 405 `method-not-allowed` + `Allow`.
-/// - A body over the limit → 413. Other framework errors keep their status.
+/// - An `HTTPError` (the framework's, a Lookout library's, ``JSONBody``'s) → the service's problem for its status
+///   (400 malformed-request, 401, 404, 413, 415, 422), its message as the detail; other statuses are kept.
 /// - Anything else is a bug: 500 `internal-error`, logged with the error.
 public struct ProblemDetailsMiddleware: RouterMiddleware {
     public typealias Context = APIRequestContext
@@ -46,13 +47,12 @@ public struct ProblemDetailsMiddleware: RouterMiddleware {
             let allowed = routes.methods(matching: request.uri.path)
             if allowed.isEmpty { return .routeNotFound(request.uri.path) }
             return .methodNotAllowed(request.method, path: request.uri.path, allowed: allowed)
-        case .contentTooLarge:
-            return .payloadTooLarge(limit: maxBodyBytes)
         default:
-            let detail = (error as? HTTPError)?.body ?? error.status.reasonPhrase
-            return ProblemDetails(
-                code: "http-\(error.status.code)", title: error.status.reasonPhrase, status: error.status, detail: detail
-            )
+            let problem = ProblemDetails.thrown(status: error.status, message: (error as? HTTPError)?.body, maxBodyBytes: maxBodyBytes)
+            if problem.status.code < 500 {
+                context.logger.debug("rejected request", metadata: ["problem": .string(problem.code), "detail": .string(problem.detail)])
+            }
+            return problem
         }
     }
 }

@@ -2,6 +2,7 @@ import CompressNIO
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LookoutHummingbird
 import LookoutMetrics
 import NIOCore
 
@@ -59,13 +60,13 @@ public struct MetricsEndpoint: Sendable {
         case .open:
             return true
         case .bearer(let token):
-            guard let header, header.lowercased().hasPrefix("bearer ") else { return false }
-            return Self.constantTimeEquals(Array(header.dropFirst(7).utf8), Array(token.utf8))
+            guard let header else { return false }
+            return BearerTokenGate.matches(header, bearer: token)
         case .basic(let username, let password):
             guard let header, header.lowercased().hasPrefix("basic ") else { return false }
             let expected = Array("\(username):\(password)".utf8)
             guard let decoded = Self.decodeBase64(header.dropFirst(6)) else { return false }
-            return Self.constantTimeEquals(decoded, expected)
+            return BearerTokenGate.constantTimeEquals(decoded, expected)
         }
     }
 
@@ -75,14 +76,6 @@ public struct MetricsEndpoint: Sendable {
             guard pieces.first == "gzip" || pieces.first == "*" else { return false }
             return !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
         }
-    }
-
-    /// Compares in time that depends only on the lengths.
-    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
     }
 
     static func decodeBase64(_ text: Substring) -> [UInt8]? {

@@ -102,3 +102,5 @@ public struct PrometheusQueryError: Error, Sendable, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
 }
+
+extension PrometheusSLASource: SharedSLASource {}

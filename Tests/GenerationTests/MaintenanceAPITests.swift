@@ -20,6 +20,8 @@ import Testing
         try await harness().withClient { client in
             let anonymous = try await client.send(.post, "/sla/maintenance", json: body)
             #expect(anonymous.status == .unauthorized)
+            #expect(anonymous["type"] as? String == "/docs#problem-unauthorized", "the library's HTTPError, rendered as the service's problem")
+            #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
             #expect((anonymous["detail"] as? String)?.contains("Authorization: Bearer") == true)
             let wrong = try await client.send(.post, "/sla/maintenance", token: "admin-token-wrong-wrong", json: body)
             #expect(wrong.status == .unauthorized)

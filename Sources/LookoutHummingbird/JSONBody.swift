@@ -1,10 +1,10 @@
 import Foundation
-import GenerationCore
 import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Reads and decodes JSON request bodies with errors a client can act on.
+/// Reads and decodes JSON request bodies with errors a client can act on: each is an `HTTPError` whose message names
+/// the field (400), the content type (415) or the limit (413).
 public struct JSONBody: Sendable {
     /// Largest body accepted, in bytes.
     let maxBytes: Int
@@ -13,25 +13,25 @@ public struct JSONBody: Sendable {
         self.maxBytes = maxBytes
     }
 
-    /// Decodes a JSON request body; problems become 4xx problem details naming the field.
+    /// Decodes a JSON request body.
     public func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         if let contentType = request.headers[.contentType] {
             let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
-                throw ProblemDetails.unsupportedMediaType(contentType)
+                throw HTTPError(.unsupportedMediaType, message: "the body must be JSON (Content-Type: application/json), not \(contentType)")
             }
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes {
-            throw ProblemDetails.payloadTooLarge(limit: maxBytes)
+            throw HTTPError(.contentTooLarge, message: "the request body exceeds the limit of \(maxBytes) bytes")
         }
         let buffer = try await request.body.collect(upTo: maxBytes)
         guard buffer.readableBytes > 0 else {
-            throw ServiceError(.malformedRequest, "the request needs a JSON body")
+            throw HTTPError(.badRequest, message: "the request needs a JSON body")
         }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
-            throw ServiceError(.malformedRequest, Self.describe(error))
+            throw HTTPError(.badRequest, message: Self.describe(error))
         }
     }
 
@@ -71,7 +71,7 @@ public struct JSONBody: Sendable {
 /// JSON answers (dates as ISO 8601). The API's DTOs name their keys themselves (``make(_:status:headers:)``); operational reports use
 /// ``snakeCase(_:status:)`` or bring their own bytes (``raw(_:status:)``).
 public enum JSONResponse {
-    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+    public static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

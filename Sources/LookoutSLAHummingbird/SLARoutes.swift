@@ -1,0 +1,76 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LookoutHummingbird
+import LookoutSLA
+import NIOCore
+
+/// The SLA library's endpoints:
+///
+/// - `GET /sla/status`: every objective now (``SLAStatusSource``: Prometheus when configured, else this process).
+/// - `GET /sla/report?month=YYYY-MM&format=json|csv`: a month's report from this process's database.
+/// - `GET /sla/maintenance`, `POST /sla/maintenance` and `DELETE /sla/maintenance/{id}`: planned maintenance; the
+///   changes need the admin token.
+///
+/// A client's mistake is an `HTTPError` with a message (400 for a bad month or format, 401, 404 for an unknown
+/// window, 422 for a window that cannot be), rendered by the app.
+public struct SLARoutes<Context: RequestContext>: Sendable {
+    public let status: SLAStatusSource
+    public let admin: BearerTokenGate
+    public let body: JSONBody
+    public let now: @Sendable () -> Date
+
+    public init(status: SLAStatusSource, admin: BearerTokenGate, body: JSONBody, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.status = status
+        self.admin = admin
+        self.body = body
+        self.now = now
+    }
+
+    public var endpoints: [Endpoint<Context>] {
+        [
+            Endpoint(.get, "/sla/status") { _, _ in
+                JSONResponse.raw(try await status.report(now: now()).json())
+            },
+            Endpoint(.get, "/sla/report") { request, _ in try await monthlyReport(request) },
+            Endpoint(.get, "/sla/maintenance") { _, _ in
+                try JSONResponse.snakeCase(MaintenanceList(windows: try await status.maintenance.all()))
+            },
+            Endpoint(.post, "/sla/maintenance") { request, _ in
+                try admin.require(request)
+                let input = try await body.decode(MaintenanceBody.self, from: request)
+                do {
+                    let window = try await status.maintenance.add(start: input.start, end: input.end, reason: input.reason)
+                    return try JSONResponse.snakeCase(window, status: .created)
+                } catch let error as MaintenanceError {
+                    throw HTTPError(.unprocessableContent, message: error.description)
+                }
+            },
+            Endpoint(.delete, "/sla/maintenance/{id}") { request, context in
+                try admin.require(request)
+                let id = context.parameters.get("id") ?? ""
+                guard try await status.maintenance.remove(id: id) else {
+                    throw HTTPError(.notFound, message: "no maintenance window \(id) was declared through the API (the SLO file's are removed by editing it)")
+                }
+                return Response(status: .noContent)
+            },
+        ]
+    }
+
+    private func monthlyReport(_ request: Request) async throws -> Response {
+        let now = now()
+        let month = request.uri.queryParameters.get("month") ?? SLAWindow.month(containing: now).description
+        guard let (year, number) = SLAMonthlyReport.month(month) else {
+            throw HTTPError(.badRequest, message: "month must be YYYY-MM, e.g. 2026-11 (got \"\(month)\")")
+        }
+        let report = try await status.local.monthlyReport(year: year, month: number, now: now)
+        switch request.uri.queryParameters.get("format") ?? "json" {
+        case "json":
+            return JSONResponse.raw(try report.json())
+        case "csv":
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+        case let other:
+            throw HTTPError(.badRequest, message: "format must be json or csv (got \"\(other)\")")
+        }
+    }
+}
