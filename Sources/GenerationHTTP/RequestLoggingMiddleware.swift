@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LookoutHummingbird
 import NIOCore
 import Logging
 
@@ -30,7 +31,7 @@ public struct RequestLoggingMiddleware: RouterMiddleware {
             level: level, "\(Self.message)",
             metadata: [
                 "method": .string(request.method.rawValue),
-                "route": .string(context.endpointPath ?? "unmatched"),
+                "route": .string(HandledRequest.routeTemplate(context) ?? "unmatched"),
                 "status": .stringConvertible(response.status.code),
                 "duration_ms": .string(String(format: "%.1f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
             ]

@@ -2,8 +2,11 @@ import Foundation
 import HTTPTypes
 import GenerationCore
 import GenerationHTTP
+import Hummingbird
 import HummingbirdTesting
+import Logging
 import LookoutHummingbird
+import Synchronization
 import Testing
 
 /// Bad input gets a 4xx problem document with a reason, never a 500.
@@ -110,5 +113,40 @@ import Testing
         #expect(HandledRequest.status(of: ServiceError(.paymentProviderError, "provider down")) == 502)
         #expect(HandledRequest.status(of: ProblemDetails.routeNotFound("/nope")) == 404)
         #expect(HandledRequest.status(of: CancellationError()) == 500, "an error that is not an HTTP one is a bug")
+    }
+}
+
+/// The access log names a request by its route template, and an unmatched one as `unmatched` (not Hummingbird's
+/// internal `NotFound`), like the metrics and Sentry do.
+@Suite struct AccessLogTests {
+    final class Lines: Sendable {
+        let lines = Mutex<[Logger.Metadata]>([])
+    }
+
+    struct Recorder: LogHandler {
+        let lines: Lines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            guard message.description == RequestLoggingMiddleware.message else { return }
+            lines.lines.withLock { $0.append(self.metadata.merging(metadata ?? [:]) { $1 }) }
+        }
+    }
+
+    @Test func eachLineNamesTheRouteTemplateOrUnmatched() async throws {
+        let lines = Lines()
+        let harness = try TestHarness()
+        try await Application(router: harness.router, logger: Logger(label: "access") { _ in Recorder(lines: lines) }).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { _ in }
+            try await client.execute(uri: "/api/v1/generations/gen_123", method: .get) { _ in }
+            try await client.execute(uri: "/no/such/path", method: .get) { _ in }
+        }
+        let logged = lines.lines.withLock { $0 }.map { ($0["route"]?.description ?? "-", $0["status"]?.description ?? "-") }
+        #expect(logged.map(\.0) == ["/health", "/api/v1/generations/{id}", "unmatched"])
+        #expect(logged.map(\.1) == ["200", "401", "404"])
     }
 }
