@@ -7,7 +7,7 @@ import PackageDescription
 //   LookoutMetrics          - metric definitions, the HTTP/process/SLO/Sentry catalog, registry with a series cap (no Hummingbird)
 //   LookoutHummingbird      - what the Hummingbird adapters share: requests to leave alone, route template, error status,
 //                             a library's Endpoint, JSON bodies and responses, the bearer-token gate
-//   LookoutMetricsHummingbird - HTTP metrics middleware and the /metrics endpoint (auth, gzip)
+//   LookoutMetricsHummingbird - HTTP metrics middleware, the /metrics endpoint (auth, gzip), a /metrics + /health server
 //   GenerationMetrics       - the reference service's metric catalog (business/worker/database/cache) and its ServiceObserver
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
 //   LookoutSentryHummingbird - the Sentry middleware (transaction per request, error capture)
@@ -184,6 +184,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

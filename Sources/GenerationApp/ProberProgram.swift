@@ -72,7 +72,7 @@ public enum ProberProgram {
             let process = ProcessMetrics(registry: registry)
             let endpoint = MetricsEndpoint(registry: registry, access: configuration.metrics.endpointAccess, collectors: [{ process.collect() }])
             services.append(
-                SmallMetricsServer.make(
+                MetricsServer.make(
                     endpoint: endpoint, host: configuration.httpHost, port: settings.metricsPort, role: "prober metrics server", logger: logger,
                     onListening: onListening
                 )

@@ -121,7 +121,7 @@ public struct ServiceAssembly: Sendable {
 
     /// The Hummingbird application serving the API. `onListening` receives the bound port (useful with port 0).
     public func makeHTTPServer(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
-        SmallMetricsServer.application(
+        MetricsServer.application(
             router: makeRouter().router, host: configuration.httpHost, port: configuration.httpPort, role: "HTTP server", logger: logger, onListening: onListening
         )
     }
@@ -187,7 +187,7 @@ public struct ServiceAssembly: Sendable {
     /// The standalone worker's own small server: `GET /metrics` and `GET /health`.
     public func makeWorkerMetricsServer(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> (any Service)? {
         guard let endpoint = makeMetricsEndpoint() else { return nil }
-        return SmallMetricsServer.make(
+        return MetricsServer.make(
             endpoint: endpoint, host: configuration.httpHost, port: configuration.metrics.workerPort, role: "worker metrics server", logger: logger,
             onListening: onListening
         )

@@ -1,24 +1,27 @@
 import Hummingbird
 import Logging
-import LookoutMetricsHummingbird
 import NIOCore
 import ServiceLifecycle
 
-/// The HTTP servers of the executables: the API's, and the small `/metrics` + `/health` server of the standalone
-/// `worker` and `prober`.
-enum SmallMetricsServer {
-    /// A server with `GET /metrics` (from `endpoint`) and `GET /health`.
-    static func make(
-        endpoint: MetricsEndpoint, host: String, port: Int, role: String, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
+/// A small HTTP server for a process that serves nothing else: `GET /metrics` (from a ``MetricsEndpoint``) and
+/// `GET /health` (`{"status":"ok"}` while the process runs). A worker or a prober runs it so that Prometheus can scrape
+/// it and an orchestrator can ask whether it lives.
+public enum MetricsServer {
+    /// The server, as a `Service`. `onListening` receives the bound port (useful with port 0).
+    public static func make(
+        endpoint: MetricsEndpoint, host: String, port: Int, role: String, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> any Service {
         let router = Router()
         endpoint.register(on: router)
-        router.get("/health") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#))) }
+        router.get("/health") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+        }
         return application(router: router, host: host, port: port, role: role, logger: logger, onListening: onListening)
     }
 
-    /// A Hummingbird application that logs where it listens and passes the bound port on (useful with port 0).
-    static func application<Context: RequestContext>(
+    /// A Hummingbird application on `host:port` that logs where it listens and passes the bound port on.
+    public static func application<Context: RequestContext>(
         router: Router<Context>, host: String, port: Int, role: String, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void
     ) -> Application<RouterResponder<Context>> where Context: InitializableFromSource<ApplicationRequestContextSource> {
         Application(
