@@ -72,7 +72,7 @@ enum OpenAPIDocument {
         "properties": {
           "amount_minor": {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "Amount in the currency's minor unit (cents). 100 credits per major unit."},
           "currency": {"type": "string", "enum": ["AUD", "CAD", "CHF", "CZK", "DKK", "EUR", "GBP", "JPY", "NOK", "NZD", "PLN", "SEK", "SGD", "USD"]},
-          "card_token": {"type": "string", "description": "Sandbox tokens: tok_visa and tok_mastercard (approved), tok_declined, tok_insufficient_funds, tok_expired (402), tok_provider_error (502), tok_timeout (504)."}
+          "card_token": {"type": "string", "description": "Sandbox tokens: tok_visa and tok_mastercard (approved), tok_slow (approved after 3 s), tok_declined, tok_insufficient_funds, tok_expired (402), tok_provider_error (502), tok_timeout (504)."}
         }
       },
       "Payment": {

@@ -83,6 +83,26 @@ import Testing
         }
     }
 
+    /// `tok_slow` is a provider that answers late but answers (the drill's slow dependency): approved within the timeout,
+    /// a 504 past it.
+    @Test func aSlowProviderIsWaitedForUntilTheTimeout() async throws {
+        try await TestHarness(paymentTimeout: .seconds(5), slowPayment: .milliseconds(100)).withClient { client in
+            let token = try await client.newUser()
+            let body = #"{"amount_minor":500,"currency":"USD","card_token":"tok_slow"}"#
+            let reply = try await client.send(.post, "/api/v1/payments", token: token, headers: [.idempotencyKey: "slow"], json: body)
+            #expect(reply.status == .created)
+            #expect(reply["status"] as? String == "approved")
+            #expect(try await client.credits(token) == 500)
+        }
+        try await TestHarness(paymentTimeout: .milliseconds(100), slowPayment: .seconds(60)).withClient { client in
+            let token = try await client.newUser()
+            let body = #"{"amount_minor":500,"currency":"USD","card_token":"tok_slow"}"#
+            let reply = try await client.send(.post, "/api/v1/payments", token: token, headers: [.idempotencyKey: "late"], json: body)
+            #expect(reply.status.code == 504)
+            #expect(try await client.credits(token) == 0)
+        }
+    }
+
     @Test(arguments: [
         ("tok_declined", 402, "payment-declined", "declined"),
         ("tok_insufficient_funds", 402, "payment-declined", "declined"),

@@ -13,11 +13,12 @@ import TestSupport
 import Testing
 
 /// The real service as `backend` wires it (ServiceAssembly: storage, services, metrics, router) on an in-memory database,
-/// with the knobs tests need: a sandbox provider to count charges, a payment timeout, limits.
+/// with the knobs tests need: a sandbox provider to count charges (and how long its `tok_slow` takes), a payment
+/// timeout, limits.
 /// `@unchecked Sendable`: the router is built once in `init` and only read afterwards.
 struct TestHarness: @unchecked Sendable {
     let assembly: ServiceAssembly
-    let provider = SandboxPaymentProvider()
+    let provider: SandboxPaymentProvider
     let router: Router<APIRequestContext>
     let routes: RouteTable
     let logger: Logger
@@ -26,9 +27,10 @@ struct TestHarness: @unchecked Sendable {
     var metrics: MetricsRegistry? { assembly.metrics }
 
     init(
-        paymentTimeout: Duration = .seconds(5), maxBodyBytes: Int = 1 << 20, maxAttempts: Int = 3,
-        configure: (inout AppConfiguration) -> Void = { _ in }
+        paymentTimeout: Duration = .seconds(5), slowPayment: Duration = .milliseconds(100), maxBodyBytes: Int = 1 << 20,
+        maxAttempts: Int = 3, configure: (inout AppConfiguration) -> Void = { _ in }
     ) throws {
+        provider = SandboxPaymentProvider(slowAnswer: slowPayment)
         var configuration = AppConfiguration()
         configuration.database = .inMemory
         configuration.payments.providerTimeout = paymentTimeout

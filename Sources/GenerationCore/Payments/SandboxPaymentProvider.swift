@@ -5,6 +5,7 @@ import Synchronization
 /// | card token                   | answer                                   |
 /// |------------------------------|------------------------------------------|
 /// | `tok_visa`, `tok_mastercard` | approved                                 |
+/// | `tok_slow`                   | approved after ``slowAnswer`` (3 s): a slow provider |
 /// | `tok_declined`               | declined: "card declined"                |
 /// | `tok_insufficient_funds`     | declined: "insufficient funds"           |
 /// | `tok_expired`                | declined: "card expired"                 |
@@ -18,8 +19,13 @@ public final class SandboxPaymentProvider: PaymentProvider {
 
     private let charges = Mutex<[String: ChargeResult]>([:])
     private let chargeCount = Atomic<Int>(0)
+    /// How long `tok_slow` takes: past the latency objective's 1 s and the critical latency alert's 2.5 s, under the
+    /// default provider timeout (10 s). Default: 3 s.
+    public let slowAnswer: Duration
 
-    public init() {}
+    public init(slowAnswer: Duration = .seconds(3)) {
+        self.slowAnswer = slowAnswer
+    }
 
     /// How many distinct charges were made (approved or declined), for tests that prove "never charged twice".
     public var distinctCharges: Int { chargeCount.load(ordering: .relaxed) }
@@ -29,6 +35,9 @@ public final class SandboxPaymentProvider: PaymentProvider {
         let result: ChargeResult
         switch request.cardToken {
         case _ where Self.approvedTokens.contains(request.cardToken):
+            result = .approved(providerReference: "sandbox_ch_" + request.reference)
+        case "tok_slow":
+            try await Task.sleep(for: slowAnswer)
             result = .approved(providerReference: "sandbox_ch_" + request.reference)
         case "tok_declined": result = .declined(reason: "card declined")
         case "tok_insufficient_funds": result = .declined(reason: "insufficient funds")
