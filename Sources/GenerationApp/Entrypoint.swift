@@ -54,6 +54,7 @@ public enum Entrypoint {
         }
         do {
             let assembly = try ServiceAssembly(configuration: configuration, logger: logger, sentry: sentry)
+            try assembly.migrate()
             logger.info("starting", metadata: ["role": .string(role.rawValue), "database": "\(configuration.database)"])
             switch role {
             case .backend: try await assembly.backendServiceGroup().run()

@@ -20,10 +20,11 @@ import LookoutStatusPageHummingbird
 import ServiceLifecycle
 import UnixSignals
 
-/// Builds the long-lived parts of the service from an ``AppConfiguration`` and composes them into one `ServiceGroup`.
+/// Builds the long-lived parts of the service from an ``AppConfiguration`` and composes them: the Hummingbird
+/// application of `backend` (``buildApplication(onListening:)``) and the service groups of both executables.
 ///
-/// Order matters: a `ServiceGroup` shuts services down in reverse order, so the HTTP server (last) stops accepting and
-/// drains first, then the worker stops claiming and drains its running jobs.
+/// Order matters: services shut down in reverse order, so the HTTP server (last) stops accepting and drains first,
+/// then the worker stops claiming and drains its running jobs, and Sentry's transport (first) sends what they reported.
 public struct ServiceAssembly: Sendable {
     public let configuration: AppConfiguration
     public let storage: SQLiteStorage
@@ -44,7 +45,7 @@ public struct ServiceAssembly: Sendable {
     /// The planned maintenance: the SLO file's windows and those declared through the API.
     public let maintenance: MaintenanceSchedule
 
-    /// Opens the database (running migrations) and wires the services.
+    /// Opens the database (``migrate()`` brings its schema up to date) and wires the services.
     public init(
         configuration: AppConfiguration, logger: Logger, paymentProvider: any PaymentProvider = SandboxPaymentProvider(),
         generator: (any Generator)? = nil, sentry: SentrySetup? = nil
@@ -119,13 +120,6 @@ public struct ServiceAssembly: Sendable {
         }
     }
 
-    /// The Hummingbird application serving the API. `onListening` receives the bound port (useful with port 0).
-    public func makeHTTPServer(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some Service {
-        MetricsServer.application(
-            router: makeRouter().router, host: configuration.httpHost, port: configuration.httpPort, role: "HTTP server", logger: logger, onListening: onListening
-        )
-    }
-
     /// The API's router with its observability (metrics middleware and `/metrics`) wired in.
     public func makeRouter() -> (router: Router<APIRequestContext>, routes: RouteTable) {
         var http = HTTPConfiguration()
@@ -153,7 +147,6 @@ public struct ServiceAssembly: Sendable {
             configuration: http, observability: observability
         )
     }
-
 
     /// What `/sla/status` and the status page report: Prometheus when configured (every replica), else this process.
     var slaStatus: SLAStatusSource {
@@ -184,28 +177,39 @@ public struct ServiceAssembly: Sendable {
         )
     }
 
-    /// The standalone worker's own small server: `GET /metrics` and `GET /health`.
-    public func makeWorkerMetricsServer(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> (any Service)? {
-        guard let endpoint = makeMetricsEndpoint() else { return nil }
-        return MetricsServer.make(
-            endpoint: endpoint, host: configuration.httpHost, port: configuration.metrics.workerPort, role: "worker metrics server", logger: logger,
+    /// The API as a Hummingbird application, with the process's long-lived parts as its services: Sentry's transport,
+    /// the SLA flush and (unless `LOOKOUT_WORKER_ENABLED=false`) the worker. They stop in reverse order, after the
+    /// server: it stops accepting and drains, the worker stops claiming and finishes its jobs, the SLA flush writes
+    /// what they counted, and Sentry's transport, last, sends what all of them reported. `onListening` receives the
+    /// bound port (useful with port 0). The schema must be migrated first (``migrate()``).
+    public func buildApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        var application = MetricsServer.application(
+            router: makeRouter().router, host: configuration.httpHost, port: configuration.httpPort, role: "HTTP server", logger: logger,
             onListening: onListening
         )
+        application.addServices(sentryServices)
+        application.addServices(SLAFlushService(recorder: slaRecorder, store: storage, logger: logger))
+        if configuration.workerEnabled { application.addServices(makeWorker()) }
+        return application
     }
 
-    /// `backend`: the HTTP API, plus the worker unless `LOOKOUT_WORKER_ENABLED=false`, plus the prober probing the API
-    /// unless `LOOKOUT_PROBER_ENABLED=false`.
+    /// Brings the database's schema up to date. Run before either process's services start: Hummingbird's
+    /// `beforeServerStarts` would hold back only the server, while the worker and the SLA flush start at once.
+    public func migrate() throws {
+        try storage.migrate()
+    }
+
+    /// `backend`: the application (``buildApplication(onListening:)``), plus the prober probing the API unless
+    /// `LOOKOUT_PROBER_ENABLED=false`. The prober runs beside the application and stops before it, so that no probe
+    /// fails because the server is draining.
     public func backendServiceGroup(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
-        var services: [any Service] = sentryServices + [SLAFlushService(recorder: slaRecorder, store: storage, logger: logger)]
-        if configuration.workerEnabled { services.append(makeWorker()) }
         let port = ListeningPort()
-        services.append(
-            makeHTTPServer { bound in
+        var services: [any Service] = [
+            buildApplication { bound in
                 port.publish(bound)
                 await onListening(bound)
             }
-        )
-        // Last, so that it stops first: no probe fails just because the server is draining.
+        ]
         if configuration.prober.enabled { services.append(makeProber(baseURL: proberBaseURL(port: port))) }
         return serviceGroup(services)
     }
@@ -213,7 +217,13 @@ public struct ServiceAssembly: Sendable {
     /// `worker`: the job worker alone against the same database, with its own `/metrics` server.
     public func workerServiceGroup() -> ServiceGroup {
         var services: [any Service] = sentryServices + [makeWorker()]
-        if let server = makeWorkerMetricsServer() { services.append(server) }
+        if let endpoint = makeMetricsEndpoint() {
+            services.append(
+                MetricsServer.make(
+                    endpoint: endpoint, host: configuration.httpHost, port: configuration.metrics.workerPort, role: "worker metrics server", logger: logger
+                )
+            )
+        }
         return serviceGroup(services)
     }
 

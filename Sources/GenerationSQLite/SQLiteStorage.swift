@@ -19,7 +19,8 @@ public final class SQLiteStorage: StorageHealthCheck {
     public let location: Location
     let observer: (any DatabaseObserver)?
 
-    /// Opens (creating if needed) the database and applies every pending migration.
+    /// Opens (creating if needed) the database; ``migrate()`` brings its schema up to date (the backend runs it before
+    /// its server starts, the worker before it claims a job).
     /// - Parameter observer: told about every connection use (pool size, wait, hold time, errors by operation).
     public init(location: Location, observer: (any DatabaseObserver)? = nil) throws {
         var configuration = Configuration()
@@ -35,8 +36,19 @@ public final class SQLiteStorage: StorageHealthCheck {
         case .inMemory:
             writer = try DatabaseQueue(configuration: configuration)
         }
-        try Migrations.migrator.migrate(writer)
         observer?.poolOpened(maximumConnections: maximumConnections)
+    }
+
+    /// Opens the database and applies every pending migration: for tests and tools.
+    public static func migrated(location: Location, observer: (any DatabaseObserver)? = nil) throws -> SQLiteStorage {
+        let storage = try SQLiteStorage(location: location, observer: observer)
+        try storage.migrate()
+        return storage
+    }
+
+    /// Applies every pending migration (versioned, in Migrations.swift); those already applied are skipped.
+    public func migrate() throws {
+        try Migrations.migrator.migrate(writer)
     }
 
     /// Connections the database can hand out at once: the writer plus the pool's readers (one for in-memory).

@@ -94,7 +94,7 @@ import TestSupport
 
     @Test func aJobWhoseWorkerWasKilledIsFinishedExactlyOnceByAnotherWorker() async throws {
         // Enqueue a generation directly in the shared database file.
-        let storage = try SQLiteStorage(location: .file(path: "\(directory.path)/lookout.sqlite"))
+        let storage = try SQLiteStorage.migrated(location: .file(path: "\(directory.path)/lookout.sqlite"))
         let now = Date()
         _ = try await storage.createUser(id: "usr_k", email: "k@example.com", passwordHash: "x", now: now)
         let payment = Payment(id: "pay_k", userID: "usr_k", idempotencyKey: "k", requestFingerprint: "f", amountMinor: 100, currency: .eur, credits: 100, status: .pending, createdAt: now, updatedAt: now)

@@ -11,7 +11,7 @@ import Testing
     let userID = "usr_test"
 
     init() async throws {
-        storage = try SQLiteStorage(location: .inMemory)
+        storage = try SQLiteStorage.migrated(location: .inMemory)
         _ = try await storage.createUser(id: userID, email: "q@example.com", passwordHash: "x", now: clock.now)
         _ = try await storage.settlePayment(
             id: try await beginPayment(), .approved(providerReference: "ref"), now: clock.now

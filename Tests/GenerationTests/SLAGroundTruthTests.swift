@@ -56,7 +56,7 @@ import TestSupport
         let requests = Self.mix.flatMap { Array(repeating: $0.path, count: $0.count) }.shuffled()
         for path in requests { _ = try await Self.get(port, path) }
 
-        let store = try SQLiteStorage(location: .inMemory)
+        let store = try SQLiteStorage.migrated(location: .inMemory)
         await SLAFlushService(recorder: recorder, store: store, logger: ScriptedSentryServer.quietLogger).flush()
         let report = try await SLAStatusService(objectives: [.requestAvailability, .errorRate, .latency], recorder: recorder, store: store)
             .report(now: Date())

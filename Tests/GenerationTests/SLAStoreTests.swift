@@ -19,13 +19,13 @@ import TestSupport
             recorder.record("error_rate", good: second % 10 != 0, at: noon.addingTimeInterval(Double(second)))
         }
         recorder.record("latency", good: true, at: noon)
-        let flusher = SLAFlushService(recorder: recorder, store: try SQLiteStorage(location: location), logger: Logger(label: "test"))
+        let flusher = SLAFlushService(recorder: recorder, store: try SQLiteStorage.migrated(location: location), logger: Logger(label: "test"))
         await flusher.flush()
         // A second flush of the same minute adds to it.
         recorder.record("error_rate", good: false, at: noon.addingTimeInterval(5))
         await flusher.flush()
 
-        let reopened = try SQLiteStorage(location: location)
+        let reopened = try SQLiteStorage.migrated(location: location)
         let minute = Int64(noon.timeIntervalSince1970 / 60)
         let buckets = try await reopened.slaBuckets(objective: "error_rate", minutes: minute..<(minute + 60))
         #expect(buckets == [MinuteBucket(minute: minute, good: 54, total: 61), MinuteBucket(minute: minute + 1, good: 54, total: 60)])
@@ -66,7 +66,7 @@ import TestSupport
     @Test func theServiceFlushesOnItsClockAndAtShutdown() async throws {
         let clock = ManualClock()
         let recorder = SLARecorder()
-        let storage = try SQLiteStorage(location: .inMemory)
+        let storage = try SQLiteStorage.migrated(location: .inMemory)
         let flusher = SLAFlushService(recorder: recorder, store: storage, interval: .seconds(10), clock: clock, logger: Logger(label: "test"))
         let group = ServiceGroup(configuration: .init(services: [flusher], gracefulShutdownSignals: [], logger: Logger(label: "test")))
         let running = Task { try await group.run() }

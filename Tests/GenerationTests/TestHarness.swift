@@ -41,6 +41,7 @@ struct TestHarness: @unchecked Sendable {
         logger.logLevel = .critical
         self.logger = logger
         assembly = try ServiceAssembly(configuration: configuration, logger: logger, paymentProvider: provider, generator: InstantGenerator())
+        try assembly.migrate()
         (router, routes) = assembly.makeRouter()
     }
 

@@ -50,7 +50,7 @@ final class SlowGenerator: Generator {
     let userID = "usr_worker"
 
     init() async throws {
-        storage = try SQLiteStorage(location: .inMemory)
+        storage = try SQLiteStorage.migrated(location: .inMemory)
         _ = try await storage.createUser(id: userID, email: "w@example.com", passwordHash: "x", now: Date())
         let payment = Payment(
             id: "pay_w", userID: userID, idempotencyKey: "k", requestFingerprint: "f", amountMinor: 100, currency: .eur,
