@@ -4,7 +4,8 @@ import PackageDescription
 // Lookout: a reference generation service and the observability libraries that watch it.
 // Layout (docs/architecture.md has the full map):
 //   BoundedCache            - LRU + TTL cache with hit/miss/eviction counts (no other dependency)
-//   LookoutMetrics          - metric definitions, the HTTP/process/SLO/Sentry catalog, registry with a series cap (no Hummingbird)
+//   LookoutMetrics          - metric definitions, the HTTP/process catalog, registry with a series cap (no Hummingbird)
+//   LookoutSentryMetrics, LookoutSLAMetrics - the Sentry transport's and the SLO events' families and their exporters
 //   LookoutHummingbird      - what the Hummingbird adapters share: requests to leave alone, route template, error status,
 //                             a library's Endpoint, JSON bodies and responses, the bearer-token gate
 //   LookoutMetricsHummingbird - HTTP metrics middleware, the /metrics endpoint (auth, gzip), a /metrics + /health server
@@ -190,6 +191,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LookoutSentryMetrics",
+            dependencies: ["LookoutSentry", "LookoutMetrics", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutSLAMetrics",
+            dependencies: ["LookoutSLA", "LookoutMetrics", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "GenerationMetrics",
             dependencies: [
                 "GenerationCore",
@@ -259,6 +270,8 @@ let package = Package(
                 "LookoutStatusPage",
                 "LookoutStatusPageHummingbird",
                 "LookoutHummingbird",
+                "LookoutSentryMetrics",
+                "LookoutSLAMetrics",
                 "LookoutSLAPrometheus",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -420,6 +433,7 @@ let package = Package(
                 "LookoutProber",
                 "LookoutStatusPage",
                 "LookoutSLAHummingbird",
+                "LookoutSLAMetrics",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

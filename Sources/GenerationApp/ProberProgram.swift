@@ -4,6 +4,7 @@ import LookoutMetrics
 import LookoutMetricsHummingbird
 import LookoutProber
 import LookoutSLA
+import LookoutSLAMetrics
 import ServiceLifecycle
 import UnixSignals
 

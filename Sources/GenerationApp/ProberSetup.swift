@@ -3,6 +3,7 @@ import Logging
 import LookoutMetrics
 import LookoutProber
 import LookoutSLA
+import LookoutSLAMetrics
 import LookoutStatusPage
 
 /// Counts every probe run toward the `availability` objective straight into the exported SLO counters, for the

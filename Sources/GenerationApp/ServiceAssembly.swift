@@ -12,7 +12,9 @@ import LookoutMetricsHummingbird
 import LookoutProber
 import LookoutSentry
 import LookoutSentryHummingbird
+import LookoutSentryMetrics
 import LookoutSLA
+import LookoutSLAMetrics
 import LookoutSLAHummingbird
 import LookoutSLAPrometheus
 import LookoutStatusPage

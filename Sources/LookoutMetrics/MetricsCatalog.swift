@@ -1,6 +1,6 @@
-/// The metric families of the Lookout libraries that record through this package: HTTP (``HTTPMetrics``), the SLO
-/// events and the Sentry transport (recorded by the service's adapters), process and build. Each other library declares
-/// its own next to the code that records them (the prober's in `LookoutProber`, the reference service's in
+/// The metric families this package records itself: HTTP (``HTTPMetrics``), process and build. Each other library
+/// declares its own next to the code that records them (the prober's in `LookoutProber`, the SLO events' in
+/// `LookoutSLAMetrics`, Sentry's transport's in `LookoutSentryMetrics`, the reference service's in
 /// `GenerationMetrics`); `docs/metrics.md` is generated from all of them (`swift run metrics-docs`) and a test fails
 /// when the two differ.
 public enum MetricsCatalog {
@@ -31,39 +31,6 @@ public enum MetricsCatalog {
     public static let httpResponseSize = MetricDefinition.histogram(
         "http_response_size", unit: "bytes", help: "Response body sizes.", labels: ["method", "route"], buckets: sizeBuckets,
         example: "histogram_quantile(0.99, sum by (le) (rate(http_response_size_bytes_bucket[5m])))"
-    )
-
-    // MARK: Sentry transport
-
-    public static let sentryEnvelopesSent = MetricDefinition.counter(
-        "lookout_sentry_envelopes_sent", help: "Envelopes Sentry accepted (2xx).", example: "rate(lookout_sentry_envelopes_sent_total[5m])"
-    )
-    public static let sentryItemsDropped = MetricDefinition.counter(
-        "lookout_sentry_items_dropped", help: "Events, transactions and other items dropped before reaching Sentry, by client-report reason and category.",
-        labels: ["reason", "category"], example: "sum by (reason) (increase(lookout_sentry_items_dropped_total[1h]))"
-    )
-    public static let sentrySendFailures = MetricDefinition.counter(
-        "lookout_sentry_send_failures", help: "Sends that failed (network error or 5xx) and will be retried.",
-        example: "rate(lookout_sentry_send_failures_total[5m]) > 0"
-    )
-    public static let sentryQueueLength = MetricDefinition.gauge(
-        "lookout_sentry_queue_length", help: "Envelopes accepted and not yet delivered or dropped (memory and spool).",
-        example: "lookout_sentry_queue_length"
-    )
-    public static let sentrySpoolSize = MetricDefinition.gauge(
-        "lookout_sentry_spool_size", unit: "bytes", help: "Bytes of envelopes waiting in the on-disk spool.", example: "lookout_sentry_spool_size_bytes"
-    )
-
-    // MARK: Service level objectives
-
-    public static let sloEvents = MetricDefinition.counter(
-        "lookout_slo_events", help: "Events counted toward each service level objective (requests, probe runs), as the SLA engine counts them.",
-        labels: ["objective"], example: "sum by (objective) (increase(lookout_slo_events_total[1h]))"
-    )
-    public static let sloGoodEvents = MetricDefinition.counter(
-        "lookout_slo_good_events", help: "The good ones among lookout_slo_events_total (not a 5xx, within the latency threshold, a successful probe).",
-        labels: ["objective"],
-        example: "sum by (objective) (increase(lookout_slo_good_events_total[1h])) / sum by (objective) (increase(lookout_slo_events_total[1h]))"
     )
 
     // MARK: Process and build
@@ -102,8 +69,6 @@ public enum MetricsCatalog {
     /// Every definition of this catalog, in documentation order.
     public static let all: [MetricDefinition] = [
         httpRequests, httpRequestDuration, httpRequestsInFlight, httpRequestSize, httpResponseSize,
-        sentryEnvelopesSent, sentryItemsDropped, sentrySendFailures, sentryQueueLength, sentrySpoolSize,
-        sloEvents, sloGoodEvents,
         processCPU, processResidentMemory, processVirtualMemory, processOpenFDs, processMaxFDs, processStartTime, processThreads,
         buildInfo, labelOverflow,
     ]

@@ -2,6 +2,7 @@ import Foundation
 @testable import GenerationApp
 import LookoutMetrics
 import LookoutSLA
+import LookoutSLAMetrics
 import Testing
 import TestSupport
 

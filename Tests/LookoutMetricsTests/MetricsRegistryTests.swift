@@ -29,7 +29,7 @@ import Testing
         }
         let first = try ScrapedMetrics(String(decoding: registry.exposition(), as: UTF8.self))
         #expect(first.familyOrder == first.familyOrder.sorted())
-        #expect(first.familyOrder.count > 10)
+        #expect(first.familyOrder.count > 5, "enough families for the order to mean something")
         let second = try ScrapedMetrics(String(decoding: registry.exposition(), as: UTF8.self))
         #expect(first.familyOrder == second.familyOrder)
     }
