@@ -17,6 +17,7 @@ import PackageDescription
 //   LookoutSLAHummingbird   - the SLA request middleware and SLARoutes (/sla/status, /sla/report, /sla/maintenance)
 //   LookoutStatusPage       - the public status page: what it shows, gathered from the prober and the SLA, rendered to HTML
 //   LookoutStatusPageHummingbird - StatusPageRoutes (/status)
+//   LookoutConfiguration    - the one reader of environment settings (LOOKOUT_* and SENTRY_*): typed, typos refused, secrets hidden
 //   LookoutConfigFile       - reading YAML configuration files with errors that name file:line:column and field
 //   LookoutProber           - synthetic checks: YAML checks file, a timing HTTP client, its metric catalog, the prober Service
 //   GenerationSentry        - the reference service's business breadcrumbs and failed-job events for Sentry
@@ -74,6 +75,7 @@ let package = Package(
         .target(
             name: "LookoutSentry",
             dependencies: [
+                "LookoutConfiguration",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,8 +113,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LookoutConfiguration",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LookoutConfigFile",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["LookoutConfiguration", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -267,6 +273,7 @@ let package = Package(
                 "LookoutSLAHummingbird",
                 "LookoutProber",
                 "LookoutConfigFile",
+                "LookoutConfiguration",
                 "LookoutStatusPage",
                 "LookoutStatusPageHummingbird",
                 "LookoutHummingbird",
@@ -434,6 +441,7 @@ let package = Package(
                 "LookoutStatusPage",
                 "LookoutSLAHummingbird",
                 "LookoutSLAMetrics",
+                "LookoutConfiguration",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

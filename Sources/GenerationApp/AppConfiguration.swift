@@ -1,5 +1,6 @@
 import Foundation
 import LookoutConfigFile
+import LookoutConfiguration
 import GenerationCore
 import GenerationSQLite
 import Logging
@@ -134,7 +135,7 @@ public struct AppConfiguration: Sendable {
     /// Reads `LOOKOUT_*` variables over the defaults.
     public init(environment: [String: String]) throws(ConfigurationError) {
         self.init()
-        var reader = EnvironmentReader(environment: environment)
+        var reader = EnvironmentReader(environment: environment, secrets: Set(SecretFiles.names))
         httpHost = try reader.string("LOOKOUT_HTTP_HOST", default: httpHost, allowed: "a hostname or IP address, e.g. 127.0.0.1 or 0.0.0.0")
         httpPort = try reader.integer("LOOKOUT_HTTP_PORT", default: httpPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
         database = try reader.value("LOOKOUT_DATABASE_URL", default: database, allowed: "sqlite://PATH (e.g. sqlite://./data/lookout.sqlite) or sqlite::memory:", parse: Self.parseDatabaseURL)
@@ -218,14 +219,8 @@ public struct AppConfiguration: Sendable {
         }
         prober.metricsPort = try reader.integer("LOOKOUT_PROBER_METRICS_PORT", default: prober.metricsPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
         buildRevision = try reader.string("LOOKOUT_BUILD_REVISION", default: buildRevision, allowed: "a source revision, e.g. a git commit")
+        sentry = try SentryOptions(reading: &reader)
         try reader.rejectUnknown()
-        do {
-            sentry = try SentryOptions(environment: environment)
-        } catch {
-            // The DSN holds a key: the message names the problem without repeating the value.
-            let value = error.variable == "SENTRY_DSN" ? "(hidden)" : environment[error.variable] ?? ""
-            throw ConfigurationError(variable: error.variable, value: value, allowed: error.message)
-        }
         if sentry.release == nil { sentry.release = "lookout@\(BuildInfo.version)" }
     }
 
@@ -241,99 +236,5 @@ public struct AppConfiguration: Sendable {
         guard raw.hasPrefix("sqlite://") else { return nil }
         let path = String(raw.dropFirst("sqlite://".count))
         return path.isEmpty ? nil : .file(path: path)
-    }
-}
-
-/// A setting that cannot be used. The message names the variable, the value and what is allowed.
-public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var variable: String
-    public var value: String
-    /// What would be accepted instead, or for an unknown variable the known ones.
-    public var allowed: String
-    /// True when the variable is not a setting at all (usually a typo).
-    public var isUnknownVariable = false
-
-    public var description: String {
-        if isUnknownVariable { return "invalid configuration: \(variable)=\"\(value)\" is not a Lookout setting; \(allowed)" }
-        return "invalid configuration: \(variable)=\"\(value)\" is not allowed; expected \(allowed)"
-    }
-}
-
-/// Reads typed values from the environment and remembers which `LOOKOUT_` variables it understood.
-struct EnvironmentReader {
-    let environment: [String: String]
-    private var known: Set<String> = []
-
-    init(environment: [String: String]) { self.environment = environment }
-
-    mutating func markKnown(_ name: String) { known.insert(name) }
-
-    mutating func value<T>(_ name: String, default fallback: T, allowed: String, parse: (String) -> T?) throws(ConfigurationError) -> T {
-        known.insert(name)
-        guard let raw = environment[name] else { return fallback }
-        let trimmed = raw.trimmingCharacters(in: .whitespaces)
-        guard let value = parse(trimmed) else { throw ConfigurationError(variable: name, value: Self.shown(name, raw), allowed: allowed) }
-        return value
-    }
-
-    /// A value as an error may print it: a secret's is replaced by its length.
-    static func shown(_ name: String, _ raw: String) -> String {
-        SecretFiles.names.contains(name) ? "(secret, \(raw.count) characters)" : raw
-    }
-
-    /// A setting without a default: nil when unset, an error when set but unusable.
-    mutating func optional<T>(_ name: String, allowed: String, parse: (String) -> T?) throws(ConfigurationError) -> T? {
-        known.insert(name)
-        guard let raw = environment[name] else { return nil }
-        guard let value = parse(raw.trimmingCharacters(in: .whitespaces)) else {
-            throw ConfigurationError(variable: name, value: Self.shown(name, raw), allowed: allowed)
-        }
-        return value
-    }
-
-    mutating func string(_ name: String, default fallback: String, allowed: String) throws(ConfigurationError) -> String {
-        try value(name, default: fallback, allowed: allowed) { $0.isEmpty ? nil : $0 }
-    }
-
-    mutating func integer(_ name: String, default fallback: Int, in range: ClosedRange<Int>, allowed: String) throws(ConfigurationError) -> Int {
-        try value(name, default: fallback, allowed: allowed) { Int($0).flatMap { range.contains($0) ? $0 : nil } }
-    }
-
-    mutating func boolean(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
-        try value(name, default: fallback, allowed: "true or false") {
-            switch $0.lowercased() {
-            case "true", "1", "yes", "on": true
-            case "false", "0", "no", "off": false
-            default: nil
-            }
-        }
-    }
-
-    mutating func fraction(_ name: String, default fallback: Double) throws(ConfigurationError) -> Double {
-        try value(name, default: fallback, allowed: "a number from 0 to 1, e.g. 0.02") { Double($0).flatMap { (0...1).contains($0) ? $0 : nil } }
-    }
-
-    mutating func seconds(_ name: String, default fallback: Duration, in range: ClosedRange<Double>) throws(ConfigurationError) -> Duration {
-        try value(name, default: fallback, allowed: "a number of seconds from \(range.lowerBound) to \(range.upperBound)") {
-            Double($0).flatMap { range.contains($0) ? Duration.seconds($0) : nil }
-        }
-    }
-
-    mutating func milliseconds(_ name: String, default fallback: Duration) throws(ConfigurationError) -> Duration {
-        try value(name, default: fallback, allowed: "a whole number of milliseconds from 0 to 600000") {
-            Int($0).flatMap { (0...600_000).contains($0) ? Duration.milliseconds($0) : nil }
-        }
-    }
-
-    /// Fails on a `LOOKOUT_` variable nobody reads: a typo would otherwise be ignored silently.
-    func rejectUnknown() throws(ConfigurationError) {
-        let unknown = environment.keys.filter { $0.hasPrefix("LOOKOUT_") && !known.contains($0) }.sorted()
-        guard let first = unknown.first else { return }
-        let hint = Suggestion.closest(to: first, among: known).map { "did you mean \($0)? " } ?? ""
-        throw ConfigurationError(
-            variable: first, value: environment[first] ?? "",
-            allowed: "\(hint)remove it or use one of \(known.sorted().joined(separator: ", ")) (see docs/configuration.md)",
-            isUnknownVariable: true
-        )
     }
 }

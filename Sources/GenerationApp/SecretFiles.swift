@@ -1,4 +1,5 @@
 import Foundation
+import LookoutConfiguration
 
 /// Secrets from files (Docker and Kubernetes secrets), read by the programs themselves: for each secret-bearing setting
 /// `NAME` below, `NAME_FILE` names a file whose content, without its trailing newline, becomes `NAME`'s value. Setting

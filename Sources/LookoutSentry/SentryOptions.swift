@@ -1,3 +1,4 @@
+import LookoutConfiguration
 import Foundation
 
 /// Everything the Sentry client can be told, with sentry-python's defaults where they are right.
@@ -48,61 +49,52 @@ public struct SentryOptions: Sendable {
     /// Whether anything will be sent at all.
     public var isEnabled: Bool { dsn != nil }
 
-    /// A setting that cannot be used; the message names the variable and what is allowed.
-    public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
-        public var variable: String
-        public var message: String
-        public var description: String { "invalid Sentry configuration: \(variable): \(message)" }
+    /// Reads the `SENTRY_*` variables over the defaults; an unknown one within two edits of a known one is refused as
+    /// a typo (others, such as sentry-cli's `SENTRY_AUTH_TOKEN`, are left alone).
+    public init(environment variables: [String: String]) throws(ConfigurationError) {
+        var reader = EnvironmentReader(environment: variables, secrets: ["SENTRY_DSN"])
+        try self.init(reading: &reader)
+        try reader.rejectUnknown()
     }
 
-    /// Reads the `SENTRY_*` variables over the defaults.
-    public init(environment variables: [String: String]) throws(ConfigurationError) {
+    /// Reads the `SENTRY_*` variables through an app's reader, so that one reader knows every setting.
+    public init(reading reader: inout EnvironmentReader) throws(ConfigurationError) {
         self.init()
-        func value(_ name: String) -> String? {
-            guard let raw = variables[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        // A blank value is no value (a template may leave one empty): the default stays, as with sentry-python.
+        func given(_ name: String) -> String? {
+            reader.markKnown(name)
+            guard let raw = reader.environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             return raw
         }
-        func fraction(_ name: String, _ fallback: Double) throws(ConfigurationError) -> Double {
-            guard let raw = value(name) else { return fallback }
-            guard let number = Double(raw), (0...1).contains(number) else {
-                throw ConfigurationError(variable: name, message: "\"\(raw)\" is not a number from 0 to 1")
-            }
-            return number
-        }
-        func integer(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
-            guard let raw = value(name) else { return fallback }
-            guard let number = Int(raw), range.contains(number) else {
-                throw ConfigurationError(variable: name, message: "\"\(raw)\" is not an integer from \(range.lowerBound) to \(range.upperBound)")
-            }
-            return number
-        }
-        func boolean(_ name: String, _ fallback: Bool) throws(ConfigurationError) -> Bool {
-            guard let raw = value(name) else { return fallback }
-            switch raw.lowercased() {
-            case "true", "1", "yes", "on": return true
-            case "false", "0", "no", "off": return false
-            default: throw ConfigurationError(variable: name, message: "\"\(raw)\" is not true or false")
-            }
-        }
-
-        if let raw = value("SENTRY_DSN") {
+        if let raw = given("SENTRY_DSN") {
             do {
                 dsn = try DSN(raw)
             } catch {
-                throw ConfigurationError(variable: "SENTRY_DSN", message: error.description)
+                throw ConfigurationError(
+                    variable: "SENTRY_DSN", value: reader.shown("SENTRY_DSN", raw),
+                    allowed: "a DSN like https://<public key>@<host>/<project id> (\(error.description))"
+                )
             }
         }
-        release = value("SENTRY_RELEASE")
-        environment = value("SENTRY_ENVIRONMENT") ?? self.environment
-        serverName = value("SENTRY_SERVER_NAME") ?? serverName
-        sampleRate = try fraction("SENTRY_SAMPLE_RATE", sampleRate)
-        tracesSampleRate = try fraction("SENTRY_TRACES_SAMPLE_RATE", tracesSampleRate)
-        maxBreadcrumbs = try integer("SENTRY_MAX_BREADCRUMBS", maxBreadcrumbs, 0...1000)
-        sendDefaultPII = try boolean("SENTRY_SEND_DEFAULT_PII", sendDefaultPII)
-        queueSize = try integer("SENTRY_QUEUE_SIZE", queueSize, 1...1_000_000)
-        spoolDirectory = value("SENTRY_SPOOL_DIR")
-        spoolMaxBytes = try integer("SENTRY_SPOOL_MAX_BYTES", spoolMaxBytes, 0...(1 << 40))
-        shutdownTimeout = .seconds(try integer("SENTRY_SHUTDOWN_TIMEOUT", 2, 0...300))
-        debug = try boolean("SENTRY_DEBUG", debug)
+        release = given("SENTRY_RELEASE")
+        environment = given("SENTRY_ENVIRONMENT") ?? environment
+        serverName = given("SENTRY_SERVER_NAME") ?? serverName
+        spoolDirectory = given("SENTRY_SPOOL_DIR")
+        if given("SENTRY_SAMPLE_RATE") != nil { sampleRate = try reader.fraction("SENTRY_SAMPLE_RATE", default: sampleRate) }
+        if given("SENTRY_TRACES_SAMPLE_RATE") != nil { tracesSampleRate = try reader.fraction("SENTRY_TRACES_SAMPLE_RATE", default: tracesSampleRate) }
+        if given("SENTRY_MAX_BREADCRUMBS") != nil {
+            maxBreadcrumbs = try reader.integer("SENTRY_MAX_BREADCRUMBS", default: maxBreadcrumbs, in: 0...1000, allowed: "an integer from 0 to 1000")
+        }
+        if given("SENTRY_SEND_DEFAULT_PII") != nil { sendDefaultPII = try reader.boolean("SENTRY_SEND_DEFAULT_PII", default: sendDefaultPII) }
+        if given("SENTRY_QUEUE_SIZE") != nil {
+            queueSize = try reader.integer("SENTRY_QUEUE_SIZE", default: queueSize, in: 1...1_000_000, allowed: "an integer from 1 to 1000000")
+        }
+        if given("SENTRY_SPOOL_MAX_BYTES") != nil {
+            spoolMaxBytes = try reader.integer("SENTRY_SPOOL_MAX_BYTES", default: spoolMaxBytes, in: 0...(1 << 40), allowed: "a number of bytes from 0 to 2^40")
+        }
+        if given("SENTRY_SHUTDOWN_TIMEOUT") != nil {
+            shutdownTimeout = try reader.seconds("SENTRY_SHUTDOWN_TIMEOUT", default: shutdownTimeout, in: 0...300)
+        }
+        if given("SENTRY_DEBUG") != nil { debug = try reader.boolean("SENTRY_DEBUG", default: debug) }
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
+import LookoutConfiguration
 import GenerationApp
 import GenerationSQLite
 import Logging
 import LookoutMetrics
+import LookoutSentry
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -48,6 +50,10 @@ import Testing
         ("LOOKOUT_METRICS_BEARER_TOKEN", "short", "at least 16 characters"),
         ("LOOKOUT_METRICS_BASIC_AUTH", "nocolon", "user:password"),
         ("LOOKOUT_METRICS_EXCLUDED_PATHS", "metrics", "starting with /"),
+        // The Sentry client's settings go through the same reader: named, typos refused, the DSN never printed.
+        ("SENTRY_TRACES_SAMPLE_RATE", "2", "from 0 to 1"),
+        ("SENTRY_TRACE_SAMPLE_RATE", "0.5", "did you mean SENTRY_TRACES_SAMPLE_RATE?"),
+        ("SENTRY_DSN", "https://sentry.example.com/7", "public key"),
     ])
     func invalidValuesNameTheVariableAndWhatIsAllowed(variable: String, value: String, allowed: String) {
         #expect {
@@ -57,6 +63,17 @@ import Testing
             // A secret's value is never printed; any other is.
             return message.contains(variable) && message.contains(value) != SecretFiles.names.contains(variable) && message.contains(allowed)
         }
+    }
+
+    /// `SENTRY_` is shared with other tools: sentry-cli's variables in the same environment are not typos, and a blank
+    /// value (a template's empty default) keeps the default.
+    @Test func otherToolsSentryVariablesAndBlankValuesAreLeftAlone() throws {
+        let configuration = try AppConfiguration(environment: [
+            "SENTRY_AUTH_TOKEN": "sntrys_token", "SENTRY_ORG": "lookout", "SENTRY_PROJECT": "backend", "SENTRY_URL": "https://sentry.example.com",
+            "SENTRY_TRACES_SAMPLE_RATE": " ", "SENTRY_ENVIRONMENT": "",
+        ])
+        #expect(configuration.sentry.tracesSampleRate == SentryOptions().tracesSampleRate)
+        #expect(configuration.sentry.environment == SentryOptions().environment)
     }
 
     @Test func metricsSettingsAreRead() throws {
