@@ -44,8 +44,10 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let requestSize = request.headers[.contentLength].flatMap(Int.init) ?? 0
         do {
             let response = try await next(request, context)
-            record(request, context, status: response.status.code, start: start, requestSize: requestSize, responseSize: response.body.contentLength ?? 0)
-            return response
+            let status = response.status.code
+            return response.whenWritten { [self] bytes in
+                record(request, context, status: status, start: start, requestSize: requestSize, responseSize: bytes)
+            }
         } catch {
             record(request, context, status: HandledRequest.status(of: error), start: start, requestSize: requestSize, responseSize: 0)
             throw error

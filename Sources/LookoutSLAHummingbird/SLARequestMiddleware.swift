@@ -43,8 +43,8 @@ public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = configuration.monotonicNow()
         do {
             let response = try await next(request, context)
-            record(status: Int(response.status.code), elapsed: configuration.monotonicNow() - start)
-            return response
+            let status = Int(response.status.code)
+            return response.whenWritten { [self] _ in record(status: status, elapsed: configuration.monotonicNow() - start) }
         } catch {
             record(status: HandledRequest.status(of: error), elapsed: configuration.monotonicNow() - start)
             throw error

@@ -71,11 +71,12 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
                 do {
                     let response = try await next(request, context)
                     let status = Int(response.status.code)
-                    finish(transaction, scope: scope, context: context, method: method, status: status)
+                    Self.annotate(scope, method: method, context: context, status: status, configuration)
                     if configuration.captureStatuses.contains(status), !scope.scope.capturedError {
                         client.capture(message: "HTTP \(status) on \(method) \(routeName(context))", level: .error)
                     }
-                    return response
+                    // The transaction ends when the client has the body (a streamed one takes its time).
+                    return response.whenWritten { [self] _ in finish(transaction, scope: scope, context: context, method: method, status: status) }
                 } catch {
                     let status = HandledRequest.status(of: error)
                     finish(transaction, scope: scope, context: context, method: method, status: status)

@@ -82,6 +82,38 @@ import TestSupport
         #expect(errorRate.state == "breached")
     }
 
+    /// The latency objective times what the client waited for: a streamed body counts until its last byte.
+    @Test func aStreamedBodyIsTimedUntilItsLastByte() async throws {
+        let recorder = SLARecorder()
+        let start = ContinuousClock.now
+        let elapsed = Mutex(Duration.zero)
+        var configuration = SLARequestMiddleware<BasicRequestContext>.Configuration()
+        configuration.latencyThreshold = .milliseconds(500)
+        configuration.monotonicNow = { start.advanced(by: elapsed.withLock { $0 }) }
+        let router = Router()
+        router.add(middleware: SLARequestMiddleware(recorder: recorder, configuration: configuration))
+        router.get("/ok") { _, _ in "ok" }
+        router.get("/stream") { _, _ in
+            Response(status: .ok, body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "first "))
+                elapsed.withLock { $0 += .milliseconds(700) }  // the rest takes long to reach the client
+                try await writer.write(ByteBuffer(string: "last"))
+                try await writer.finish(nil)
+            })
+        }
+        let (server, port) = await LocalHTTPServer.start(router)
+        defer { server.cancel() }
+        #expect(try await Self.get(port, "/ok") == 200)
+        #expect(try await Self.get(port, "/stream") == 200)
+
+        let store = try SQLiteStorage.migrated(location: .inMemory)
+        await SLAFlushService(recorder: recorder, store: store, logger: ScriptedSentryServer.quietLogger).flush()
+        let report = try await SLAStatusService(objectives: [.latency], recorder: recorder, store: store).report(now: Date())
+        let hour = try #require(report.objectives.first?.windows.first { $0.window == "1h" })
+        #expect(hour.total == 2)
+        #expect(hour.good == 1, "the stream's 700 ms were spent writing its body")
+    }
+
     static func get(_ port: Int, _ path: String, userAgent: String? = nil) async throws -> Int {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         if let userAgent { request.headers.add(name: "User-Agent", value: userAgent) }

@@ -24,6 +24,13 @@ struct Boom: Error {}
         router.get("/bad-gateway") { _, _ -> String in throw HTTPError(.badGateway) }
         router.get("/crash") { _, _ -> String in throw Boom() }
         router.get("/health") { _, _ in "ok" }
+        router.get("/stream") { _, _ in
+            // Three chunks, length unknown up front: what a streamed download looks like.
+            Response(status: .ok, body: ResponseBody { writer in
+                for _ in 0..<3 { try await writer.write(ByteBuffer(repeating: UInt8(ascii: "x"), count: 1000)) }
+                try await writer.finish(nil)
+            })
+        }
         MetricsEndpoint(registry: registry, access: access).register(on: router)
         return Application(router: router)
     }
@@ -48,6 +55,19 @@ struct Boom: Error {}
         #expect(scraped.value("http_requests_in_flight") == 0)
         let edges = Set(scraped.series("http_request_duration_seconds_bucket").compactMap { $0.labels["le"] })
         #expect(edges.isSuperset(of: ["0.5", "1.0", "2.5", "+Inf"]), "\(edges)")
+    }
+
+    /// A streamed body is recorded once written: its size is what was sent, not the unknown length of its head.
+    @Test func aStreamedBodyIsRecordedWhenWritten() async throws {
+        let registry = MetricsRegistry()
+        try await Self.app(registry).test(.router) { client in
+            let response = try await client.execute(uri: "/stream", method: .get)
+            #expect(response.body.readableBytes == 3000)
+        }
+        let scraped = try Self.scrape(registry)
+        #expect(scraped.value("http_response_size_bytes_sum", ["method": "GET", "route": "/stream"]) == 3000)
+        #expect(scraped.value("http_requests_total", ["method": "GET", "route": "/stream", "status": "200"]) == 1)
+        #expect(scraped.value("http_requests_in_flight") == 0)
     }
 
     /// The prober's requests are not users' traffic: left out, as the request SLOs leave them out, so that an idle
