@@ -1,13 +1,13 @@
 import AsyncHTTPClient
-import CompressNIO
 import Foundation
 import Logging
 import NIOCore
-import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
 
 /// Delivers envelopes to Sentry over HTTP without ever making the caller wait, and without losing what it accepted.
+/// It queues, spools, retries and keeps the rate limits and statistics; the sending itself is
+/// ``HTTPEnvelopeExporter``'s.
 ///
 /// ``enqueue(_:)`` drops rate-limited items and yields to a bounded stream; when the stream is full the oldest envelope
 /// is dropped and counted (`queue_overflow`). ``run()`` (this is a `Service`) takes envelopes from the stream, writes them
@@ -84,7 +84,8 @@ public final class HTTPTransport: EnvelopeSink, Service {
     private let options: SentryOptions
     private let configuration: Configuration
     private let logger: Logger
-    private let client: HTTPClient
+    /// Sends; the transport decides what the answer means.
+    private let exporter: HTTPEnvelopeExporter
     private let stream: AsyncStream<Envelope>
     private let continuation: AsyncStream<Envelope>.Continuation
     private let wakeUps: AsyncStream<Void>
@@ -102,7 +103,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         var logger = logger
         logger.logLevel = options.debug ? .debug : max(logger.logLevel, .info)
         self.logger = logger
-        self.client = httpClient
+        self.exporter = HTTPEnvelopeExporter(client: httpClient, timeout: configuration.requestTimeout, compress: configuration.compress)
         (stream, continuation) = AsyncStream.makeStream(of: Envelope.self, bufferingPolicy: .bufferingNewest(max(1, options.queueSize)))
         (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -299,26 +300,11 @@ public final class HTTPTransport: EnvelopeSink, Service {
         if !report.isEmpty { envelope.items.append(Envelope.clientReport(report)) }
         guard !envelope.items.isEmpty else { return .done }
 
-        var request = HTTPClientRequest(url: dsn.envelopeURL)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-sentry-envelope")
-        request.headers.add(name: "X-Sentry-Auth", value: dsn.authHeader(client: envelope.sdk.clientName))
-        request.headers.add(name: "User-Agent", value: envelope.sdk.clientName)
         do {
-            var body = ByteBuffer(bytes: envelope.serialized(sentAt: Date()))
-            if configuration.compress {
-                body = try body.compress(with: .gzip())
-                request.headers.add(name: "Content-Encoding", value: "gzip")
-            }
-            request.body = .bytes(body)
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.nanoseconds)))
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            let status = Int(response.status.code)
+            let answer = try await exporter.export(envelope, to: dsn, sentAt: Date())
+            let status = answer.status
             rateLimits.withLock {
-                $0.update(
-                    status: status, rateLimits: response.headers.first(name: "X-Sentry-Rate-Limits"),
-                    retryAfter: response.headers.first(name: "Retry-After"), now: ContinuousClock.now
-                )
+                $0.update(status: status, rateLimits: answer.rateLimits, retryAfter: answer.retryAfter, now: ContinuousClock.now)
             }
             switch status {
             case 200..<300:
@@ -377,11 +363,5 @@ public final class HTTPTransport: EnvelopeSink, Service {
 
     private func countDrop(_ envelope: Envelope, _ reason: DiscardReason) {
         for item in envelope.items where item.category != "internal" { discards.record(reason, category: item.category) }
-    }
-}
-
-extension Duration {
-    fileprivate var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

@@ -235,3 +235,32 @@ import TestSupport
         #expect(!fallback.isLimited("error", now: now.advanced(by: .seconds(61))))
     }
 }
+
+/// The exporter alone: one POST, the answer as Sentry gave it, no retry and no interpretation.
+@Suite struct HTTPEnvelopeExporterTests {
+    @Test func itSendsOnceAndReportsTheAnswerAsItIs() async throws {
+        let server = try await ScriptedSentryServer(script: [
+            .status(429, headers: ["X-Sentry-Rate-Limits": "60:error:organization", "Retry-After": "60"]), .status(200),
+        ])
+        defer { Task { await server.stop() } }
+        let exporter = HTTPEnvelopeExporter(timeout: .seconds(5), compress: true)
+        let limited = try await exporter.export(HTTPTransportTests.event("limited", dsn: server.dsn), to: server.dsn, sentAt: Date())
+        #expect(limited.status == 429)
+        #expect(limited.rateLimits == "60:error:organization")
+        #expect(limited.retryAfter == "60")
+        #expect(server.requests == 1, "an exporter does not retry")
+        let accepted = try await exporter.export(HTTPTransportTests.event("accepted", dsn: server.dsn), to: server.dsn, sentAt: Date())
+        #expect(accepted == .init(status: 200, rateLimits: nil, retryAfter: nil))
+        #expect(server.received.first?.gzipped == true)
+        #expect(server.received.first?.headers["x-sentry-auth"]?.contains("sentry_key=publickey") == true)
+    }
+
+    @Test func aServerThatDoesNotAnswerIsAnErrorNotAnAnswer() async throws {
+        let server = try await ScriptedSentryServer(script: [.hang])
+        defer { Task { await server.stop() } }
+        let exporter = HTTPEnvelopeExporter(timeout: .milliseconds(200))
+        await #expect(throws: (any Error).self) {
+            try await exporter.export(HTTPTransportTests.event("lost", dsn: server.dsn), to: server.dsn, sentAt: Date())
+        }
+    }
+}
