@@ -20,7 +20,9 @@ import Synchronization
 /// Every response's `X-Sentry-Rate-Limits` / `Retry-After` update per-category limits; limited items are dropped before
 /// sending and counted (`ratelimit_backoff`). Discard counts ride along as a `client_report` item, or alone when idle.
 /// On graceful shutdown the transport keeps sending for `SentryOptions.shutdownTimeout`; what is left stays in the spool
-/// for the next start (without a spool it is counted as `network_error`).
+/// for the next start (without a spool it is counted as `network_error`). ``flush(timeout:)`` waits for the queue to
+/// drain (it is woken by the last delivery or drop, it does not poll). Backoff, the client-report interval and the
+/// deadlines run on the injected clock.
 public final class HTTPTransport: EnvelopeSink, Service {
     /// Timings of delivery. Defaults suit production; tests shorten them.
     public struct Configuration: Sendable {
@@ -73,6 +75,18 @@ public final class HTTPTransport: EnvelopeSink, Service {
         var statistics = Statistics()
         var inStream = 0
         var nextID: UInt64 = 0
+        /// ``flush(timeout:)`` callers waiting for the queue to drain, by waiter id; ids cancelled before they waited.
+        var drainWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var cancelledWaiters: Set<UInt64> = []
+
+        var isDrained: Bool { pending.isEmpty && inStream == 0 }
+
+        /// The waiters to resume, once nothing is left.
+        mutating func takeDrainWaitersIfDrained() -> [CheckedContinuation<Void, Never>] {
+            guard isDrained, !drainWaiters.isEmpty else { return [] }
+            defer { drainWaiters.removeAll() }
+            return Array(drainWaiters.values)
+        }
 
         mutating func append(_ storage: Pending.Storage) {
             nextID += 1
@@ -92,12 +106,16 @@ public final class HTTPTransport: EnvelopeSink, Service {
     private let wakeUp: AsyncStream<Void>.Continuation
     private let state = Mutex(State())
     private let rateLimits = Mutex(RateLimits())
+    /// Times the backoff, the client-report interval and the shutdown deadline; tests give one they move.
+    private let clock: any Clock<Duration>
 
     public init(
         options: SentryOptions, discards: DiscardCounter, configuration: Configuration = Configuration(),
-        logger: Logger = Logger(label: "lookout.sentry.transport"), httpClient: HTTPClient = .shared
+        logger: Logger = Logger(label: "lookout.sentry.transport"), httpClient: HTTPClient = .shared,
+        clock: any Clock<Duration> = ContinuousClock()
     ) {
         self.options = options
+        self.clock = clock
         self.discards = discards
         self.configuration = configuration
         var logger = logger
@@ -121,10 +139,10 @@ public final class HTTPTransport: EnvelopeSink, Service {
         case .enqueued:
             break
         case .dropped(let oldest):
-            state.withLock { $0.inStream -= 1 }
+            changeState { $0.inStream -= 1 }
             countDrop(oldest, .queueOverflow)
         case .terminated:
-            state.withLock { $0.inStream -= 1 }
+            changeState { $0.inStream -= 1 }
             countDrop(envelope, .queueOverflow)
         @unknown default:
             break
@@ -143,12 +161,50 @@ public final class HTTPTransport: EnvelopeSink, Service {
 
     /// Waits until everything accepted so far is delivered or dropped, at most `timeout`. Returns whether it got there.
     public func flush(timeout: Duration) async -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if statistics.queued == 0 { return true }
-            try? await Task.sleep(for: .milliseconds(10))
+        if state.withLock({ $0.isDrained }) { return true }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.drained() }
+            group.addTask { try? await self.clock.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
         }
-        return statistics.queued == 0
+        return state.withLock { $0.isDrained }
+    }
+
+    /// Returns once nothing is queued, in memory or in the spool (or when cancelled).
+    private func drained() async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.cancelledWaiters.remove(id) != nil || state.isDrained { return true }
+                    state.drainWaiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if let continuation = state.drainWaiters.removeValue(forKey: id) { return continuation }
+                state.cancelledWaiters.insert(id)
+                return nil
+            }
+            waiting?.resume()
+        }
+    }
+
+    /// Runs `change` on the state and wakes the flushes that were waiting for what it emptied.
+    @discardableResult
+    private func changeState<T>(_ change: (inout State) throws -> T) rethrows -> T {
+        let (result, waiters) = try state.withLock { state in
+            let result = try change(&state)
+            return (result, state.takeDrainWaitersIfDrained())
+        }
+        for waiter in waiters { waiter.resume() }
+        return result
     }
 
     // MARK: The service
@@ -176,7 +232,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
                 group.addTask {
                     try await gracefulShutdown()
                     self.continuation.finish()
-                    try await Task.sleep(for: timeout)
+                    try await self.clock.sleep(for: timeout)
                     throw CancellationError()
                 }
                 // The intake and the sender end once the stream is finished and everything is sent.
@@ -188,7 +244,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         }
         continuation.finish()
         wakeUp.finish()
-        let lost = state.withLock { state -> [Envelope] in
+        let lost = changeState { state -> [Envelope] in
             guard state.spool == nil else { return [] }
             defer { state.pending.removeAll() }
             return state.pending.compactMap { if case .memory(let envelope) = $0.storage { envelope } else { nil } }
@@ -223,7 +279,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
                 if let envelope = try? Envelope(parsing: eviction.bytes) { countDrop(envelope, .cacheOverflow) }
             }
             let queueSize = max(1, options.queueSize)
-            let overflow = state.withLock { state -> Envelope? in
+            let overflow = changeState { state -> Envelope? in
                 state.inStream -= 1
                 let files = evicted.map(\.file)
                 if !files.isEmpty {
@@ -242,7 +298,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
 
     private func remindAboutReports() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.clientReportInterval)
+            try? await clock.sleep(for: configuration.clientReportInterval)
             wakeUp.yield()
         }
     }
@@ -284,7 +340,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
                 serverErrors = 0
             case .serverError, .networkError:
                 if case .serverError = outcome { serverErrors += 1 }
-                do { try await Task.sleep(for: backoff) } catch { return }
+                do { try await clock.sleep(for: backoff) } catch { return }
                 backoff = min(backoff * 2, configuration.maxBackoff)
             }
         }
@@ -354,7 +410,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
     }
 
     private func finish(_ pending: Pending) {
-        state.withLock { state in
+        changeState { state in
             guard let index = state.pending.firstIndex(where: { $0.id == pending.id }) else { return }
             state.pending.remove(at: index)
             if case .spooled(let file) = pending.storage { state.spool?.remove(file) }

@@ -236,6 +236,54 @@ import TestSupport
     }
 }
 
+/// `flush(timeout:)` waits for the drain itself, not for a poll, and gives up at its timeout on the transport's clock.
+@Suite struct HTTPTransportFlushTests {
+    @Test func aFlushReturnsWhenTheQueueIsDrainedNotWhenItsTimeoutEnds() async throws {
+        let server = try await ScriptedSentryServer()
+        defer { Task { await server.stop() } }
+        // Nobody moves this clock: a flush that waited for its timeout would never return.
+        let clock = ManualClock()
+        let transport = HTTPTransport(
+            options: HTTPTransportTests.options(server.dsn), discards: DiscardCounter(), configuration: HTTPTransportTests.fast, clock: clock
+        )
+        try await HTTPTransportTests.running(transport) {
+            for index in 0..<3 { transport.enqueue(HTTPTransportTests.event("event \(index)", dsn: server.dsn)) }
+            #expect(await transport.flush(timeout: .seconds(3600)))
+            #expect(server.items("event").count == 3)
+            #expect(await transport.flush(timeout: .seconds(3600)), "an empty queue is flushed at once")
+        }
+    }
+
+    @Test func aFlushGivesUpAtItsTimeout() async throws {
+        let server = try await ScriptedSentryServer(script: [.hang])
+        defer { Task { await server.stop() } }
+        let clock = ManualClock()
+        var configuration = HTTPTransportTests.fast
+        configuration.requestTimeout = .seconds(30)  // the real request stays in flight while the clock moves
+        let transport = HTTPTransport(
+            options: HTTPTransportTests.options(server.dsn), discards: DiscardCounter(), configuration: configuration, clock: clock
+        )
+        let group = ServiceGroup(configuration: .init(services: [transport], gracefulShutdownSignals: [], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        transport.enqueue(HTTPTransportTests.event("stuck", dsn: server.dsn))
+        let flushed = Task { await transport.flush(timeout: .seconds(5)) }
+        #expect(await eventually { server.requests == 1 })
+        clock.advance(by: .seconds(5))
+        #expect(await flushed.value == false)
+        #expect(transport.statistics.queued == 1)
+        // The shutdown deadline is on the same clock: move it until the transport has given up.
+        await group.triggerGracefulShutdown()
+        let ticking = Task {
+            while !Task.isCancelled {
+                clock.advance(by: .milliseconds(100))
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        try await running.value
+        ticking.cancel()
+    }
+}
+
 /// The exporter alone: one POST, the answer as Sentry gave it, no retry and no interpretation.
 @Suite struct HTTPEnvelopeExporterTests {
     @Test func itSendsOnceAndReportsTheAnswerAsItIs() async throws {
