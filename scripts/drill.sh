@@ -3,7 +3,7 @@
 # the prober, two Prometheus servers, two clustered Alertmanagers, the exporters, a PagerDuty recorder and an SMTP
 # sink), configured from the production files, broken on purpose; prints the fault table.
 #
-#   ./scripts/drill.sh                                   # every fault and the dashboards, two topologies at once (about 25 minutes)
+#   ./scripts/drill.sh                                   # every fault and the dashboards, four topologies at once (about 30 minutes)
 #   ./scripts/drill.sh --faults all-api-killed           # one or several, comma-separated
 #   ./scripts/drill.sh --lanes 1                         # one topology, one fault after another
 #   ./scripts/drill.sh --report docs/DETECTION.md        # also write the table there

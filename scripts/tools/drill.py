@@ -231,9 +231,11 @@ class Traffic:
         self.outcomes = {}
         self.token = None
         self.generations = []  # (time submitted, id), so that a fault can follow the jobs it held up
-        # The share of requests a fault wants answered 5xx: payments the sandbox provider fails (tok_provider_error is
-        # a 502 from the API), sent so that `failing / sent` since the fault began stays at the share.
-        self.error_share, self.sent, self.failing, self.sent_before_fault = 0.0, 0, 0, 0
+        # A fault's payments: `share` of the requests sent since it began, with the sandbox cards in `cards` in turn
+        # (tok_provider_error is a 502 from the API, tok_slow an approval after 3 s). Each is sent from a thread of
+        # its own, so that a slow one does not slow the users down.
+        self.share, self.cards, self.sent, self.injected, self.sent_before_fault = 0.0, (), 0, 0, 0
+        self.counting = threading.Lock()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def request(self, method, path, body=None, token=None, headers=None):
@@ -251,8 +253,9 @@ class Traffic:
             status, answer = error.code, error.read()
         except OSError:
             status, answer = 0, b""
-        self.outcomes[status] = self.outcomes.get(status, 0) + 1
-        self.sent += 1
+        with self.counting:
+            self.outcomes[status] = self.outcomes.get(status, 0) + 1
+            self.sent += 1
         try:
             return status, json.loads(answer) if answer else {}
         except ValueError:
@@ -262,10 +265,12 @@ class Traffic:
         address, password, token, purchases, step = f"drill-{os.getpid()}@example.com", "drill user password", None, 0, 0
         while not self.stopped.wait(0.5):
             step += 1
-            while token and self.error_share and self.failing < self.error_share * (self.sent - self.sent_before_fault):
-                self.failing += 1
-                self.request("POST", "/payments", {"amount_minor": 500, "currency": "EUR", "card_token": "tok_provider_error"},
-                             token=token, headers={"Idempotency-Key": f"drill-{os.getpid()}-failing-{self.failing}"})
+            while token and self.share and self.injected < self.share * (self.sent - self.sent_before_fault):
+                card = self.cards[self.injected % len(self.cards)]
+                self.injected += 1
+                threading.Thread(target=self.request, daemon=True, args=(
+                    "POST", "/payments", {"amount_minor": 500, "currency": "EUR", "card_token": card}, token,
+                    {"Idempotency-Key": f"drill-{os.getpid()}-{card}-{self.sent}-{self.injected}"})).start()
             if token is None:
                 self.request("POST", "/users", {"email": address, "password": password})
                 status, answer = self.request("POST", "/sessions", {"email": address, "password": password})
@@ -287,9 +292,9 @@ class Traffic:
     def start(self):
         self.thread.start()
 
-    def fail(self, share):
-        """From now on, `share` of the requests answer 502 (0: none)."""
-        self.sent_before_fault, self.failing, self.error_share = self.sent, 0, share
+    def inject(self, share, cards=("tok_provider_error",)):
+        """From now on, `share` of the requests are payments with `cards` in turn (share 0: none)."""
+        self.sent_before_fault, self.injected, self.cards, self.share = self.sent, 0, tuple(cards), share
 
     def stop(self):
         self.stopped.set()
@@ -805,6 +810,44 @@ def run_fallback_fault(topology, fault):
     return outcome
 
 
+def run_mail_fault(topology, fault):
+    """A warning: e-mailed to the team (business hours are always, in the drill), never paged. Passes when the e-mail
+    for its alert arrives, the resolved one follows the repair, and nothing pages meanwhile."""
+    start_pages, injected, outcome = start_fault(topology, fault)
+    start_mails = len(topology.mails())
+    outcome["paged"] = False  # an e-mail: the two-minute bound for a page is not its
+    name = fault.alerts[0]
+
+    def mail(status):
+        return next((m for m in topology.mails()[start_mails:] if m[1].startswith(f"[{status}") and name in m[1]), None)
+    try:
+        wait_for(lambda: mail("FIRING"), f"the {name} e-mail", timeout=1200, every=5)
+    except RuntimeError:
+        pass
+    finally:
+        repaired = time.time()
+        fault.repair(topology)
+    firing = mail("FIRING")
+    if firing:
+        outcome["seconds"] = round(firing[0] - injected)
+        log(f"fault {fault.name}: e-mailed after {outcome['seconds']} s: {firing[1]!r}; condition true (pending) after "
+            f"{pending_after(topology, fault.alerts, injected)} s")
+        try:
+            wait_for(lambda: mail("RESOLVED"), f"the resolved {name} e-mail", timeout=1200, every=5)
+            outcome["resolved_seconds"] = round(mail("RESOLVED")[0] - repaired)
+        except RuntimeError:
+            pass
+    paged = incidents(topology.pages()[start_pages:])
+    problems = ([] if firing else [f"no {name} e-mail within 20 minutes"]) + \
+               ([f"no resolved e-mail within 20 minutes of the repair"] if firing and outcome.get("resolved_seconds") is None else []) + \
+               ([f"paged: {sorted({p[2] for p in paged})}"] if paged else [])
+    outcome["passed"] = not problems
+    outcome["detail"] = "; ".join(problems) if problems else f"e-mailed {firing[1]!r}, no page"
+    log(f"fault {fault.name}: {'PASS' if outcome['passed'] else 'FAIL'} ({outcome['detail']})")
+    log_timeline(topology, topology.pages()[start_pages:], injected, repaired)
+    return outcome
+
+
 def log_timeline(topology, pages, injected, repaired):
     """What happened, in seconds from the fault: every PagerDuty event and the Alertmanager that sent it, and every
     critical alert each Prometheus held. A failed fault in CI can be read from this alone."""
@@ -875,7 +918,19 @@ def recover_pagerduty(topology):
 def stop_failing_requests(topology):
     share = topology.query('lookout:http_requests_5xx:ratio_rate5m{job="lookout-api"}')
     log(f"the API answered {share:.1%} of its requests with 5xx over the last 5 minutes" if share is not None else "no 5xx ratio")
-    topology.traffic.fail(0)
+    topology.traffic.inject(0)
+
+
+def stop_slow_payments(topology):
+    share = topology.query('lookout:http_requests_within_2_5s:ratio_rate5m{job="lookout-api"}')
+    log(f"the API answered {share:.1%} of its requests within 2.5 s over the last 5 minutes" if share is not None else "no latency ratio")
+    topology.traffic.inject(0)
+
+
+def stop_failing_payments(topology):
+    share = topology.query('lookout:payments:ratio_rate15m{outcome="failed"}')
+    log(f"the provider failed {share:.1%} of the payments over the last 15 minutes" if share is not None else "no payment ratio")
+    topology.traffic.inject(0)
 
 
 def kill_worker(topology):
@@ -936,8 +991,18 @@ FAULTS = [
     Fault("errors-7-percent", "7 % of the API's requests answer 502 (payments the provider fails) for as long as it takes",
           "one incident (the 5xx ratio and the payment-provider alerts, both critical, in one; the error-rate objective "
           "burns at 7x, under the page tier's 14.4x)",
-          lambda t: t.traffic.fail(0.07), stop_failing_requests, alerts=["LookoutHigh5xxRatio", "LookoutPaymentProviderErrors"],
+          lambda t: t.traffic.inject(0.07), stop_failing_requests, alerts=["LookoutHigh5xxRatio", "LookoutPaymentProviderErrors"],
           join=["LookoutHigh5xxRatio"], minutes=22),
+    Fault("provider-slow", "the payment provider answers after 3 s (tok_slow) for 20 % of the API's requests",
+          "one page (LookoutHighLatency, critical: over 5 % of requests slower than 2.5 s for 5 minutes; the latency "
+          "objective's burn-rate page needs about 44 minutes of total collapse at its 95 % target, see below)",
+          lambda t: t.traffic.inject(0.2, ["tok_slow"]), stop_slow_payments, alerts=["LookoutHighLatency"], minutes=14),
+    Fault("payments-failing-partly", "the payment provider fails one payment in five (a partial outage: 1 % of requests, 5xx)",
+          "LookoutPaymentProviderErrors (warning) e-mailed to the team, the resolved e-mail after the repair; no page "
+          "(the rules page above 25 % failed)",
+          # Users buy about twice a minute; the fault's payments (3 % of requests) keep the failed share near 16 %.
+          lambda t: t.traffic.inject(0.03, ["tok_provider_error"] + ["tok_visa"] * 4), stop_failing_payments,
+          alerts=["LookoutPaymentProviderErrors"], runner=run_mail_fault, minutes=28),
     Fault("api-not-scraped", "the API no longer scraped (its job left without targets) while it serves on",
           "one page (LookoutServiceDown, no lookout-api target up or known; it inhibits the SLO-absence alerts, which would page after 5 minutes on their own)",
           stop_scraping_api, scrape_api, alerts=["LookoutServiceDown"], title="[FIRING:1] LookoutServiceDown (lookout-api)", minutes=4),
@@ -1128,7 +1193,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--faults", default=",".join([f.name for f in FAULTS] + ["dashboards"]),
                         help="comma-separated fault names, and `dashboards` for the dashboard check (run last)")
-    parser.add_argument("--lanes", type=int, default=3, help="topologies run at once, the faults shared out between them (default 3)")
+    parser.add_argument("--lanes", type=int, default=4, help="topologies run at once, the faults shared out between them (default 4)")
     parser.add_argument("--report", help="write the table into this file (docs/DETECTION.md)")
     parser.add_argument("--bin", default=os.environ.get("SWIFT_BIN_PATH"), help="where the backend, worker and prober binaries are")
     parser.add_argument("--outcomes", help=argparse.SUPPRESS)  # a lane's outcomes, as JSON, for the drill that started it
