@@ -41,6 +41,10 @@ export SENTRY_TOOLS_PYTHON="$PWD/$venv/bin/python"
 log "validating the monitoring stack (scripts/validate-observability.sh)"
 ./scripts/validate-observability.sh
 
+# --- The code's map: docs/architecture.md draws the targets' dependencies as Package.swift declares them -------------
+log "checking the dependency graph in docs/architecture.md"
+python3 scripts/tools/dependency_graph.py --check docs/architecture.md
+
 # --- Servers: bugsink (a real Sentry-protocol server) on 127.0.0.1, stopped by PID when this script ends --------------
 run_dir="$PWD/.test-run"
 mkdir -p "$run_dir"
