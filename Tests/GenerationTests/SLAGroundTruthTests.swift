@@ -24,24 +24,16 @@ import TestSupport
     ]
 
     @Test func knownTrafficYieldsExactlyTheExpectedAvailabilityErrorRateAndLatency() async throws {
-        let recorder = SLARecorder()
-        // The middleware's clock: real time frozen at the start, moved only by the slow handlers.
-        let start = ContinuousClock.now
-        let elapsed = Mutex(Duration.zero)
-        var configuration = SLARequestMiddleware<BasicRequestContext>.Configuration()
-        configuration.latencyThreshold = .milliseconds(500)
-        configuration.monotonicNow = { start.advanced(by: elapsed.withLock { $0 }) }
-        let router = Router()
-        router.add(middleware: SLARequestMiddleware(recorder: recorder, configuration: configuration))
+        let (recorder, elapsed, router) = Self.timedRouter()
         router.get("/ok") { _, _ in "ok" }
         router.get("/boom") { _, _ -> String in throw HTTPError(.internalServerError) }
         router.get("/unavailable") { _, _ in Response(status: .serviceUnavailable) }
         router.get("/slow") { _, _ -> String in
-            elapsed.withLock { $0 += .milliseconds(700) }
+            elapsed.add(.milliseconds(700))
             return "late"
         }
         router.get("/slow-fail") { _, _ -> Response in
-            elapsed.withLock { $0 += .milliseconds(700) }
+            elapsed.add(.milliseconds(700))
             return Response(status: .badGateway)
         }
         router.get("/health") { _, _ in "ok" }
@@ -84,19 +76,12 @@ import TestSupport
 
     /// The latency objective times what the client waited for: a streamed body counts until its last byte.
     @Test func aStreamedBodyIsTimedUntilItsLastByte() async throws {
-        let recorder = SLARecorder()
-        let start = ContinuousClock.now
-        let elapsed = Mutex(Duration.zero)
-        var configuration = SLARequestMiddleware<BasicRequestContext>.Configuration()
-        configuration.latencyThreshold = .milliseconds(500)
-        configuration.monotonicNow = { start.advanced(by: elapsed.withLock { $0 }) }
-        let router = Router()
-        router.add(middleware: SLARequestMiddleware(recorder: recorder, configuration: configuration))
+        let (recorder, elapsed, router) = Self.timedRouter()
         router.get("/ok") { _, _ in "ok" }
         router.get("/stream") { _, _ in
             Response(status: .ok, body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: "first "))
-                elapsed.withLock { $0 += .milliseconds(700) }  // the rest takes long to reach the client
+                elapsed.add(.milliseconds(700))  // the rest takes long to reach the client
                 try await writer.write(ByteBuffer(string: "last"))
                 try await writer.finish(nil)
             })
@@ -114,6 +99,20 @@ import TestSupport
         #expect(hour.good == 1, "the stream's 700 ms were spent writing its body")
     }
 
+    /// A router behind the SLA middleware with a 500 ms threshold, timed by a clock that is real time frozen at the
+    /// start and moved only by the handlers (through `elapsed`), so that "slow" does not depend on the machine.
+    static func timedRouter() -> (SLARecorder, Elapsed, Router<BasicRequestContext>) {
+        let recorder = SLARecorder()
+        let start = ContinuousClock.now
+        let elapsed = Elapsed()
+        var configuration = SLARequestMiddleware<BasicRequestContext>.Configuration()
+        configuration.latencyThreshold = .milliseconds(500)
+        configuration.monotonicNow = { start.advanced(by: elapsed.total) }
+        let router = Router()
+        router.add(middleware: SLARequestMiddleware(recorder: recorder, configuration: configuration))
+        return (recorder, elapsed, router)
+    }
+
     static func get(_ port: Int, _ path: String, userAgent: String? = nil) async throws -> Int {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         if let userAgent { request.headers.add(name: "User-Agent", value: userAgent) }
@@ -121,4 +120,11 @@ import TestSupport
         _ = try await response.body.collect(upTo: 1 << 16)
         return Int(response.status.code)
     }
+}
+
+/// Time the handlers say they spent, for the SLA middleware's test clock.
+final class Elapsed: Sendable {
+    private let duration = Mutex(Duration.zero)
+    var total: Duration { duration.withLock { $0 } }
+    func add(_ spent: Duration) { duration.withLock { $0 += spent } }
 }
