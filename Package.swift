@@ -297,6 +297,16 @@ let package = Package(
         .executableTarget(name: "metrics-docs", dependencies: ["GenerationApp", "LookoutMetrics"], swiftSettings: swiftSettings),
         .executableTarget(name: "slo-rules", dependencies: ["LookoutSLA", "LookoutSLAPrometheus"], swiftSettings: swiftSettings),
         .executableTarget(
+            name: "bare-hummingbird",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/bare-hummingbird",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "metrics-microbench", dependencies: ["LookoutMetrics", "GenerationMetrics"], path: "Benchmarks/metrics-microbench",
             swiftSettings: swiftSettings
         ),
