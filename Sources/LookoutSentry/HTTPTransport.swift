@@ -6,8 +6,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Delivers envelopes to Sentry over HTTP without ever making the caller wait, and without losing what it accepted.
-/// It queues, spools, retries and keeps the rate limits and statistics; the sending itself is
-/// ``HTTPEnvelopeExporter``'s.
+/// It retries and keeps the rate limits; what waits is ``EnvelopeQueue``'s (memory or spool, and the statistics), the
+/// sending itself is ``HTTPEnvelopeExporter``'s.
 ///
 /// ``enqueue(_:)`` drops rate-limited items and yields to a bounded stream; when the stream is full the oldest envelope
 /// is dropped and counted (`queue_overflow`). ``run()`` (this is a `Service`) takes envelopes from the stream, writes them
@@ -59,41 +59,6 @@ public final class HTTPTransport: EnvelopeSink, Service {
         public init() {}
     }
 
-    private struct Pending {
-        enum Storage {
-            case memory(Envelope)
-            case spooled(EnvelopeSpool.File)
-        }
-
-        var id: UInt64
-        var storage: Storage
-    }
-
-    private struct State {
-        var pending: [Pending] = []
-        var spool: EnvelopeSpool?
-        var statistics = Statistics()
-        var inStream = 0
-        var nextID: UInt64 = 0
-        /// ``flush(timeout:)`` callers waiting for the queue to drain, by waiter id; ids cancelled before they waited.
-        var drainWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var cancelledWaiters: Set<UInt64> = []
-
-        var isDrained: Bool { pending.isEmpty && inStream == 0 }
-
-        /// The waiters to resume, once nothing is left.
-        mutating func takeDrainWaitersIfDrained() -> [CheckedContinuation<Void, Never>] {
-            guard isDrained, !drainWaiters.isEmpty else { return [] }
-            defer { drainWaiters.removeAll() }
-            return Array(drainWaiters.values)
-        }
-
-        mutating func append(_ storage: Pending.Storage) {
-            nextID += 1
-            pending.append(Pending(id: nextID, storage: storage))
-        }
-    }
-
     public let discards: DiscardCounter
     private let options: SentryOptions
     private let configuration: Configuration
@@ -104,7 +69,8 @@ public final class HTTPTransport: EnvelopeSink, Service {
     private let continuation: AsyncStream<Envelope>.Continuation
     private let wakeUps: AsyncStream<Void>
     private let wakeUp: AsyncStream<Void>.Continuation
-    private let state = Mutex(State())
+    /// What is accepted and not yet delivered or dropped, and the statistics.
+    private let queue: EnvelopeQueue
     private let rateLimits = Mutex(RateLimits())
     /// Times the backoff, the client-report interval and the shutdown deadline; tests give one they move.
     private let clock: any Clock<Duration>
@@ -122,6 +88,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         logger.logLevel = options.debug ? .debug : max(logger.logLevel, .info)
         self.logger = logger
         self.exporter = HTTPEnvelopeExporter(client: httpClient, timeout: configuration.requestTimeout, compress: configuration.compress)
+        self.queue = EnvelopeQueue(memoryLimit: options.queueSize)
         (stream, continuation) = AsyncStream.makeStream(of: Envelope.self, bufferingPolicy: .bufferingNewest(max(1, options.queueSize)))
         (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -134,77 +101,33 @@ public final class HTTPTransport: EnvelopeSink, Service {
         var envelope = envelope
         dropRateLimitedItems(&envelope)
         guard !envelope.items.isEmpty else { return }
-        state.withLock { $0.inStream += 1 }
+        queue.entering()
         switch continuation.yield(envelope) {
         case .enqueued:
             break
         case .dropped(let oldest):
-            changeState { $0.inStream -= 1 }
+            queue.lostOnTheWay()
             countDrop(oldest, .queueOverflow)
         case .terminated:
-            changeState { $0.inStream -= 1 }
+            queue.lostOnTheWay()
             countDrop(envelope, .queueOverflow)
         @unknown default:
             break
         }
     }
 
-    public var statistics: Statistics {
-        state.withLock { state in
-            var statistics = state.statistics
-            statistics.queued = state.pending.count + state.inStream
-            statistics.spoolFiles = state.spool?.files.count ?? 0
-            statistics.spoolBytes = state.spool?.totalBytes ?? 0
-            return statistics
-        }
-    }
+    public var statistics: Statistics { queue.statistics }
 
     /// Waits until everything accepted so far is delivered or dropped, at most `timeout`. Returns whether it got there.
     public func flush(timeout: Duration) async -> Bool {
-        if state.withLock({ $0.isDrained }) { return true }
+        if queue.isDrained { return true }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.drained() }
+            group.addTask { await self.queue.drained() }
             group.addTask { try? await self.clock.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
         }
-        return state.withLock { $0.isDrained }
-    }
-
-    /// Returns once nothing is queued, in memory or in the spool (or when cancelled).
-    private func drained() async {
-        let id = state.withLock { state -> UInt64 in
-            state.nextID += 1
-            return state.nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { state -> Bool in
-                    if state.cancelledWaiters.remove(id) != nil || state.isDrained { return true }
-                    state.drainWaiters[id] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                if let continuation = state.drainWaiters.removeValue(forKey: id) { return continuation }
-                state.cancelledWaiters.insert(id)
-                return nil
-            }
-            waiting?.resume()
-        }
-    }
-
-    /// Runs `change` on the state and wakes the flushes that were waiting for what it emptied.
-    @discardableResult
-    private func changeState<T>(_ change: (inout State) throws -> T) rethrows -> T {
-        let (result, waiters) = try state.withLock { state in
-            let result = try change(&state)
-            return (result, state.takeDrainWaitersIfDrained())
-        }
-        for waiter in waiters { waiter.resume() }
-        return result
+        return queue.isDrained
     }
 
     // MARK: The service
@@ -214,10 +137,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         if let directory = options.spoolDirectory {
             do {
                 let spool = try EnvelopeSpool(directory: directory, maxBytes: options.spoolMaxBytes)
-                state.withLock { state in
-                    for file in spool.files { state.append(.spooled(file)) }
-                    state.spool = spool
-                }
+                queue.adopt(spool)
                 if !spool.files.isEmpty { logger.info("sending envelopes spooled by an earlier run", metadata: ["count": "\(spool.files.count)"]) }
             } catch {
                 logger.error("Sentry spool unusable, keeping envelopes in memory only", metadata: ["directory": "\(directory)", "error": "\(error)"])
@@ -244,31 +164,27 @@ public final class HTTPTransport: EnvelopeSink, Service {
         }
         continuation.finish()
         wakeUp.finish()
-        let lost = changeState { state -> [Envelope] in
-            guard state.spool == nil else { return [] }
-            defer { state.pending.removeAll() }
-            return state.pending.compactMap { if case .memory(let envelope) = $0.storage { envelope } else { nil } }
-        }
+        let lost = queue.abandon()
         for envelope in lost { countDrop(envelope, .networkError) }
         if !lost.isEmpty { logger.warning("Sentry envelopes not delivered before shutdown", metadata: ["count": "\(lost.count)"]) }
     }
 
     private func takeFromStream() async {
+        let spooling = queue.isSpooling
         for await envelope in stream {
-            let spooling = state.withLock { $0.spool != nil }
-            var storage: Pending.Storage? = .memory(envelope)
+            var storage: EnvelopeQueue.Pending.Storage? = .memory(envelope)
             var evicted: [EnvelopeSpool.Eviction] = []
             if spooling {
                 // `sent_at` is stamped again at send time; the spooled copy's value is ignored.
-                let bytes = envelope.serialized(sentAt: Date())
                 do {
-                    let result = try state.withLock { try $0.spool!.append(bytes) }
-                    evicted = result.evicted
-                    if let file = result.stored {
-                        storage = .spooled(file)
-                    } else {
-                        countDrop(envelope, .cacheOverflow)
-                        storage = nil
+                    if let result = try queue.spool(envelope.serialized(sentAt: Date())) {
+                        evicted = result.evicted
+                        if let file = result.stored {
+                            storage = .spooled(file)
+                        } else {
+                            countDrop(envelope, .cacheOverflow)
+                            storage = nil
+                        }
                     }
                 } catch {
                     logger.warning("could not spool a Sentry envelope, keeping it in memory", metadata: ["error": "\(error)"])
@@ -278,19 +194,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
                 logger.warning("Sentry spool full, dropped the oldest envelope", metadata: ["file": "\(eviction.file.name)"])
                 if let envelope = try? Envelope(parsing: eviction.bytes) { countDrop(envelope, .cacheOverflow) }
             }
-            let queueSize = max(1, options.queueSize)
-            let overflow = changeState { state -> Envelope? in
-                state.inStream -= 1
-                let files = evicted.map(\.file)
-                if !files.isEmpty {
-                    state.pending.removeAll { if case .spooled(let file) = $0.storage { files.contains(file) } else { false } }
-                }
-                if let storage { state.append(storage) }
-                guard state.spool == nil, state.pending.count > queueSize, case .memory(let oldest) = state.pending.removeFirst().storage
-                else { return nil }
-                return oldest
-            }
-            if let overflow { countDrop(overflow, .queueOverflow) }
+            if let overflow = queue.arrived(storage, evicted: evicted.map(\.file)) { countDrop(overflow, .queueOverflow) }
             wakeUp.yield()
         }
         wakeUp.finish()
@@ -308,11 +212,11 @@ public final class HTTPTransport: EnvelopeSink, Service {
         var serverErrors = 0
         var wakeUpIterator = wakeUps.makeAsyncIterator()
         while !Task.isCancelled {
-            guard let head = state.withLock({ $0.pending.first }) else {
+            guard let head = queue.head else {
                 if !discards.snapshot.isEmpty {
                     _ = await send(Envelope(eventID: nil, dsn: dsn, items: []), dsn: dsn)
                 }
-                if await wakeUpIterator.next() == nil, state.withLock({ $0.pending.isEmpty }) { return }
+                if await wakeUpIterator.next() == nil, queue.head == nil { return }
                 continue
             }
             let envelope: Envelope
@@ -320,10 +224,10 @@ public final class HTTPTransport: EnvelopeSink, Service {
             case .memory(let value):
                 envelope = value
             case .spooled(let file):
-                guard let bytes = try? state.withLock({ try $0.spool!.read(file) }), let parsed = try? Envelope(parsing: bytes) else {
+                guard let bytes = try? queue.read(file), let parsed = try? Envelope(parsing: bytes) else {
                     logger.warning("dropping an unreadable spooled Sentry envelope", metadata: ["file": "\(file.name)"])
                     discards.record(.eventProcessor, category: "error")
-                    finish(head)
+                    queue.finish(head)
                     continue
                 }
                 envelope = parsed
@@ -331,12 +235,12 @@ public final class HTTPTransport: EnvelopeSink, Service {
             let outcome = await send(envelope, dsn: dsn)
             switch outcome {
             case .done:
-                finish(head)
+                queue.finish(head)
                 backoff = configuration.initialBackoff
                 serverErrors = 0
             case .serverError where serverErrors + 1 >= configuration.maxServerErrorAttempts:
                 countDrop(envelope, .sendError)
-                finish(head)
+                queue.finish(head)
                 serverErrors = 0
             case .serverError, .networkError:
                 if case .serverError = outcome { serverErrors += 1 }
@@ -364,11 +268,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
             }
             switch status {
             case 200..<300:
-                state.withLock { state in
-                    state.statistics.sentEnvelopes += 1
-                    state.statistics.lastSuccess = Date()
-                    state.statistics.lastError = nil
-                }
+                queue.recordSuccess(at: Date())
                 logger.debug("sent a Sentry envelope", metadata: ["event_id": "\(envelope.eventID ?? "-")", "items": "\(envelope.items.count)"])
                 return .done
             case 429:
@@ -403,18 +303,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
 
     private func noteFailure(_ reason: String) {
         logger.debug("Sentry send failed, will retry", metadata: ["reason": "\(reason)"])
-        state.withLock { state in
-            state.statistics.failedAttempts += 1
-            state.statistics.lastError = reason
-        }
-    }
-
-    private func finish(_ pending: Pending) {
-        changeState { state in
-            guard let index = state.pending.firstIndex(where: { $0.id == pending.id }) else { return }
-            state.pending.remove(at: index)
-            if case .spooled(let file) = pending.storage { state.spool?.remove(file) }
-        }
+        queue.recordFailure(reason)
     }
 
     private func countDrop(_ envelope: Envelope, _ reason: DiscardReason) {

@@ -1,0 +1,189 @@
+import Foundation
+import Synchronization
+
+/// What ``HTTPTransport`` has accepted and not yet delivered or dropped, in the order it is sent: envelopes in memory,
+/// or files in the ``EnvelopeSpool``, plus those still on their way in (yielded to the intake stream, not yet stored).
+/// It also keeps the delivery statistics and wakes ``drained()`` waiters.
+///
+/// A class around one lock rather than an actor: ``HTTPTransport/enqueue(_:)`` runs on the request path and must not
+/// hop to another executor. Every change goes through a method of this type, and each one that can empty the queue
+/// wakes the waiters itself, so no caller can forget to.
+final class EnvelopeQueue: Sendable {
+    struct Pending {
+        enum Storage {
+            case memory(Envelope)
+            case spooled(EnvelopeSpool.File)
+        }
+
+        var id: UInt64
+        var storage: Storage
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var spool: EnvelopeSpool?
+        var statistics = HTTPTransport.Statistics()
+        var inStream = 0
+        var nextID: UInt64 = 0
+        /// ``drained()`` callers waiting for the queue to empty, by waiter id; ids cancelled before they waited.
+        var drainWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var cancelledWaiters: Set<UInt64> = []
+
+        var isDrained: Bool { pending.isEmpty && inStream == 0 }
+
+        mutating func append(_ storage: Pending.Storage) {
+            nextID += 1
+            pending.append(Pending(id: nextID, storage: storage))
+        }
+    }
+
+    private let state = Mutex(State())
+    /// Without a spool, at most this many envelopes wait in memory; the oldest is dropped for a newer one.
+    private let memoryLimit: Int
+
+    init(memoryLimit: Int) {
+        self.memoryLimit = max(1, memoryLimit)
+    }
+
+    // MARK: Reading
+
+    var isDrained: Bool { state.withLock { $0.isDrained } }
+    var isSpooling: Bool { state.withLock { $0.spool != nil } }
+    /// The envelope to send next, oldest first.
+    var head: Pending? { state.withLock { $0.pending.first } }
+
+    var statistics: HTTPTransport.Statistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.queued = state.pending.count + state.inStream
+            statistics.spoolFiles = state.spool?.files.count ?? 0
+            statistics.spoolBytes = state.spool?.totalBytes ?? 0
+            return statistics
+        }
+    }
+
+    // MARK: Changes
+
+    /// Takes over a spool and queues what an earlier run left in it, oldest first.
+    func adopt(_ spool: EnvelopeSpool) {
+        state.withLock { state in
+            for file in spool.files { state.append(.spooled(file)) }
+            state.spool = spool
+        }
+    }
+
+    /// An envelope was yielded to the intake stream.
+    func entering() {
+        state.withLock { $0.inStream += 1 }
+    }
+
+    /// An envelope yielded to the intake stream will never arrive (the stream dropped it, or had ended).
+    func lostOnTheWay() {
+        change { $0.inStream -= 1 }
+    }
+
+    /// Writes an envelope's bytes to the spool. Returns nil when there is no spool.
+    func spool(_ bytes: [UInt8]) throws -> (stored: EnvelopeSpool.File?, evicted: [EnvelopeSpool.Eviction])? {
+        try state.withLock { state in
+            guard state.spool != nil else { return nil }
+            return try state.spool!.append(bytes)
+        }
+    }
+
+    /// An envelope arrived from the intake stream: queues it (`nil` when it was neither kept in memory nor spooled),
+    /// and forgets the spool files deleted to make room for it. Returns the envelope dropped to stay under the memory
+    /// limit, if any.
+    func arrived(_ storage: Pending.Storage?, evicted: [EnvelopeSpool.File]) -> Envelope? {
+        change { state in
+            state.inStream -= 1
+            if !evicted.isEmpty {
+                state.pending.removeAll { if case .spooled(let file) = $0.storage { evicted.contains(file) } else { false } }
+            }
+            if let storage { state.append(storage) }
+            guard state.spool == nil, state.pending.count > memoryLimit, case .memory(let oldest) = state.pending.removeFirst().storage
+            else { return nil }
+            return oldest
+        }
+    }
+
+    /// Reads a spooled envelope's bytes.
+    func read(_ file: EnvelopeSpool.File) throws -> [UInt8] {
+        try state.withLock { state in
+            guard let spool = state.spool else { throw CocoaError(.fileNoSuchFile) }
+            return try spool.read(file)
+        }
+    }
+
+    /// Delivered or dropped: removes it (and its spool file).
+    func finish(_ pending: Pending) {
+        change { state in
+            guard let index = state.pending.firstIndex(where: { $0.id == pending.id }) else { return }
+            state.pending.remove(at: index)
+            if case .spooled(let file) = pending.storage { state.spool?.remove(file) }
+        }
+    }
+
+    /// At shutdown: without a spool, what is left in memory is lost; returns it for counting. With a spool it stays
+    /// there for the next start, and nothing is returned.
+    func abandon() -> [Envelope] {
+        change { state in
+            guard state.spool == nil else { return [] }
+            defer { state.pending.removeAll() }
+            return state.pending.compactMap { if case .memory(let envelope) = $0.storage { envelope } else { nil } }
+        }
+    }
+
+    func recordSuccess(at date: Date) {
+        state.withLock { state in
+            state.statistics.sentEnvelopes += 1
+            state.statistics.lastSuccess = date
+            state.statistics.lastError = nil
+        }
+    }
+
+    func recordFailure(_ reason: String) {
+        state.withLock { state in
+            state.statistics.failedAttempts += 1
+            state.statistics.lastError = reason
+        }
+    }
+
+    // MARK: Waiting
+
+    /// Returns once nothing is queued, in memory, in the spool or on its way in (or when cancelled).
+    func drained() async {
+        let id = state.withLock { state -> UInt64 in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.cancelledWaiters.remove(id) != nil || state.isDrained { return true }
+                    state.drainWaiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiting = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if let continuation = state.drainWaiters.removeValue(forKey: id) { return continuation }
+                state.cancelledWaiters.insert(id)
+                return nil
+            }
+            waiting?.resume()
+        }
+    }
+
+    /// Runs a change that can empty the queue, then wakes the waiters if it did (outside the lock).
+    private func change<T>(_ body: (inout State) -> T) -> T {
+        let (result, waiters) = state.withLock { state -> (T, [CheckedContinuation<Void, Never>]) in
+            let result = body(&state)
+            guard state.isDrained, !state.drainWaiters.isEmpty else { return (result, []) }
+            defer { state.drainWaiters.removeAll() }
+            return (result, Array(state.drainWaiters.values))
+        }
+        for waiter in waiters { waiter.resume() }
+        return result
+    }
+}
