@@ -2,6 +2,7 @@ import Foundation
 import GenerationCore
 import HTTPTypes
 import Hummingbird
+import LookoutHummingbird
 import NIOCore
 
 /// An RFC 9457 problem document, rendered as `application/problem+json`.
@@ -111,20 +112,31 @@ public struct ProblemDetails: Error, Sendable, Equatable {
     }
 
     public func response(requestID: String?) -> Response {
-        var object: [String: Any] = [
-            "type": type, "title": title, "status": status.code, "detail": detail,
-        ]
-        if let requestID { object["request_id"] = requestID }
-        for (key, value) in extensions {
-            switch value {
-            case .string(let string): object[key] = string
-            case .int(let int): object[key] = int
-            }
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         var headers = self.headers
         headers[.contentType] = "application/problem+json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: document(requestID: requestID))))
+    }
+
+    /// The document, keys sorted, written directly (``JSONText``): the 404 of a scanner or a typo is the cheapest
+    /// answer the API gives, and it should stay that way.
+    public func document(requestID: String?) -> [UInt8] {
+        enum Value { case string(String), int(Int) }
+        var members: [(String, Value)] = [("type", .string(type)), ("title", .string(title)), ("status", .int(status.code)), ("detail", .string(detail))]
+        if let requestID { members.append(("request_id", .string(requestID))) }
+        for (key, value) in extensions where !["type", "title", "status", "detail", "request_id"].contains(key) {
+            switch value {
+            case .string(let string): members.append((key, .string(string)))
+            case .int(let int): members.append((key, .int(Int(int))))
+            }
+        }
+        var json = JSONText()
+        for (key, value) in members.sorted(by: { $0.0 < $1.0 }) {
+            switch value {
+            case .string(let string): json.add(key, string)
+            case .int(let int): json.add(key, int)
+            }
+        }
+        return json.object
     }
 }
 

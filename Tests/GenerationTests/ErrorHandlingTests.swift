@@ -116,6 +116,24 @@ import Testing
     }
 }
 
+/// Problem documents are written by hand (``JSONText``) for speed; they must stay the JSON a general encoder writes:
+/// keys sorted, strings escaped, extensions beside the standard members.
+@Suite struct ProblemDocumentTests {
+    @Test func theDocumentIsWhatJSONSerializationWritesWithSortedKeys() throws {
+        let problem = ProblemDetails(
+            code: "validation-failed", title: "Validation failed", status: .unprocessableContent,
+            detail: "prompt \"a\\b\"\nhas a tab\t, a bell \u{07}, é and a /slash", extensions: ["max_length": .int(1000), "field": .string("prompt")]
+        )
+        let body = problem.document(requestID: "req-1")
+        let expected: [String: Any] = [
+            "type": "/docs#problem-validation-failed", "title": "Validation failed", "status": 422,
+            "detail": problem.detail, "request_id": "req-1", "max_length": 1000, "field": "prompt",
+        ]
+        let reference = try JSONSerialization.data(withJSONObject: expected, options: [.sortedKeys, .withoutEscapingSlashes])
+        #expect(String(decoding: body, as: UTF8.self) == String(decoding: reference, as: UTF8.self))
+    }
+}
+
 /// The access log names a request by its route template, and an unmatched one as `unmatched` (not Hummingbird's
 /// internal `NotFound`), like the metrics and Sentry do.
 @Suite struct AccessLogTests {
