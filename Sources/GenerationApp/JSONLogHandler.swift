@@ -54,11 +54,12 @@ public struct JSONLogHandler: LogHandler {
 
 /// Installs the process-wide log handler. Called once, by `main`; libraries never do.
 public enum LoggingSetup {
-    /// - Parameter sentry: when enabled, every logger also feeds Sentry (breadcrumbs from info, events from error).
+    /// - Parameter sentry: when enabled, every logger also feeds Sentry (breadcrumbs from info, events from error; never
+    ///   from lines under `level`).
     public static func bootstrap(format: AppConfiguration.LogFormat, level: Logger.Level, sentry: SentrySetup? = nil) {
         LoggingSystem.bootstrap { label in
             let plain = handler(label: label, format: format, level: level)
-            guard let sentryHandler = sentry?.logHandler(label: label) else { return plain }
+            guard let sentryHandler = sentry?.logHandler(label: label, level: level) else { return plain }
             return MultiplexLogHandler([plain, sentryHandler])
         }
     }

@@ -45,9 +45,16 @@ public struct SentrySetup: Sendable {
 
     /// The log handler that turns log lines into breadcrumbs and error events; nil when disabled. The access log's
     /// lines for 5xx responses stay breadcrumbs: ``SentryMiddleware`` already captured those requests, with their error.
-    public func logHandler(label: String) -> (any LogHandler)? {
+    ///
+    /// Lines under the process's `level` (`LOOKOUT_LOG_LEVEL`) make no breadcrumbs either, as in sentry-python's logging
+    /// integration: with logs at `warning`, an `info` breadcrumb level would make every logger build every `info` line
+    /// (the access log's, once per request) only to keep it in memory, about a fifth of the throughput of `GET /health`
+    /// (BENCHMARKS.md).
+    public func logHandler(label: String, level: Logger.Level = .trace) -> (any LogHandler)? {
         guard isEnabled else { return nil }
         var configuration = SentryLogHandler.Configuration()
+        configuration.breadcrumbLevel = max(configuration.breadcrumbLevel, level)
+        configuration.eventLevel = max(configuration.eventLevel, level)
         configuration.capturesEvent = { _, message in message != RequestLoggingMiddleware.message }
         return SentryLogHandler(label: label, client: client, configuration: configuration)
     }
