@@ -44,7 +44,8 @@ public struct SentrySetup: Sendable {
     }
 
     /// The log handler that turns log lines into breadcrumbs and error events; nil when disabled. The access log's
-    /// lines for 5xx responses stay breadcrumbs: ``SentryMiddleware`` already captured those requests, with their error.
+    /// lines are neither: ``SentryMiddleware`` already captured the failed requests, with their error, and a line
+    /// written after the request's events can only be a breadcrumb nobody reads.
     ///
     /// Lines under the process's `level` (`LOOKOUT_LOG_LEVEL`) make no breadcrumbs either, as in sentry-python's logging
     /// integration: with logs at `warning`, an `info` breadcrumb level would make every logger build every `info` line
@@ -56,6 +57,8 @@ public struct SentrySetup: Sendable {
         configuration.breadcrumbLevel = max(configuration.breadcrumbLevel, level)
         configuration.eventLevel = max(configuration.eventLevel, level)
         configuration.capturesEvent = { _, message in message != RequestLoggingMiddleware.message }
+        // The access log's line comes after the request's own events: as a breadcrumb it would never be read.
+        configuration.recordsBreadcrumb = { _, message in message != RequestLoggingMiddleware.message }
         return SentryLogHandler(label: label, client: client, configuration: configuration)
     }
 }

@@ -17,6 +17,10 @@ public struct SentryLogHandler: LogHandler {
         /// logger's label and the message. Default: every line. Use it for lines another integration already reports
         /// (an access log's 5xx lines, when ``SentryMiddleware`` captures failed requests).
         public var capturesEvent: @Sendable (_ label: String, _ message: String) -> Bool = { _, _ in true }
+        /// Decides whether a line at ``breadcrumbLevel`` or above becomes a breadcrumb, given the logger's label and the
+        /// message. Default: every line. Use it for lines written after the work they describe (an access log's line
+        /// comes when the request's events are already sent, so its breadcrumb would never be read).
+        public var recordsBreadcrumb: @Sendable (_ label: String, _ message: String) -> Bool = { _, _ in true }
 
         public init() {}
     }
@@ -42,16 +46,19 @@ public struct SentryLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         guard client.options.isEnabled, event.level >= logLevel else { return }
+        let message = event.message.description
+        let capturesEvent =
+            event.level >= configuration.eventLevel && !label.hasPrefix("lookout.sentry") && !(ScopeBox.current?.scope.capturedError ?? false)
+            && configuration.capturesEvent(label, message)
+        let recordsBreadcrumb = event.level >= configuration.breadcrumbLevel && configuration.recordsBreadcrumb(label, message)
+        // The metadata is merged and converted only for a line that goes somewhere.
+        guard capturesEvent || recordsBreadcrumb else { return }
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let data = merged.mapValues(Self.json)
-        let message = event.message.description
         let level = Self.level(event.level)
-        let alreadyCaptured = ScopeBox.current?.scope.capturedError ?? false
-        if event.level >= configuration.eventLevel, !alreadyCaptured, !label.hasPrefix("lookout.sentry"),
-            configuration.capturesEvent(label, message)
-        {
+        if capturesEvent {
             var sentryEvent = SentryEvent(level: level, message: message, extra: data)
             sentryEvent.logger = label
             if let error = event.error {
@@ -59,7 +66,7 @@ public struct SentryLogHandler: LogHandler {
             }
             client.capture(event: sentryEvent)
         }
-        if event.level >= configuration.breadcrumbLevel {
+        if recordsBreadcrumb {
             client.addBreadcrumb(Breadcrumb(category: label, message: message, level: level, type: "log", data: data))
         }
     }

@@ -1,4 +1,5 @@
 import GenerationApp
+import GenerationHTTP
 import Logging
 import LookoutSentry
 import Testing
@@ -26,6 +27,17 @@ import Testing
     @Test func underLogsAtInfoLinesFromInfoAreBreadcrumbs() throws {
         let handler = try #require(try Self.setup().logHandler(label: "test", level: .info))
         #expect(handler.logLevel == .info)
+    }
+
+    @Test func theAccessLogMakesNoBreadcrumbOtherInfoLinesDo() async throws {
+        let handler = try #require(try Self.setup().logHandler(label: "test", level: .info))
+        let logger = Logger(label: "test") { _ in handler }
+        let scope = ScopeBox(Scope())
+        await ScopeBox.withScope(scope) {
+            logger.info("\(RequestLoggingMiddleware.message)", metadata: ["status": "200"])
+            logger.info("payment approved")
+        }
+        #expect(scope.scope.breadcrumbs.map(\.message) == ["payment approved"])
     }
 
     static func mark(_ built: inout Bool) -> String {
