@@ -1,4 +1,5 @@
 import Foundation
+import GenerationCore
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -88,5 +89,24 @@ import Testing
                 #expect(reply.headers[.contentType] == "application/problem+json")
             }
         }
+    }
+}
+
+/// Bearer tokens are decoded by hand on every authenticated request; the decoder must agree with Foundation's.
+@Suite struct Base64URLTests {
+    @Test func everyLengthRoundTripsAndAgreesWithFoundation() {
+        for length in 0...40 {
+            let bytes = SecureBytes.random(count: length)
+            let text = SecureBytes.base64URL(bytes)
+            #expect(SecureBytes.decodeBase64URL(text) == bytes, "length \(length): \(text)")
+            var padded = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while padded.count % 4 != 0 { padded += "=" }
+            #expect(Data(base64Encoded: padded).map(Array.init) == bytes)
+        }
+    }
+
+    @Test(arguments: ["ab+c", "ab/c", "abc=", "a", "abcde", "ab c", "é"])
+    func textThatIsNotUnpaddedBase64URLIsRefused(_ text: String) {
+        #expect(SecureBytes.decodeBase64URL(text) == nil)
     }
 }
