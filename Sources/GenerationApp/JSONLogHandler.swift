@@ -60,7 +60,7 @@ public enum LoggingSetup {
         LoggingSystem.bootstrap { label in
             let plain = handler(label: label, format: format, level: level)
             guard let sentryHandler = sentry?.logHandler(label: label, level: level) else { return plain }
-            return MultiplexLogHandler([plain, sentryHandler])
+            return FanOutLogHandler([plain, sentryHandler])
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GenerationApp
 import GenerationHTTP
 import Logging
@@ -43,5 +44,45 @@ import Testing
     static func mark(_ built: inout Bool) -> String {
         built = true
         return "built"
+    }
+}
+
+/// The process's output and Sentry's handler behind one logger: metadata set on the logger reaches both with each
+/// line, and each handler keeps its own level.
+@Suite struct FanOutLogHandlerTests {
+    final class Lines: @unchecked Sendable {
+        let lock = NSLock()
+        var lines: [(String, Logger.Metadata)] = []
+        func append(_ line: (String, Logger.Metadata)) { lock.withLock { lines.append(line) } }
+        var all: [(String, Logger.Metadata)] { lock.withLock { lines } }
+    }
+
+    struct Recording: LogHandler {
+        let name: String
+        let lines: Lines
+        var logLevel: Logger.Level
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            lines.append(("\(name): \(event.message)", metadata.merging(event.metadata ?? [:]) { $1 }))
+        }
+    }
+
+    @Test func metadataReachesEveryHandlerAndEachKeepsItsLevel() {
+        let lines = Lines()
+        var logger = Logger(label: "test") { _ in
+            FanOutLogHandler([Recording(name: "out", lines: lines, logLevel: .info), Recording(name: "sentry", lines: lines, logLevel: .warning)])
+        }
+        #expect(logger.logLevel == .info)
+        logger[metadataKey: "request_id"] = "r-1"
+        logger.info("hello", metadata: ["status": "200"])
+        logger.warning("careful")
+        let seen = lines.all
+        #expect(seen.map(\.0) == ["out: hello", "out: careful", "sentry: careful"])
+        #expect(seen[0].1 == ["request_id": "r-1", "status": "200"])
+        #expect(seen[2].1 == ["request_id": "r-1"])
     }
 }
