@@ -57,12 +57,19 @@ public final class SentrySpan: Sendable {
     }
 
     /// OpenTelemetry-style attributes; they become the span's `data` (and decide its `op`, see ``SentryTracer``).
+    /// A span that is not sampled keeps none: nobody will read them, and instrumented code sets them on every call.
     public var attributes: SpanAttributes {
         get { mutable.withLock { $0.attributes } }
-        set { mutable.withLock { $0.attributes = newValue } }
+        set {
+            guard sampled else { return }
+            mutable.withLock { $0.attributes = newValue }
+        }
     }
 
-    public func setStatus(_ status: SentrySpanStatus) { mutable.withLock { $0.status = status } }
+    public func setStatus(_ status: SentrySpanStatus) {
+        guard sampled else { return }
+        mutable.withLock { $0.status = status }
+    }
 
     /// Starts a child span (not sampled: returns a span that records nothing).
     public func startChild(op: String, description: String?, start: Date = Date()) -> SentrySpan {

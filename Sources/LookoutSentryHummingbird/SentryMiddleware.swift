@@ -71,11 +71,15 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
                 do {
                     let response = try await next(request, context)
                     let status = Int(response.status.code)
-                    Self.annotate(scope, method: method, context: context, status: status, configuration)
                     if configuration.captureStatuses.contains(status), !scope.scope.capturedError {
+                        Self.annotate(scope, method: method, context: context, status: status, configuration)
                         client.capture(message: "HTTP \(status) on \(method) \(routeName(context))", level: .error)
                     }
-                    // The transaction ends when the client has the body (a streamed one takes its time).
+                    // A sampled transaction ends when the client has the body (a streamed one takes its time).
+                    guard let transaction, transaction.sampled else {
+                        transaction?.finish()
+                        return response
+                    }
                     return response.whenWritten { [self] _ in finish(transaction, scope: scope, context: context, method: method, status: status) }
                 } catch {
                     let status = HandledRequest.status(of: error)
@@ -103,9 +107,14 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// Ends the request's transaction. Only a sampled one is sent, and only then do the scope and the transaction need
+    /// the route and status (an event captured earlier named them itself): an unsampled request skips that work.
     private func finish(_ transaction: SentrySpan?, scope: ScopeBox, context: Context, method: String, status: Int) {
+        guard let transaction, transaction.sampled else {
+            transaction?.finish()
+            return
+        }
         Self.annotate(scope, method: method, context: context, status: status, configuration)
-        guard let transaction else { return }
         client.rename(transaction, to: "\(method) \(routeName(context))", source: .route)
         transaction.attributes["http.response.status_code"] = status
         transaction.attributes["http.route"] = routeName(context)
