@@ -26,7 +26,8 @@ extension SQLiteStorage: AccountStore {
 
     public func user(id: String) async throws -> User? {
         try await read("user") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user(from:))
+            // Every authenticated request reads its user: the statement is prepared once per connection.
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(Self.user(from:))
         }
     }
 
@@ -44,7 +45,7 @@ extension SQLiteStorage: AccountStore {
     public func session(selector: String, now: Date) async throws -> Session? {
         try await read("session") { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM sessions WHERE selector = ? AND expires_at > ?", arguments: [selector, now.databaseValue]
+                db.cachedStatement(sql: "SELECT * FROM sessions WHERE selector = ? AND expires_at > ?"), arguments: [selector, now.databaseValue]
             ).map { row in
                 Session(selector: row["selector"], secretHash: Array(row["secret_hash"] as Data), userID: row["user_id"], expiresAt: row.date("expires_at"))
             }
