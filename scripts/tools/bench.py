@@ -59,6 +59,15 @@ SERVER_TITLES = {
     "fastapi-1": "FastAPI + instrumentator + sentry-sdk, 1 worker",
     "fastapi-2": "FastAPI + instrumentator + sentry-sdk, 2 workers",
 }
+SVG_TITLES = {
+    "bare": "bare Hummingbird 2",
+    "lookout-off": "Lookout, observability off",
+    "lookout-metrics": "Lookout, metrics only",
+    "lookout-deployed": "Lookout as deployed",
+    "lookout-info": "Lookout as deployed, logs at info",
+    "fastapi-1": "FastAPI stack, 1 worker",
+    "fastapi-2": "FastAPI stack, 2 workers",
+}
 MARK_BEGIN = "<!-- bench.sh:begin (written by ./scripts/bench.sh --report BENCHMARKS.md; edit the script, not this) -->"
 MARK_END = "<!-- bench.sh:end -->"
 
@@ -274,7 +283,7 @@ def svg(results, servers, routes):
     """Horizontal bars, one panel per route, each scaled to its fastest server, labelled with req/s."""
     colours = {"bare": "#9e9e9e", "lookout-off": "#1f77b4", "lookout-metrics": "#4a9bd6", "lookout-deployed": "#0b4f8a",
                "lookout-info": "#6baed6", "fastapi-1": "#d62728", "fastapi-2": "#ff7f0e"}
-    bar, gap, label_width, width = 16, 4, 330, 760
+    bar, gap, label_width, width = 16, 4, 230, 700
     y, parts = 10, []
     for route in routes:
         rows = [(s, results[(s, route)]["rps"]) for s in servers if (s, route) in results]
@@ -285,7 +294,7 @@ def svg(results, servers, routes):
         y += 20
         for server, value in rows:
             length = (width - label_width - 70) * value / top
-            parts.append(f'<text x="{label_width - 6}" y="{y + 12}" text-anchor="end">{SERVER_TITLES[server][:48]}</text>')
+            parts.append(f'<text x="{label_width - 6}" y="{y + 12}" text-anchor="end">{SVG_TITLES[server]}</text>')
             parts.append(f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar}" fill="{colours[server]}"/>')
             parts.append(f'<text x="{label_width + length + 4:.1f}" y="{y + 12}">{value:,.0f}</text>')
             y += bar + gap
