@@ -1,5 +1,5 @@
 import Foundation
-import GenerationApp
+@testable import GenerationApp
 import GenerationHTTP
 import Logging
 import LookoutSentry
@@ -84,5 +84,28 @@ import Testing
         #expect(seen.map(\.0) == ["out: hello", "out: careful", "sentry: careful"])
         #expect(seen[0].1 == ["request_id": "r-1", "status": "200"])
         #expect(seen[2].1 == ["request_id": "r-1"])
+    }
+}
+
+/// JSON log lines are written by hand for speed; they must stay what a general encoder writes.
+@Suite struct JSONLogLineTests {
+    @Test func theTimestampIsFoundationsISO8601WithMilliseconds() {
+        for seconds in [0.0, 1_764_587_195.123, 1_764_587_195.9996, 951_782_400.5, 4_102_444_799.001] {
+            let date = Date(timeIntervalSince1970: seconds)
+            let foundation = date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+            #expect(JSONLogHandler.timestamp(date) == foundation, "\(seconds)")
+        }
+    }
+
+    @Test func nestedMetadataIsWrittenAsSortedJSON() throws {
+        var bytes: [UInt8] = []
+        let value: Logger.Metadata.Value = .dictionary([
+            "route": "/api/v1/me", "quote\"d": .array(["a\nb", .stringConvertible(42)]), "nested": .dictionary(["z": "1", "a": "2"]),
+        ])
+        JSONLogHandler.append(value, into: &bytes)
+        let reference = try JSONSerialization.data(
+            withJSONObject: ["route": "/api/v1/me", "quote\"d": ["a\nb", "42"], "nested": ["z": "1", "a": "2"]], options: [.sortedKeys, .withoutEscapingSlashes]
+        )
+        #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: reference, as: UTF8.self))
     }
 }
