@@ -33,10 +33,16 @@ public struct RequestLoggingMiddleware: RouterMiddleware {
                 "method": .string(request.method.rawValue),
                 "route": .string(HandledRequest.routeTemplate(context) ?? "unmatched"),
                 "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(String(format: "%.1f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)),
+                "duration_ms": .string(Self.milliseconds(elapsed)),
             ]
         )
         return response
+    }
+
+    /// A duration in milliseconds with one decimal (`12.3`), without `String(format:)`, which goes through `NSString`.
+    static func milliseconds(_ duration: Duration) -> String {
+        let tenths = duration.components.seconds * 10_000 + (duration.components.attoseconds + 50_000_000_000_000) / 100_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10)"
     }
 
     /// The message of every access-log line (its fields are metadata).

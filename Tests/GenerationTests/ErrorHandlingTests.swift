@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import GenerationCore
-import GenerationHTTP
+@testable import GenerationHTTP
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -113,6 +113,18 @@ import Testing
         #expect(HandledRequest.status(of: ServiceError(.paymentProviderError, "provider down")) == 502)
         #expect(HandledRequest.status(of: ProblemDetails.routeNotFound("/nope")) == 404)
         #expect(HandledRequest.status(of: CancellationError()) == 500, "an error that is not an HTTP one is a bug")
+    }
+}
+
+@Suite struct AccessLogDurationTests {
+    @Test(arguments: [
+        (Duration.milliseconds(12.34), "12.3"), (.microseconds(50), "0.1"), (.microseconds(40), "0.0"), (.seconds(2), "2000.0"),
+        (.milliseconds(999.96), "1000.0"),
+    ])
+    func durationsAreMillisecondsWithOneDecimalAsPrintfWroteThem(_ duration: Duration, _ text: String) {
+        #expect(RequestLoggingMiddleware.milliseconds(duration) == text)
+        let double = Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000
+        #expect(String(format: "%.1f", double) == text)
     }
 }
 

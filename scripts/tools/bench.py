@@ -6,7 +6,7 @@ Servers, one at a time, each started fresh on an empty database:
   lookout-off       backend, metrics off, no Sentry (the SLA recorder is part of the service and stays on)
   lookout-metrics   backend, metrics on
   lookout-deployed  backend as deployed: metrics, SLA, Sentry (DSN on a closed local port, traces at 0 %), logs at warning
-  lookout-info      the same with request logs at info
+  lookout-info      the same with request logs at info, in JSON (as the Swarm stack writes them)
   fastapi-1         FastAPI + prometheus-fastapi-instrumentator + sentry-sdk (Benchmarks/fastapi), 1 uvicorn worker
   fastapi-2         the same, 2 workers with PROMETHEUS_MULTIPROC_DIR
 Routes: GET /health, GET /api/v1/me (bearer token, one database read), GET /api/v1/unknown-route (404) and
@@ -55,7 +55,7 @@ SERVER_TITLES = {
     "lookout-off": "Lookout, observability off",
     "lookout-metrics": "Lookout, metrics only",
     "lookout-deployed": "Lookout as deployed (metrics, SLA, Sentry at 0 %, logs at warning)",
-    "lookout-info": "Lookout as deployed, request logs at info",
+    "lookout-info": "Lookout as deployed, request logs at info (JSON)",
     "fastapi-1": "FastAPI + instrumentator + sentry-sdk, 1 worker",
     "fastapi-2": "FastAPI + instrumentator + sentry-sdk, 2 workers",
 }
@@ -114,7 +114,7 @@ class Server:
             if self.name in ("lookout-deployed", "lookout-info"):
                 env.update({"SENTRY_DSN": f"http://public@127.0.0.1:{free_port()}/1", "SENTRY_TRACES_SAMPLE_RATE": "0"})
             if self.name == "lookout-info":
-                env["LOOKOUT_LOG_LEVEL"] = "info"
+                env.update({"LOOKOUT_LOG_LEVEL": "info", "LOOKOUT_LOG_FORMAT": "json"})  # as the Swarm stack writes them
         else:
             database = os.path.join(folder, "db.sqlite")
             subprocess.run([self.args.python, "app.py", "seed", database, self.token], cwd=self.args.fastapi, check=True)
