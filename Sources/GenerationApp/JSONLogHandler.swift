@@ -25,15 +25,22 @@ public struct JSONLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var fields = merged.filter { !Self.reserved.contains($0.key) }.map { (key: $0.key, value: $0.value) }
-        fields.append((key: "timestamp", value: .string(Self.timestamp(Date()))))
-        fields.append((key: "level", value: .string(event.level.rawValue)))
-        fields.append((key: "label", value: .string(label)))
-        fields.append((key: "message", value: .string(event.message.description)))
-        var line: [UInt8] = []
+        var fields: [(key: String, value: Logger.Metadata.Value)] = [
+            ("timestamp", .string(Self.timestamp(Date()))), ("level", .string(event.level.rawValue)), ("label", .string(label)),
+            ("message", .string(event.message.description)),
+        ]
+        fields.reserveCapacity(merged.count + 4)
+        for (key, value) in merged where !Self.reserved.contains(key) { fields.append((key, value)) }
+        fields.sort { $0.key < $1.key }
+        var line: [UInt8] = [UInt8(ascii: "{")]
         line.reserveCapacity(256)
-        Self.append(.dictionary(Dictionary(fields, uniquingKeysWith: { $1 })), into: &line)
-        line.append(0x0A)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { line.append(UInt8(ascii: ",")) }
+            JSONText.write(string: field.key, into: &line)
+            line.append(UInt8(ascii: ":"))
+            Self.append(field.value, into: &line)
+        }
+        line += [UInt8(ascii: "}"), 0x0A]
         // One write(2) per line: lines from concurrent tasks never interleave.
         line.withUnsafeBytes { bytes in
             _ = write(STDOUT_FILENO, bytes.baseAddress, bytes.count)
