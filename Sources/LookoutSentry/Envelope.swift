@@ -1,15 +1,30 @@
 import Foundation
+import Synchronization
 
 /// A Sentry envelope (develop.sentry.dev/sdk/envelopes): one JSON header line, then items, each a JSON header line with
 /// its `type` and byte `length`, and its payload.
 public struct Envelope: Sendable {
     public struct Item: Sendable {
         public var type: String
-        public var payload: [UInt8]
+        private var bytes: DeferredBytes
+
+        /// The payload's bytes. For an item made with ``init(type:deferred:)``, made on first use and kept.
+        public var payload: [UInt8] {
+            get { bytes.value }
+            set { bytes = DeferredBytes(newValue) }
+        }
 
         public init(type: String, payload: [UInt8]) {
             self.type = type
-            self.payload = payload
+            self.bytes = DeferredBytes(payload)
+        }
+
+        /// An item whose payload is made when it is first needed: by the transport's own task (to spool or send it),
+        /// never on the caller's, and never at all for an item dropped before (queue full, rate limited). A capture
+        /// hands over its scrubbing and serialisation this way.
+        public init(type: String, deferred make: @escaping @Sendable () -> [UInt8]) {
+            self.type = type
+            self.bytes = DeferredBytes(make)
         }
 
         /// An item whose payload is a JSON value.
@@ -63,5 +78,31 @@ public struct Envelope: Sendable {
     static func rfc3339(_ date: Date) -> String {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
             .replacingOccurrences(of: "+0000", with: "Z")
+    }
+}
+
+/// Bytes made once, on first use, by whichever task asks first.
+final class DeferredBytes: Sendable {
+    private enum State {
+        case ready([UInt8])
+        case pending(@Sendable () -> [UInt8])
+    }
+
+    private let state: Mutex<State>
+
+    init(_ bytes: [UInt8]) { state = Mutex(.ready(bytes)) }
+    init(_ make: @escaping @Sendable () -> [UInt8]) { state = Mutex(.pending(make)) }
+
+    var value: [UInt8] {
+        state.withLock { state in
+            switch state {
+            case .ready(let bytes):
+                return bytes
+            case .pending(let make):
+                let bytes = make()
+                state = .ready(bytes)
+                return bytes
+            }
+        }
     }
 }

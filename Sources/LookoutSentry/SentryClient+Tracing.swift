@@ -70,7 +70,12 @@ extension SentryClient {
             }
             transaction = kept
         }
-        transaction = scrubber.scrub(transaction)
-        sink.enqueue(Envelope(transaction: transaction, dsn: dsn, sdk: sdk))
+        // Scrubbed and serialised by the transport's task, as events are.
+        let (scrubber, sdk, snapshot) = (scrubber, sdk, transaction)
+        var envelope = Envelope(
+            eventID: transaction.eventID, dsn: dsn, sdk: sdk, items: [.init(type: "transaction") { scrubber.scrub(snapshot).json(sdk: sdk).serialized }]
+        )
+        envelope.trace = transaction.dynamicSamplingContext
+        sink.enqueue(envelope)
     }
 }

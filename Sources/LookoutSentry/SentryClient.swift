@@ -76,8 +76,11 @@ public final class SentryClient: Sendable {
             }
             event = kept
         }
-        event = scrubber.scrub(event)
-        var envelope = Envelope(event: event, dsn: dsn, sdk: sdk)
+        // Scrubbing and serialising are left to the transport's task: the caller only snapshots (see Envelope.Item).
+        let (scrubber, sdk, snapshot) = (scrubber, sdk, event)
+        var envelope = Envelope(
+            eventID: event.eventID, dsn: dsn, sdk: sdk, items: [.init(type: "event") { scrubber.scrub(snapshot).json(sdk: sdk).serialized }]
+        )
         envelope.trace = trace
         sink.enqueue(envelope)
         return event.eventID
