@@ -76,6 +76,6 @@ log "checking the README walkthrough against the built backend"
 # --- The detection drill: the production topology on 127.0.0.1, broken on purpose (docs/DETECTION.md) ----------------
 # With arguments (a --filter for swift test, say) the drill is skipped: it is the whole system's test.
 if [ $# -eq 0 ]; then
-  log "the detection drill (scripts/drill.sh, about 25 minutes at production timings)"
+  log "the detection drill (scripts/drill.sh, about 30 minutes at production timings)"
   ./scripts/drill.sh
 fi

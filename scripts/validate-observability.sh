@@ -122,7 +122,8 @@ check "every variable the stack reads is in .env.observability.template" sh -c '
     [ "$variable" = LOOKOUT_CONFIG_VERSION ] && continue
     grep -q "^$variable=" deploy/.env.observability.template || { echo "$variable"; exit 1; }
   done'
-scripts=(deploy/scripts/deploy-observability.sh scripts/stack-local.sh scripts/validate-observability.sh scripts/test.sh scripts/drill.sh scripts/bugsink.sh scripts/check-readme-walkthrough.sh)
+scripts=(deploy/scripts/deploy-observability.sh scripts/stack-local.sh scripts/validate-observability.sh scripts/test.sh scripts/drill.sh scripts/bugsink.sh
+  scripts/check-readme-walkthrough.sh scripts/bench.sh scripts/bench-metrics.sh scripts/bench-sentry.sh scripts/bench-sla.sh)
 for script in "${scripts[@]}"; do check "$script parses (bash -n)" bash -n "$script"; done
 if command -v shellcheck >/dev/null; then
   check "shellcheck" shellcheck -S warning "${scripts[@]}"
