@@ -68,6 +68,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "LookoutJSON",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "LookoutMetrics",
             dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: swiftSettings
@@ -76,6 +80,7 @@ let package = Package(
             name: "LookoutSentry",
             dependencies: [
                 "LookoutConfiguration",
+                "LookoutJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -251,6 +256,7 @@ let package = Package(
             dependencies: [
                 "GenerationCore",
                 "LookoutHummingbird",
+                "LookoutJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -261,6 +267,7 @@ let package = Package(
             name: "GenerationApp",
             dependencies: [
                 "GenerationCore",
+                "LookoutJSON",
                 "GenerationSQLite",
                 "GenerationHTTP",
                 "GenerationMetrics",

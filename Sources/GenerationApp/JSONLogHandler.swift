@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import LookoutHummingbird
+import LookoutJSON
 
 /// Writes one JSON object per log line to standard output:
 /// `{"timestamp":…,"level":…,"label":…,"message":…,<metadata…>}`. Metadata keys are flattened into the object.

@@ -3,6 +3,7 @@ import GenerationCore
 import HTTPTypes
 import Hummingbird
 import LookoutHummingbird
+import LookoutJSON
 import NIOCore
 
 /// An RFC 9457 problem document, rendered as `application/problem+json`.

@@ -1,5 +1,5 @@
 /// Writes a flat JSON object (string and integer members) straight into bytes, for answers built on every request of
-/// a hot path, such as error bodies. Foundation's `JSONSerialization` bridges every value to an Objective-C object and
+/// a hot path, such as error bodies; and JSON string literals for the other writers (log lines, Sentry's payloads). Foundation's `JSONSerialization` bridges every value to an Objective-C object and
 /// sorts keys with `NSString` comparison: on Linux that was most of the CPU time of a 404 (BENCHMARKS.md).
 ///
 /// Members are written in the order they are added; add them sorted when the output must match sorted-key JSON.
