@@ -1,5 +1,4 @@
 import HTTPTypes
-import HTTPTypes
 import Hummingbird
 import NIOCore
 import Synchronization
@@ -14,24 +13,34 @@ public final class RouteTable: Sendable {
         public var path: String
     }
 
-    private let storage = Mutex<[Entry]>([])
+    /// An entry with its template split once, when it is recorded (every 404 and 405 matches against all of them).
+    private struct Recorded {
+        var entry: Entry
+        /// `nil` for a `{parameter}` segment, which matches any segment.
+        var segments: [Substring?]
+    }
+
+    private let storage = Mutex<[Recorded]>([])
 
     public init() {}
 
-    public var entries: [Entry] { storage.withLock { $0 } }
+    public var entries: [Entry] { storage.withLock { $0.map(\.entry) } }
 
     func record(_ method: HTTPRequest.Method, _ path: String) {
-        storage.withLock { $0.append(Entry(method: method, path: path)) }
+        let segments = path.split(separator: "/").map { $0.hasPrefix("{") ? nil : $0 }
+        storage.withLock { $0.append(Recorded(entry: Entry(method: method, path: path), segments: segments)) }
     }
 
     /// Methods served on a concrete path (matching `{parameter}` segments), in registration order.
     public func methods(matching path: String) -> [HTTPRequest.Method] {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        return entries.filter { entry in
-            let template = entry.path.split(separator: "/", omittingEmptySubsequences: true)
-            guard template.count == segments.count else { return false }
-            return zip(template, segments).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == segment }
-        }.map(\.method)
+        let segments = path.split(separator: "/")
+        return storage.withLock { recorded in
+            recorded.compactMap { route in
+                guard route.segments.count == segments.count else { return nil }
+                let matches = zip(route.segments, segments).allSatisfy { pattern, segment in pattern == nil || pattern == segment }
+                return matches ? route.entry.method : nil
+            }
+        }
     }
 }
 
