@@ -25,8 +25,9 @@ extension SQLiteStorage: AccountStore {
     }
 
     public func user(id: String) async throws -> User? {
-        try await read("user") { db in
-            // Every authenticated request reads its user: the statement is prepared once per connection.
+        // Every authenticated request reads its user: a point read on the caller's thread, its statement prepared once
+        // per connection.
+        try pointRead("user") { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(Self.user(from:))
         }
     }
@@ -43,7 +44,7 @@ extension SQLiteStorage: AccountStore {
     }
 
     public func session(selector: String, now: Date) async throws -> Session? {
-        try await read("session") { db in
+        try pointRead("session") { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM sessions WHERE selector = ? AND expires_at > ?"), arguments: [selector, now.databaseValue]
             ).map { row in

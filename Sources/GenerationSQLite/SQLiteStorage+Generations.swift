@@ -42,8 +42,9 @@ extension SQLiteStorage: GenerationStore {
     }
 
     public func generation(id: String, userID: String) async throws -> Generation? {
-        try await read("generation") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM generations WHERE id = ? AND user_id = ?", arguments: [id, userID])
+        // Clients poll their generation: a point read on the caller's thread.
+        try pointRead("generation") { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM generations WHERE id = ? AND user_id = ?"), arguments: [id, userID])
                 .map(Self.generation(from:))
         }
     }

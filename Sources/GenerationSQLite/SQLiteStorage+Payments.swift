@@ -73,8 +73,9 @@ extension SQLiteStorage: PaymentStore {
     }
 
     public func payment(id: String, userID: String) async throws -> Payment? {
-        try await read("payment") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ? AND user_id = ?", arguments: [id, userID]).map(Self.payment(from:))
+        try pointRead("payment") { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM payments WHERE id = ? AND user_id = ?"), arguments: [id, userID])
+                .map(Self.payment(from:))
         }
     }
 
