@@ -141,18 +141,7 @@ public struct SentryEvent: Sendable, Equatable {
     }
 
     /// A new random event id: 32 lowercase hex digits (128 random bits, as a UUID v4 without dashes).
-    public static func newID() -> String {
-        hex(UInt64.random(in: .min ... .max)) + hex(UInt64.random(in: .min ... .max))
-    }
-
-    /// 16 lowercase hex digits.
-    static func hex(_ value: UInt64) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 16) { buffer in
-            for index in 0..<16 { buffer[index] = digits[Int((value >> UInt64(60 - 4 * index)) & 0xF)] }
-            return 16
-        }
-    }
+    public static func newID() -> String { RandomID.hex128() }
 
     /// The payload as a JSON object.
     public func json(sdk: SDKInfo) -> JSONValue {

@@ -99,5 +99,5 @@ public struct TraceContext: Sendable, Equatable {
     public static func newTraceID() -> String { SentryEvent.newID() }
 
     /// 16 random hex digits.
-    public static func newSpanID() -> String { SentryEvent.hex(UInt64.random(in: 1...UInt64.max)) }
+    public static func newSpanID() -> String { RandomID.hex64() }
 }
