@@ -55,10 +55,26 @@ public struct Scope: Sendable, Equatable {
 /// task-local ``ScopeBox/current``.
 public final class ScopeBox: Sendable {
     private let storage: Mutex<Scope>
+    private let requestSource: (@Sendable () -> SentryRequest)?
 
-    public init(_ scope: Scope = Scope()) { storage = Mutex(scope) }
+    /// - Parameter request: builds the scope's ``Scope/request`` when something reads the scope (an event or a sent
+    ///   transaction) and the scope has none: most requests are never reported, so an integration hands over how to
+    ///   describe the request, not the description (its URL and headers were most of the Sentry middleware's cost).
+    public init(_ scope: Scope = Scope(), request: (@Sendable () -> SentryRequest)? = nil) {
+        storage = Mutex(scope)
+        requestSource = request
+    }
 
-    public var scope: Scope { storage.withLock { $0 } }
+    /// A copy of the scope, its request described.
+    public var scope: Scope {
+        var scope = storage.withLock { $0 }
+        if scope.request == nil, let requestSource { scope.request = requestSource() }
+        return scope
+    }
+
+    /// Whether an integration already captured the error ending this unit of work (``Scope/capturedError``), read
+    /// without copying the scope.
+    public var capturedError: Bool { storage.withLock { $0.capturedError } }
 
     public func update(_ change: (inout Scope) -> Void) { storage.withLock { change(&$0) } }
 

@@ -48,7 +48,7 @@ public struct SentryLogHandler: LogHandler {
         guard client.options.isEnabled, event.level >= logLevel else { return }
         let message = event.message.description
         let capturesEvent =
-            event.level >= configuration.eventLevel && !label.hasPrefix("lookout.sentry") && !(ScopeBox.current?.scope.capturedError ?? false)
+            event.level >= configuration.eventLevel && !label.hasPrefix("lookout.sentry") && !(ScopeBox.current?.capturedError ?? false)
             && configuration.capturesEvent(label, message)
         let recordsBreadcrumb = event.level >= configuration.breadcrumbLevel && configuration.recordsBreadcrumb(label, message)
         // The metadata is merged and converted only for a line that goes somewhere.

@@ -46,18 +46,14 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
         else { return try await next(request, context) }
 
         let method = request.method.rawValue
-        let scope = ScopeBox(Scope(maxBreadcrumbs: client.options.maxBreadcrumbs))
-        var headers: [String: String] = [:]
-        for name in configuration.recordedHeaders { if let value = request.headers[name] { headers[name.canonicalName] = value } }
-        for field in request.headers where field.name == .authorization || field.name == .cookie { headers[field.name.canonicalName] = field.value }
-        let host = request.head.authority ?? "localhost"
-        scope.update { scope in
-            scope.request = SentryRequest(method: method, url: "http://\(host)\(request.uri.path)", headers: headers)
-            scope.tags["http.method"] = method
-        }
+        var initial = Scope(maxBreadcrumbs: client.options.maxBreadcrumbs)
+        initial.tags["http.method"] = method
+        // The request is described only if something is reported (most requests are not): see `describe`.
+        let head = request.head
+        let recordedHeaders = configuration.recordedHeaders
+        let scope = ScopeBox(initial, request: { Self.describe(head, recordedHeaders: recordedHeaders) })
         let incoming = TraceContext(
-            sentryTrace: request.headers[HTTPField.Name("sentry-trace")!], baggage: request.headers[HTTPField.Name("baggage")!],
-            traceparent: request.headers[HTTPField.Name("traceparent")!]
+            sentryTrace: request.headers[.sentryTrace], baggage: request.headers[.baggage], traceparent: request.headers[.traceparent]
         )
         let transaction = client.startTransaction(
             name: "\(method) \(request.uri.path)", op: "http.server", source: .url, continuing: incoming, scope: scope
@@ -71,7 +67,7 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
                 do {
                     let response = try await next(request, context)
                     let status = Int(response.status.code)
-                    if configuration.captureStatuses.contains(status), !scope.scope.capturedError {
+                    if configuration.captureStatuses.contains(status), !scope.capturedError {
                         Self.annotate(scope, method: method, context: context, status: status, configuration)
                         client.capture(message: "HTTP \(status) on \(method) \(routeName(context))", level: .error)
                     }
@@ -92,6 +88,16 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func routeName(_ context: Context) -> String { Self.routeName(context, configuration) }
+
+    /// The request as an event shows it: method, URL (the path, without the query) and the recorded headers, with
+    /// `Authorization` and `Cookie` kept for the scrubber to mask (so that an event shows they were sent).
+    static func describe(_ head: HTTPRequest, recordedHeaders: [HTTPField.Name]) -> SentryRequest {
+        var headers: [String: String] = [:]
+        for name in recordedHeaders { if let value = head.headerFields[name] { headers[name.canonicalName] = value } }
+        for field in head.headerFields where field.name == .authorization || field.name == .cookie { headers[field.name.canonicalName] = field.value }
+        let path = head.path.map { $0.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] } ?? "/"
+        return SentryRequest(method: head.method.rawValue, url: "http://\(head.authority ?? "localhost")\(path)", headers: headers)
+    }
 
     static func routeName(_ context: Context, _ configuration: Configuration) -> String {
         HandledRequest.routeTemplate(context) ?? configuration.unmatchedRoute
@@ -148,10 +154,16 @@ public struct SentryErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         _ error: any Error, status: Int, request: Request, context: Context, client: SentryClient, configuration: SentryMiddleware<Context>.Configuration
     ) {
         guard client.options.isEnabled, configuration.captureStatuses.contains(status), let scope = ScopeBox.current,
-            !scope.scope.capturedError
+            !scope.capturedError
         else { return }
         SentryMiddleware<Context>.annotate(scope, method: request.method.rawValue, context: context, status: status, configuration)
         scope.update { $0.capturedError = true }
         client.capture(error: error, handled: false, mechanism: "hummingbird")
     }
+}
+
+extension HTTPField.Name {
+    static let sentryTrace = Self("sentry-trace")!
+    static let baggage = Self("baggage")!
+    static let traceparent = Self("traceparent")!
 }
