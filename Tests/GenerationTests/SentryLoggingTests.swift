@@ -97,6 +97,25 @@ import Testing
         }
     }
 
+    @Test func aLineIsOneJSONObjectWithTheFixedMembersFirst() throws {
+        var handler = JSONLogHandler(label: "lookout.http", level: .info)
+        handler[metadataKey: "request_id"] = "r-1"
+        let event = LogEvent(
+            level: .info, message: "request \"quoted\"", metadata: ["status": "200", "message": "shadowed", "route": "/api/v1/me"],
+            source: "test", file: #fileID, function: #function, line: #line
+        )
+        let line = handler.render(event, at: Date(timeIntervalSince1970: 1_764_587_195.5))
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"timestamp":"2025-12-01T11:06:35.500Z","level":"info","label":"lookout.http","message":"request \"quoted\"","#))
+        #expect(text.hasSuffix("}\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: String])
+        #expect(object == [
+            "timestamp": "2025-12-01T11:06:35.500Z", "level": "info", "label": "lookout.http", "message": "request \"quoted\"",
+            "request_id": "r-1", "route": "/api/v1/me", "status": "200",
+        ])
+        #expect(text.range(of: "request_id")!.lowerBound < text.range(of: "route")!.lowerBound)
+    }
+
     @Test func nestedMetadataIsWrittenAsSortedJSON() throws {
         var bytes: [UInt8] = []
         let value: Logger.Metadata.Value = .dictionary([
