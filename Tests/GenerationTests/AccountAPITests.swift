@@ -77,6 +77,20 @@ import Testing
         }
     }
 
+    @Test func theBearerSchemeIsCaseInsensitiveAndBlanksAroundTheTokenAreIgnored() async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            for header in ["bearer \(token)", "BEARER  \(token)", "Bearer \t\(token) "] {
+                let reply = try await client.send(.get, "/api/v1/me", headers: [.authorization: header])
+                #expect(reply.status == .ok, "\(header)")
+            }
+            for header in ["Basic \(token)", "Bearer", "Bearer ", "Bearerx \(token)", "\(token)"] {
+                let reply = try await client.send(.get, "/api/v1/me", headers: [.authorization: header])
+                #expect(reply.status == .unauthorized, "\(header)")
+            }
+        }
+    }
+
     @Test func missingMalformedOrTamperedTokensAreUnauthorized() async throws {
         try await TestHarness().withClient { client in
             let token = try await client.newUser()
