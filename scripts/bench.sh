@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The end-to-end benchmark: the reference service (observability off, metrics only, as deployed, logs at info) against
-# bare Hummingbird and the FastAPI stack it replaces, under wrk, one server at a time, in one run. Prints Markdown
-# tables with req/s, p50, p99, server CPU per request and the ratios issue #15 sets as goals.
+# The end-to-end benchmark: the reference service (observability off, metrics only, as deployed, logs at info, scraped
+# every second) against bare Hummingbird and the FastAPI stack it replaces, under wrk, one server at a time, in one
+# run. Prints Markdown tables with req/s, p50, p99, server CPU per request and the ratios issue #15 sets as goals.
 #
 #   ./scripts/bench.sh                                   # every server and route, one round (~8 minutes)
 #   ./scripts/bench.sh --rounds 3                        # alternate three rounds, report medians

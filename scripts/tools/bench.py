@@ -7,6 +7,8 @@ Servers, one at a time, each started fresh on an empty database:
   lookout-metrics   backend, metrics on
   lookout-deployed  backend as deployed: metrics, SLA, Sentry (DSN on a closed local port, traces at 0 %), logs at warning
   lookout-info      the same with request logs at info, in JSON (as the Swarm stack writes them)
+  lookout-scraped   as deployed, with /metrics scraped every second while wrk runs (Prometheus scrapes every 15 s:
+                    this is fifteen times harsher), to show what a scrape does to the p99 of the requests around it
   fastapi-1         FastAPI + prometheus-fastapi-instrumentator + sentry-sdk (Benchmarks/fastapi), 1 uvicorn worker
   fastapi-2         the same, 2 workers with PROMETHEUS_MULTIPROC_DIR
 Routes: GET /health, GET /api/v1/me (bearer token, one database read), GET /api/v1/unknown-route (404) and
@@ -32,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -49,13 +52,15 @@ ROUTE_TITLES = {
     "generate": "POST /api/v1/generations",
 }
 GENERATION_BODY = '{"prompt":"a lighthouse at dusk","kind":"image"}'
-SERVERS = ["bare", "lookout-off", "lookout-metrics", "lookout-deployed", "lookout-info", "fastapi-1", "fastapi-2"]
+SERVERS = ["bare", "lookout-off", "lookout-metrics", "lookout-deployed", "lookout-info", "lookout-scraped", "fastapi-1",
+           "fastapi-2"]
 SERVER_TITLES = {
     "bare": "bare Hummingbird 2",
     "lookout-off": "Lookout, observability off",
     "lookout-metrics": "Lookout, metrics only",
     "lookout-deployed": "Lookout as deployed (metrics, SLA, Sentry at 0 %, logs at warning)",
     "lookout-info": "Lookout as deployed, request logs at info (JSON)",
+    "lookout-scraped": "Lookout as deployed, /metrics scraped every second",
     "fastapi-1": "FastAPI + instrumentator + sentry-sdk, 1 worker",
     "fastapi-2": "FastAPI + instrumentator + sentry-sdk, 2 workers",
 }
@@ -65,6 +70,7 @@ SVG_TITLES = {
     "lookout-metrics": "Lookout, metrics only",
     "lookout-deployed": "Lookout as deployed",
     "lookout-info": "Lookout as deployed, logs at info",
+    "lookout-scraped": "Lookout as deployed, scraped every second",
     "fastapi-1": "FastAPI stack, 1 worker",
     "fastapi-2": "FastAPI stack, 2 workers",
 }
@@ -111,7 +117,7 @@ class Server:
                 "LOOKOUT_WORKER_ENABLED": "false", "LOOKOUT_PROBER_ENABLED": "false", "LOOKOUT_LOG_LEVEL": "warning",
                 "LOOKOUT_METRICS_ENABLED": "false" if self.name == "lookout-off" else "true",
             })
-            if self.name in ("lookout-deployed", "lookout-info"):
+            if self.name in ("lookout-deployed", "lookout-info", "lookout-scraped"):
                 env.update({"SENTRY_DSN": f"http://public@127.0.0.1:{free_port()}/1", "SENTRY_TRACES_SAMPLE_RATE": "0"})
             if self.name == "lookout-info":
                 env.update({"LOOKOUT_LOG_LEVEL": "info", "LOOKOUT_LOG_FORMAT": "json"})  # as the Swarm stack writes them
@@ -217,11 +223,37 @@ def parse_wrk(text):
     }
 
 
+class Scraper(threading.Thread):
+    """Scrapes /metrics every second until stopped; keeps how long each scrape took and how large it was."""
+
+    def __init__(self, server):
+        super().__init__(daemon=True)
+        self.server, self.stopped, self.seconds, self.sizes = server, threading.Event(), [], []
+
+    def run(self):
+        while not self.stopped.wait(1.0):
+            started = time.monotonic()
+            _, body = request(self.server.url("/metrics"))
+            self.seconds.append(time.monotonic() - started)
+            self.sizes.append(len(body))
+
+
 def measure(server, route, args):
-    wrk(server, route, args.warmup, args)
-    before = server.cpu_seconds()
-    result = parse_wrk(wrk(server, route, args.duration, args))
-    result["cpu_us"] = (server.cpu_seconds() - before) * 1e6 / max(1, result["requests"])
+    scraper = Scraper(server) if server.name == "lookout-scraped" else None
+    if scraper:
+        scraper.start()
+    try:
+        wrk(server, route, args.warmup, args)
+        before = server.cpu_seconds()
+        result = parse_wrk(wrk(server, route, args.duration, args))
+        result["cpu_us"] = (server.cpu_seconds() - before) * 1e6 / max(1, result["requests"])
+    finally:
+        if scraper:
+            scraper.stopped.set()
+            scraper.join()
+    if scraper and scraper.seconds:
+        print(f"    {len(scraper.seconds)} scrapes of {max(scraper.sizes):,} bytes, "
+              f"slowest {max(scraper.seconds) * 1000:.1f} ms under load", file=sys.stderr)
     return result
 
 
@@ -240,6 +272,8 @@ GOALS = [
     ("deployed / off", ["health", "me", "unknown", "generate"], "lookout-deployed", "lookout-off", "rps", 0.95, ">="),
     ("deployed / off, p99", ["health", "me", "unknown", "generate"], "lookout-deployed", "lookout-off", "p99", 1.10, "<="),
     ("logs at info / off", ["health", "me", "unknown", "generate"], "lookout-info", "lookout-off", "rps", 0.90, ">="),
+    ("scraped every second / deployed, p99", ["health", "me", "unknown", "generate"], "lookout-scraped",
+     "lookout-deployed", "p99", 1.05, "<="),
     ("off / bare Hummingbird", ["health"], "lookout-off", "bare", "rps", 0.90, ">="),
     ("deployed / FastAPI, 1 worker", ["me"], "lookout-deployed", "fastapi-1", "rps", 15, ">="),
     ("deployed / FastAPI, 2 workers", ["me"], "lookout-deployed", "fastapi-2", "rps", 8, ">="),
@@ -282,7 +316,7 @@ def markdown(results, servers, routes, args, started):
 def svg(results, servers, routes):
     """Horizontal bars, one panel per route, each scaled to its fastest server, labelled with req/s."""
     colours = {"bare": "#9e9e9e", "lookout-off": "#1f77b4", "lookout-metrics": "#4a9bd6", "lookout-deployed": "#0b4f8a",
-               "lookout-info": "#6baed6", "fastapi-1": "#d62728", "fastapi-2": "#ff7f0e"}
+               "lookout-info": "#6baed6", "lookout-scraped": "#08306b", "fastapi-1": "#d62728", "fastapi-2": "#ff7f0e"}
     bar, gap, label_width, width = 16, 4, 230, 700
     y, parts = 10, []
     for route in routes:
