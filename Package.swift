@@ -365,6 +365,17 @@ let package = Package(
             swiftSettings: testSwiftSettings
         ),
         .testTarget(
+            name: "LookoutHummingbirdTests",
+            dependencies: [
+                "LookoutHummingbird",
+                "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
             name: "BoundedCacheTests",
             dependencies: ["BoundedCache", "TestSupport"],
             swiftSettings: testSwiftSettings

@@ -49,6 +49,10 @@ public struct AppConfiguration: Sendable {
     /// Prometheus to take `/sla/status` figures from (its recording rules sum every replica's events). Unset: this
     /// deployment's database. `LOOKOUT_SLA_PROMETHEUS_URL`, e.g. `http://prometheus:9090`.
     public var slaPrometheusURL: URL?
+    /// How long `/sla/status`, `/sla/report` and `/status` are served from memory before they are computed again
+    /// (concurrent requests share one computation either way). `LOOKOUT_STATUS_CACHE_SECONDS`, default 5, 0-300
+    /// (0: computed for every request that does not arrive while another computes it).
+    public var statusCacheMaxAge: Duration = .seconds(5)
     /// Bearer token of the admin API (`POST`/`DELETE /sla/maintenance`). `LOOKOUT_ADMIN_TOKEN`, at least 16 characters;
     /// default unset: the admin API refuses every call.
     public var adminToken: String?
@@ -209,6 +213,7 @@ public struct AppConfiguration: Sendable {
         case (_?, nil):
             throw ConfigurationError(variable: "LOOKOUT_PROBER_ACCOUNT_PASSWORD", value: "", allowed: "a password, set together with LOOKOUT_PROBER_ACCOUNT_EMAIL")
         }
+        statusCacheMaxAge = try reader.seconds("LOOKOUT_STATUS_CACHE_SECONDS", default: statusCacheMaxAge, in: 0...300)
         slaPrometheusURL = try reader.optional("LOOKOUT_SLA_PROMETHEUS_URL", allowed: "an http:// or https:// URL, e.g. http://prometheus:9090") {
             guard let url = URL(string: $0), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else { return nil }
             return url

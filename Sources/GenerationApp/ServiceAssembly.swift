@@ -165,10 +165,12 @@ public struct ServiceAssembly: Sendable {
             availabilityTarget: configuration.slo.objectives.first { $0.name == Objective.availability.name }?.target ?? Objective.availability.target,
             latencyThreshold: configuration.slo.latencyThreshold.timeInterval
         )
+        // One cache for both: declaring maintenance through /sla/maintenance clears the status page too.
+        let cache = ResponseCache(configuration: .init(maxAge: configuration.statusCacheMaxAge), clock: ContinuousClock())
         return SLARoutes(
             status: sla, admin: BearerTokenGate(token: configuration.adminToken, settingName: "LOOKOUT_ADMIN_TOKEN"),
-            body: JSONBody(maxBytes: configuration.http.maxBodyBytes)
-        ).endpoints + StatusPageRoutes(source: statusPage).endpoints
+            body: JSONBody(maxBytes: configuration.http.maxBodyBytes), cache: cache
+        ).endpoints + StatusPageRoutes(source: statusPage, cache: cache).endpoints
     }
 
     /// `/health/detailed`: the database, the queue, the worker's heartbeat, Sentry's delivery and the in-process prober.

@@ -12,25 +12,36 @@ import NIOCore
 /// - `GET /sla/maintenance`, `POST /sla/maintenance` and `DELETE /sla/maintenance/{id}`: planned maintenance; the
 ///   changes need the admin token.
 ///
+/// The reports (`/sla/status`, `/sla/report`) are public and read hardest during an incident: they go through a
+/// ``ResponseCache`` (computed at most every few seconds, one computation for concurrent requests, `ETag` and
+/// `Cache-Control`), shared with the status page so that a maintenance change clears both.
+///
 /// A client's mistake is an `HTTPError` with a message (400 for a bad month or format, 401, 404 for an unknown
 /// window, 422 for a window that cannot be), rendered by the app.
 public struct SLARoutes<Context: RequestContext>: Sendable {
     public let status: SLAStatusSource
     public let admin: BearerTokenGate
     public let body: JSONBody
+    public let cache: ResponseCache<ContinuousClock>
     public let now: @Sendable () -> Date
 
-    public init(status: SLAStatusSource, admin: BearerTokenGate, body: JSONBody, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        status: SLAStatusSource, admin: BearerTokenGate, body: JSONBody,
+        cache: ResponseCache<ContinuousClock> = ResponseCache(clock: ContinuousClock()), now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.status = status
         self.admin = admin
         self.body = body
+        self.cache = cache
         self.now = now
     }
 
     public var endpoints: [Endpoint<Context>] {
         [
-            Endpoint(.get, "/sla/status") { _, _ in
-                JSONResponse.raw(try await status.report(now: now()).json())
+            Endpoint(.get, "/sla/status") { request, _ in
+                try await cache.response(for: "sla-status", request: request) {
+                    ResponseCache.Body(bytes: ByteBuffer(bytes: try await status.report(now: now()).json()), contentType: Self.json)
+                }
             },
             Endpoint(.get, "/sla/report") { request, _ in try await monthlyReport(request) },
             Endpoint(.get, "/sla/maintenance") { _, _ in
@@ -41,6 +52,7 @@ public struct SLARoutes<Context: RequestContext>: Sendable {
                 let input = try await body.decode(MaintenanceBody.self, from: request)
                 do {
                     let window = try await status.maintenance.add(start: input.start, end: input.end, reason: input.reason)
+                    cache.invalidateAll()
                     return try JSONResponse.snakeCase(window, status: .created)
                 } catch let error as MaintenanceError {
                     throw HTTPError(.unprocessableContent, message: error.description)
@@ -52,10 +64,13 @@ public struct SLARoutes<Context: RequestContext>: Sendable {
                 guard try await status.maintenance.remove(id: id) else {
                     throw HTTPError(.notFound, message: "no maintenance window \(id) was declared through the API (the SLO file's are removed by editing it)")
                 }
+                cache.invalidateAll()
                 return Response(status: .noContent)
             },
         ]
     }
+
+    private static var json: String { "application/json; charset=utf-8" }
 
     private func monthlyReport(_ request: Request) async throws -> Response {
         let now = now()
@@ -63,14 +78,15 @@ public struct SLARoutes<Context: RequestContext>: Sendable {
         guard let (year, number) = SLAMonthlyReport.month(month) else {
             throw HTTPError(.badRequest, message: "month must be YYYY-MM, e.g. 2026-11 (got \"\(month)\")")
         }
-        let report = try await status.local.monthlyReport(year: year, month: number, now: now)
-        switch request.uri.queryParameters.get("format") ?? "json" {
-        case "json":
-            return JSONResponse.raw(try report.json())
-        case "csv":
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
-        case let other:
-            throw HTTPError(.badRequest, message: "format must be json or csv (got \"\(other)\")")
+        let format = request.uri.queryParameters.get("format") ?? "json"
+        guard format == "json" || format == "csv" else {
+            throw HTTPError(.badRequest, message: "format must be json or csv (got \"\(format)\")")
+        }
+        return try await cache.response(for: "sla-report \(year)-\(number) \(format)", request: request) {
+            let report = try await status.local.monthlyReport(year: year, month: number, now: now)
+            return format == "csv"
+                ? ResponseCache.Body(bytes: ByteBuffer(string: report.csv), contentType: "text/csv; charset=utf-8")
+                : ResponseCache.Body(bytes: ByteBuffer(bytes: try report.json()), contentType: Self.json)
         }
     }
 }

@@ -82,10 +82,14 @@ import TestSupport
         #expect((40...62).contains(total), "both replicas' 40 requests, got \(total)")
         #expect(abs(Double(good) / Double(max(total, 1)) - 35.0 / 40.0) < 0.03, "35 of 40 good, got \(good) of \(total)")
 
-        // Prometheus gone: the replica answers from its own database and says why.
+        // Prometheus gone: the replica answers from its own database and says why, once the report it computed from
+        // Prometheus has aged out of its cache (LOOKOUT_STATUS_CACHE_SECONDS, 5 s by default).
         try await prometheus.stop()
-        let local = try await call(.GET, "http://\(a)/sla/status")
-        #expect(local.json["source"] as? String == "local")
+        var local = try await call(.GET, "http://\(a)/sla/status")
+        #expect(try await eventually {
+            local = try await call(.GET, "http://\(a)/sla/status")
+            return local.json["source"] as? String == "local"
+        })
         #expect((local.json["source_error"] as? String)?.isEmpty == false)
         let own = try #require(Self.hour("request_availability", local.json))
         #expect(own["total"] as? Int == 25, "replica a's own requests")

@@ -5,6 +5,25 @@ import TestSupport
 
 /// `GET /sla/status` counts the API's own requests, as clients saw them.
 @Suite struct SLAStatusAPITests {
+    /// The reports and the status page are computed at most every `LOOKOUT_STATUS_CACHE_SECONDS` (5 by default;
+    /// 300 here, so that a slow machine cannot see a second computation) and validated by `ETag`: a refresh storm
+    /// during an incident costs one computation per period.
+    @Test func reportsAndTheStatusPageAreServedFromMemoryWithAnETag() async throws {
+        try await TestHarness { $0.statusCacheMaxAge = .seconds(300) }.withClient { client in
+            for path in ["/sla/status", "/sla/report?month=2026-11", "/sla/report?month=2026-11&format=csv", "/status"] {
+                let first = try await client.send(.get, path)
+                #expect(first.status == .ok, "\(path)")
+                #expect(first.headers[.cacheControl] == "public, max-age=300", "\(path)")
+                let etag = try #require(first.headers[.eTag], "\(path)")
+                let again = try await client.send(.get, path)
+                #expect(again.headers[.eTag] == etag, "\(path): the same body, not computed again")
+                let revalidated = try await client.send(.get, path, headers: [.ifNoneMatch: etag])
+                #expect(revalidated.status == .notModified, "\(path)")
+                #expect(revalidated.body.readableBytes == 0)
+            }
+        }
+    }
+
     @Test func theStatusCountsRequestsAndSpendsTheBudgetOnFiveHundreds() async throws {
         let harness = try TestHarness()
         try await harness.withClient { client in
