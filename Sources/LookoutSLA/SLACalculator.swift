@@ -161,18 +161,74 @@ public struct SLACalculator: Sendable {
 
     /// Good and total events of one window, summed from minute buckets, maintenance left out.
     public func counts(buckets: [MinuteBucket], window: SLAWindow, now: Date, maintenance: [MaintenanceWindow] = []) -> WindowCounts {
-        let range = window.minutes(at: now)
-        let excluded = maintenance.map(\.minutes)
-        var counts = WindowCounts(good: 0, total: 0, excludedMinutes: 0)
-        for bucket in buckets where range.contains(bucket.minute) && !excluded.contains(where: { $0.contains(bucket.minute) }) {
-            counts.good += bucket.good
-            counts.total += bucket.total
-        }
-        for minutes in excluded {
-            let overlap = max(range.lowerBound, minutes.lowerBound)..<max(max(range.lowerBound, minutes.lowerBound), min(range.upperBound, minutes.upperBound))
-            counts.excludedMinutes += Int64(overlap.count)
+        let counted = countedRanges(window, now: now, maintenance: maintenance)
+        var counts = WindowCounts(good: 0, total: 0, excludedMinutes: counted.excludedMinutes)
+        for range in counted.ranges {
+            let sum = MinuteBucket.sum(buckets, in: range)
+            counts.good += sum.good
+            counts.total += sum.total
         }
         return counts
+    }
+
+    /// The minutes of `window` at `now` that count, as disjoint ranges in order (the window with every maintenance
+    /// window cut out), and how many minutes were cut. A store sums each range (``SLAStore/slaSums(objective:ranges:)``).
+    public func countedRanges(_ window: SLAWindow, now: Date, maintenance: [MaintenanceWindow]) -> (ranges: [Range<Int64>], excludedMinutes: Int64) {
+        let range = window.minutes(at: now)
+        var ranges: [Range<Int64>] = []
+        var start = range.lowerBound
+        var excluded: Int64 = 0
+        for cut in Self.merged(maintenance.map(\.minutes)) where cut.upperBound > start && cut.lowerBound < range.upperBound {
+            if cut.lowerBound > start { ranges.append(start..<cut.lowerBound) }
+            let end = min(cut.upperBound, range.upperBound)
+            excluded += end - max(cut.lowerBound, start)
+            start = end
+        }
+        if start < range.upperBound { ranges.append(start..<range.upperBound) }
+        return (ranges, excluded)
+    }
+
+    /// Overlapping or touching ranges joined, in order (two maintenance windows over the same minutes cut them once).
+    static func merged(_ ranges: [Range<Int64>]) -> [Range<Int64>] {
+        var merged: [Range<Int64>] = []
+        for range in ranges.filter({ !$0.isEmpty }).sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, range.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+
+    /// Every window a status needs (reported, budget, burn rates), once each.
+    public var allWindows: [SLAWindow] {
+        var seen: [SLAWindow] = []
+        for window in windows + [budgetWindow] + burnRateWindows where !seen.contains(window) { seen.append(window) }
+        return seen
+    }
+
+    /// Each window's counts from `store`: one call per objective, summing the counted ranges of every window; the
+    /// buckets counted but not yet flushed (`pending`) are added in memory.
+    public func counts(
+        _ objective: String, store: any SLAStore, pending: [MinuteBucket], now: Date, maintenance: [MaintenanceWindow]
+    ) async throws -> [SLAWindow: WindowCounts] {
+        let windows = allWindows
+        let counted = windows.map { countedRanges($0, now: now, maintenance: maintenance) }
+        let sums = try await store.slaSums(objective: objective, ranges: counted.flatMap(\.ranges))
+        var result: [SLAWindow: WindowCounts] = [:]
+        var next = 0
+        for (window, part) in zip(windows, counted) {
+            var counts = WindowCounts(good: 0, total: 0, excludedMinutes: part.excludedMinutes)
+            for range in part.ranges {
+                let pendingSum = MinuteBucket.sum(pending, in: range)
+                counts.good += sums[next].good + pendingSum.good
+                counts.total += sums[next].total + pendingSum.total
+                next += 1
+            }
+            result[window] = counts
+        }
+        return result
     }
 
     public func result(_ objective: Objective, counts: WindowCounts, window: SLAWindow) -> WindowResult {

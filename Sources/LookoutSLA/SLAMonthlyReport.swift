@@ -60,8 +60,10 @@ extension SLAStatusService {
         let maintenance = try await self.maintenance()
         var lines: [SLAMonthlyReport.Line] = []
         for objective in objectives {
-            let buckets = try await store.slaBuckets(objective: objective.name, minutes: minutes) + (pending[objective.name] ?? [])
-            let status = calculator.status(objective, buckets: buckets, now: now, maintenance: maintenance)
+            let counts = try await calculator.counts(
+                objective.name, store: store, pending: pending[objective.name] ?? [], now: now, maintenance: maintenance
+            )
+            let status = calculator.status(objective, now: now) { counts[$0] ?? WindowCounts(good: 0, total: 0) }
             let result = status.windows[0]
             lines.append(
                 SLAMonthlyReport.Line(

@@ -87,15 +87,37 @@ public protocol SLAStore: Sendable {
     /// Good and total per UTC day (days since the epoch, in `MinuteBucket.minute`) over `minutes`, oldest first: what
     /// the status page's 90-day bars show. The default sums ``slaBuckets(objective:minutes:)``; a database sums in SQL.
     func slaDailyBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket]
+    /// Good and total of `objective` summed over each of `ranges` (half-open ranges of epoch minutes), in order: what
+    /// a window's value needs. The default sums ``slaBuckets(objective:minutes:)``; a database answers from hours and
+    /// days rolled up as the minutes arrive, so that a report costs the number of ranges, not the minutes in them.
+    func slaSums(objective: String, ranges: [Range<Int64>]) async throws -> [WindowCounts]
 }
 
 extension SLAStore {
+    public func slaSums(objective: String, ranges: [Range<Int64>]) async throws -> [WindowCounts] {
+        guard let low = ranges.map(\.lowerBound).min(), let high = ranges.map(\.upperBound).max(), low < high else {
+            return ranges.map { _ in WindowCounts(good: 0, total: 0) }
+        }
+        let buckets = try await slaBuckets(objective: objective, minutes: low..<high)
+        return ranges.map { MinuteBucket.sum(buckets, in: $0) }
+    }
+
     public func slaDailyBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket] {
         MinuteBucket.daily(try await slaBuckets(objective: objective, minutes: minutes))
     }
 }
 
 extension MinuteBucket {
+    /// Good and total of the buckets whose minute lies in `range`.
+    public static func sum(_ buckets: [MinuteBucket], in range: Range<Int64>) -> WindowCounts {
+        var counts = WindowCounts(good: 0, total: 0)
+        for bucket in buckets where range.contains(bucket.minute) {
+            counts.good += bucket.good
+            counts.total += bucket.total
+        }
+        return counts
+    }
+
     /// Sums minute buckets per UTC day; `minute` of each result is the day since the epoch.
     public static func daily(_ buckets: [MinuteBucket]) -> [MinuteBucket] {
         var days: [Int64: MinuteBucket] = [:]

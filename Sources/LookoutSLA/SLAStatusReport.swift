@@ -99,14 +99,13 @@ public struct SLAStatusService: Sendable {
 
     public func report(now: Date) async throws -> SLAStatusReport {
         let pending = recorder.snapshot()
-        let spans = (calculator.windows + [calculator.budgetWindow] + calculator.burnRateWindows).map { $0.minutes(at: now) }
-        let minutes = (spans.map(\.lowerBound).min() ?? 0)..<(spans.map(\.upperBound).max() ?? 0)
         let maintenance = try await self.maintenance()
         var statuses: [ObjectiveStatus] = []
         for objective in objectives {
-            let stored = try await store.slaBuckets(objective: objective.name, minutes: minutes)
-            let buckets = stored + (pending[objective.name] ?? [])
-            statuses.append(calculator.status(objective, buckets: buckets, now: now, maintenance: maintenance))
+            let counts = try await calculator.counts(
+                objective.name, store: store, pending: pending[objective.name] ?? [], now: now, maintenance: maintenance
+            )
+            statuses.append(calculator.status(objective, now: now) { counts[$0] ?? WindowCounts(good: 0, total: 0) })
         }
         // The windows that touch the budget window, or are still to come: what an operator planning or explaining needs.
         let budget = calculator.budgetWindow.minutes(at: now)
