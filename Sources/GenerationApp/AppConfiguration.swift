@@ -49,6 +49,10 @@ public struct AppConfiguration: Sendable {
     /// Prometheus to take `/sla/status` figures from (its recording rules sum every replica's events). Unset: this
     /// deployment's database. `LOOKOUT_SLA_PROMETHEUS_URL`, e.g. `http://prometheus:9090`.
     public var slaPrometheusURL: URL?
+    /// How long SLA history is kept (docs/sla.md, "History and its cost"): minutes and hours 35 days (the 30-day
+    /// window and its edges), days `LOOKOUT_SLA_HISTORY_DAYS`, default 400, 90-36500 (monthly reports and the status
+    /// page's 90 days).
+    public var slaRetention = SLARollup.Retention()
     /// How long `/sla/status`, `/sla/report` and `/status` are served from memory before they are computed again
     /// (concurrent requests share one computation either way). `LOOKOUT_STATUS_CACHE_SECONDS`, default 5, 0-300
     /// (0: computed for every request that does not arrive while another computes it).
@@ -213,6 +217,9 @@ public struct AppConfiguration: Sendable {
         case (_?, nil):
             throw ConfigurationError(variable: "LOOKOUT_PROBER_ACCOUNT_PASSWORD", value: "", allowed: "a password, set together with LOOKOUT_PROBER_ACCOUNT_EMAIL")
         }
+        slaRetention.dayDays = Int64(
+            try reader.integer("LOOKOUT_SLA_HISTORY_DAYS", default: Int(slaRetention.dayDays), in: 90...36500, allowed: "a number of days 90-36500")
+        )
         statusCacheMaxAge = try reader.seconds("LOOKOUT_STATUS_CACHE_SECONDS", default: statusCacheMaxAge, in: 0...300)
         slaPrometheusURL = try reader.optional("LOOKOUT_SLA_PROMETHEUS_URL", allowed: "an http:// or https:// URL, e.g. http://prometheus:9090") {
             guard let url = URL(string: $0), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else { return nil }

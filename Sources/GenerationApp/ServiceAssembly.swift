@@ -67,7 +67,7 @@ public struct ServiceAssembly: Sendable {
             slaRecorder = SLARecorder()
         }
         let observer = Self.observer(metrics: serviceMetrics, sentry: self.sentry)
-        storage = try SQLiteStorage(location: configuration.database, observer: serviceMetrics)
+        storage = try SQLiteStorage(location: configuration.database, observer: serviceMetrics, slaRetention: configuration.slaRetention)
         accounts = AccountService(
             store: storage, hasher: PasswordHasher(rounds: configuration.passwordHashRounds), configuration: configuration.accounts,
             observer: observer

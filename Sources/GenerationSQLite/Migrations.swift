@@ -107,6 +107,32 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v4_sla_rollups") { db in
+            // The minute buckets summed per hour and per day as they are stored (SLARollup): a report reads the coarsest
+            // that fit its windows, so that its cost does not grow with the history kept (issue #20).
+            try db.execute(
+                sql: """
+                    CREATE TABLE sla_hours (
+                        objective TEXT NOT NULL,
+                        hour INTEGER NOT NULL,
+                        good INTEGER NOT NULL,
+                        total INTEGER NOT NULL,
+                        PRIMARY KEY (objective, hour)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE sla_days (
+                        objective TEXT NOT NULL,
+                        day INTEGER NOT NULL,
+                        good INTEGER NOT NULL,
+                        total INTEGER NOT NULL,
+                        PRIMARY KEY (objective, day)
+                    ) WITHOUT ROWID;
+                    INSERT INTO sla_hours (objective, hour, good, total)
+                        SELECT objective, (minute - ((minute % 60) + 60) % 60) / 60, SUM(good), SUM(total) FROM sla_minutes GROUP BY 1, 2;
+                    INSERT INTO sla_days (objective, day, good, total)
+                        SELECT objective, (minute - ((minute % 1440) + 1440) % 1440) / 1440, SUM(good), SUM(total) FROM sla_minutes GROUP BY 1, 2;
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -1,19 +1,33 @@
 import Foundation
 import GRDB
 import LookoutSLA
+import Synchronization
 
 extension SQLiteStorage: SLAStore {
+    /// Adds minute buckets and, in the same transaction, their hours and days (``SLARollup``); once an hour of data
+    /// time, drops what ``slaRetention`` no longer keeps.
     public func addSLABuckets(_ buckets: [String: [MinuteBucket]]) async throws {
+        let newest = buckets.values.flatMap { $0.map(\.minute) }.max()
+        let purge = newest.map { minute in slaPurgeMark.withLock { mark in
+            let hour = SLARollup.bucket(minute, .hour)
+            defer { mark = max(mark, hour) }
+            return hour > mark
+        } } ?? false
+        let retention = slaRetention
         try await transaction("add_sla_buckets") { db in
             for (objective, list) in buckets {
                 for bucket in list {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO sla_minutes (objective, minute, good, total) VALUES (?, ?, ?, ?)
-                            ON CONFLICT (objective, minute) DO UPDATE SET good = good + excluded.good, total = total + excluded.total
-                            """,
-                        arguments: [objective, bucket.minute, bucket.good, bucket.total]
-                    )
+                    for grain in SLARollup.Grain.allCases {
+                        try db.cachedStatement(sql: Self.upsert[grain]!).execute(
+                            arguments: [objective, SLARollup.bucket(bucket.minute, grain), bucket.good, bucket.total]
+                        )
+                    }
+                }
+            }
+            if purge, let newest {
+                for grain in SLARollup.Grain.allCases {
+                    let (table, column) = Self.table[grain]!
+                    try db.execute(sql: "DELETE FROM \(table) WHERE \(column) < ?", arguments: [retention.oldestKept(grain, newest: newest)])
                 }
             }
         }
@@ -28,17 +42,45 @@ extension SQLiteStorage: SLAStore {
         }
     }
 
+    /// Per UTC day, from the day buckets.
     public func slaDailyBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket] {
         try await read("sla_daily_buckets") { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT minute / 1440 AS day, SUM(good) AS good, SUM(total) AS total FROM sla_minutes
-                    WHERE objective = ? AND minute >= ? AND minute < ? GROUP BY day ORDER BY day
-                    """,
-                arguments: [objective, minutes.lowerBound, minutes.upperBound]
+                db, sql: "SELECT day, good, total FROM sla_days WHERE objective = ? AND day >= ? AND day < ? ORDER BY day",
+                arguments: [objective, SLARollup.bucket(minutes.lowerBound, .day), SLARollup.bucket(minutes.upperBound + 1439, .day)]
             ).map { MinuteBucket(minute: $0["day"], good: $0["good"], total: $0["total"]) }
         }
+    }
+
+    /// Each range from the coarsest buckets inside it (``SLARollup/pieces(of:)``): a few indexed range sums per range
+    /// however long it is.
+    public func slaSums(objective: String, ranges: [Range<Int64>]) async throws -> [WindowCounts] {
+        try await read("sla_sums") { db in
+            try ranges.map { range in
+                var counts = WindowCounts(good: 0, total: 0)
+                for piece in SLARollup.pieces(of: range) {
+                    let row = try Row.fetchOne(
+                        db.cachedStatement(sql: Self.sum[piece.grain]!), arguments: [objective, piece.buckets.lowerBound, piece.buckets.upperBound]
+                    )
+                    counts.good += row?[0] ?? 0
+                    counts.total += row?[1] ?? 0
+                }
+                return counts
+            }
+        }
+    }
+
+    private static let table: [SLARollup.Grain: (String, String)] = [.minute: ("sla_minutes", "minute"), .hour: ("sla_hours", "hour"), .day: ("sla_days", "day")]
+
+    private static let upsert = table.mapValues { table, column in
+        """
+        INSERT INTO \(table) (objective, \(column), good, total) VALUES (?, ?, ?, ?)
+        ON CONFLICT (objective, \(column)) DO UPDATE SET good = good + excluded.good, total = total + excluded.total
+        """
+    }
+
+    private static let sum = table.mapValues { table, column in
+        "SELECT COALESCE(SUM(good), 0), COALESCE(SUM(total), 0) FROM \(table) WHERE objective = ? AND \(column) >= ? AND \(column) < ?"
     }
 }
 

@@ -1,6 +1,8 @@
 import Foundation
 import GenerationCore
 import GRDB
+import LookoutSLA
+import Synchronization
 import Tracing
 
 /// The SQLite implementation of ``Storage`` (its conformances are in the `SQLiteStorage+…` files): one file in WAL mode (or an in-memory database for tests).
@@ -18,16 +20,23 @@ public final class SQLiteStorage: StorageHealthCheck {
     let writer: any DatabaseWriter
     public let location: Location
     let observer: (any DatabaseObserver)?
+    /// How long SLA buckets are kept, by grain (``SLARollup/Retention``).
+    public let slaRetention: SLARollup.Retention
+    /// The last hour (of data time) old SLA buckets were purged in.
+    let slaPurgeMark = Mutex<Int64>(.min)
 
     /// Opens (creating if needed) the database; ``migrate()`` brings its schema up to date (the backend runs it before
     /// its server starts, the worker before it claims a job).
-    /// - Parameter observer: told about every connection use (pool size, wait, hold time, errors by operation).
-    public init(location: Location, observer: (any DatabaseObserver)? = nil) throws {
+    /// - Parameters:
+    ///   - observer: told about every connection use (pool size, wait, hold time, errors by operation).
+    ///   - slaRetention: how long SLA history is kept, by grain (default: minutes and hours 35 days, days 400).
+    public init(location: Location, observer: (any DatabaseObserver)? = nil, slaRetention: SLARollup.Retention = .init()) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "lookout"
         self.location = location
         self.observer = observer
+        self.slaRetention = slaRetention
         switch location {
         case .file(let path):
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -40,8 +49,10 @@ public final class SQLiteStorage: StorageHealthCheck {
     }
 
     /// Opens the database and applies every pending migration: for tests and tools.
-    public static func migrated(location: Location, observer: (any DatabaseObserver)? = nil) throws -> SQLiteStorage {
-        let storage = try SQLiteStorage(location: location, observer: observer)
+    public static func migrated(
+        location: Location, observer: (any DatabaseObserver)? = nil, slaRetention: SLARollup.Retention = .init()
+    ) throws -> SQLiteStorage {
+        let storage = try SQLiteStorage(location: location, observer: observer, slaRetention: slaRetention)
         try storage.migrate()
         return storage
     }
