@@ -11,8 +11,13 @@ Servers, one at a time, each started fresh on an empty database:
                     this is fifteen times harsher), to show what a scrape does to the p99 of the requests around it
   fastapi-1         FastAPI + prometheus-fastapi-instrumentator + sentry-sdk (Benchmarks/fastapi), 1 uvicorn worker
   fastapi-2         the same, 2 workers with PROMETHEUS_MULTIPROC_DIR
+  lookout-nocache   as deployed, with LOOKOUT_STATUS_CACHE_SECONDS=0: every status request computes its report (the
+                    status routes only: what a computation costs)
 Routes: GET /health, GET /api/v1/me (bearer token, one database read), GET /api/v1/unknown-route (404) and
-POST /api/v1/generations (credits taken and a job queued in one transaction).
+POST /api/v1/generations (credits taken and a job queued in one transaction). On request (--routes), the public status
+routes GET /sla/status, GET /status and GET /sla/report (this month), with --history-days of SLA history written into
+the server's database first (four objectives, every minute; minutes and hours for the last 35 days as the service
+keeps them, days for all): issue #20's "cost flat in history length" is two runs, --history-days 7 and 365.
 
 For each server and route: a warm-up, then `wrk -t2 -c64 --latency`; the server's CPU time (its process tree, from
 /proc) over the measured run divided by the requests gives the CPU per request. With --rounds N every server runs N
@@ -23,6 +28,8 @@ Prints Markdown. --report FILE replaces the section between the bench markers in
 """
 import argparse
 import datetime
+import random
+import sqlite3
 import json
 import os
 import platform
@@ -44,16 +51,24 @@ ROUTES = {
     "me": ("GET", "/api/v1/me"),
     "unknown": ("GET", "/api/v1/unknown-route"),
     "generate": ("POST", "/api/v1/generations"),
+    "sla-status": ("GET", "/sla/status"),
+    "status": ("GET", "/status"),
+    "sla-report": ("GET", "/sla/report?month=" + datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m")),
 }
+DEFAULT_ROUTES = ["health", "me", "unknown", "generate"]
+STATUS_ROUTES = ["sla-status", "status", "sla-report"]
 ROUTE_TITLES = {
     "health": "GET /health",
     "me": "GET /api/v1/me",
     "unknown": "GET unknown route (404)",
     "generate": "POST /api/v1/generations",
+    "sla-status": "GET /sla/status",
+    "status": "GET /status",
+    "sla-report": "GET /sla/report (this month)",
 }
 GENERATION_BODY = '{"prompt":"a lighthouse at dusk","kind":"image"}'
-SERVERS = ["bare", "lookout-off", "lookout-metrics", "lookout-deployed", "lookout-info", "lookout-scraped", "fastapi-1",
-           "fastapi-2"]
+SERVERS = ["bare", "lookout-off", "lookout-metrics", "lookout-deployed", "lookout-info", "lookout-scraped",
+           "lookout-nocache", "fastapi-1", "fastapi-2"]
 SERVER_TITLES = {
     "bare": "bare Hummingbird 2",
     "lookout-off": "Lookout, observability off",
@@ -61,6 +76,7 @@ SERVER_TITLES = {
     "lookout-deployed": "Lookout as deployed (metrics, SLA, Sentry at 0 %, logs at warning)",
     "lookout-info": "Lookout as deployed, request logs at info (JSON)",
     "lookout-scraped": "Lookout as deployed, /metrics scraped every second",
+    "lookout-nocache": "Lookout as deployed, status reports not cached",
     "fastapi-1": "FastAPI + instrumentator + sentry-sdk, 1 worker",
     "fastapi-2": "FastAPI + instrumentator + sentry-sdk, 2 workers",
 }
@@ -71,6 +87,7 @@ SVG_TITLES = {
     "lookout-deployed": "Lookout as deployed",
     "lookout-info": "Lookout as deployed, logs at info",
     "lookout-scraped": "Lookout as deployed, scraped every second",
+    "lookout-nocache": "Lookout, status reports not cached",
     "fastapi-1": "FastAPI stack, 1 worker",
     "fastapi-2": "FastAPI stack, 2 workers",
 }
@@ -101,7 +118,9 @@ class Server:
         self.token = "bench-token-0123456789abcdef"
 
     def supports(self, route):
-        return self.name != "bare" or route in ("health", "unknown")
+        if route in STATUS_ROUTES:
+            return self.name.startswith("lookout")
+        return self.name != "lookout-nocache" and (self.name != "bare" or route in ("health", "unknown"))
 
     def start(self):
         folder = tempfile.mkdtemp(dir=self.work)
@@ -117,8 +136,10 @@ class Server:
                 "LOOKOUT_WORKER_ENABLED": "false", "LOOKOUT_PROBER_ENABLED": "false", "LOOKOUT_LOG_LEVEL": "warning",
                 "LOOKOUT_METRICS_ENABLED": "false" if self.name == "lookout-off" else "true",
             })
-            if self.name in ("lookout-deployed", "lookout-info", "lookout-scraped"):
+            if self.name in ("lookout-deployed", "lookout-info", "lookout-scraped", "lookout-nocache"):
                 env.update({"SENTRY_DSN": f"http://public@127.0.0.1:{free_port()}/1", "SENTRY_TRACES_SAMPLE_RATE": "0"})
+            if self.name == "lookout-nocache":
+                env["LOOKOUT_STATUS_CACHE_SECONDS"] = "0"
             if self.name == "lookout-info":
                 env.update({"LOOKOUT_LOG_LEVEL": "info", "LOOKOUT_LOG_FORMAT": "json"})  # as the Swarm stack writes them
         else:
@@ -144,6 +165,8 @@ class Server:
                 time.sleep(0.1)
         if self.name.startswith("lookout"):
             self.seed_lookout()
+            if any(route in STATUS_ROUTES for route in self.args.routes_list):
+                fill_sla_history(os.path.join(folder, "db.sqlite"), self.args.history_days)
 
     def seed_lookout(self):
         json_header = {"Content-Type": "application/json"}
@@ -221,6 +244,33 @@ def parse_wrk(text):
         "non2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1) if socket_errors else "",
     }
+
+
+def fill_sla_history(database, days):
+    """Writes `days` of SLA history for the four objectives, every minute 20 events (5 % of minutes with one bad),
+    as the service keeps it: minute and hour buckets for the last 35 days, day buckets for all (SLARollup.Retention)."""
+    now = int(time.time() // 60)
+    chance = random.Random(20)
+    minutes, hours, days_rows = [], {}, {}
+    for objective in ("availability", "request_availability", "error_rate", "latency"):
+        for minute in range(now - days * 1440, now):
+            good = 20 - (1 if chance.random() < 0.05 else 0)
+            if minute >= now - 35 * 1440:
+                minutes.append((objective, minute, good, 20))
+                hour = hours.setdefault((objective, minute // 60), [0, 0])
+                hour[0], hour[1] = hour[0] + good, hour[1] + 20
+            day = days_rows.setdefault((objective, minute // 1440), [0, 0])
+            day[0], day[1] = day[0] + good, day[1] + 20
+    connection = sqlite3.connect(database, timeout=30)
+    with connection:
+        for table, column, rows in (("sla_minutes", "minute", minutes),
+                                    ("sla_hours", "hour", [(o, b, g, t) for (o, b), (g, t) in hours.items()]),
+                                    ("sla_days", "day", [(o, b, g, t) for (o, b), (g, t) in days_rows.items()])):
+            connection.executemany(
+                f"INSERT INTO {table} (objective, {column}, good, total) VALUES (?, ?, ?, ?) ON CONFLICT (objective, {column}) "
+                "DO UPDATE SET good = good + excluded.good, total = total + excluded.total", rows)
+    connection.close()
+    print(f"    {days} days of SLA history written ({len(minutes):,} minute buckets)", file=sys.stderr)
 
 
 class Scraper(threading.Thread):
@@ -316,7 +366,7 @@ def markdown(results, servers, routes, args, started):
 def svg(results, servers, routes):
     """Horizontal bars, one panel per route, each scaled to its fastest server, labelled with req/s."""
     colours = {"bare": "#9e9e9e", "lookout-off": "#1f77b4", "lookout-metrics": "#4a9bd6", "lookout-deployed": "#0b4f8a",
-               "lookout-info": "#6baed6", "lookout-scraped": "#08306b", "fastapi-1": "#d62728", "fastapi-2": "#ff7f0e"}
+               "lookout-info": "#6baed6", "lookout-scraped": "#08306b", "lookout-nocache": "#9ecae1", "fastapi-1": "#d62728", "fastapi-2": "#ff7f0e"}
     bar, gap, label_width, width = 16, 4, 230, 700
     y, parts = 10, []
     for route in routes:
@@ -350,7 +400,9 @@ def main():
     parser.add_argument("--bin", required=True, help="folder with the release backend and bare-hummingbird")
     parser.add_argument("--python", required=True, help="a python with fastapi, uvicorn, the instrumentator and sentry-sdk")
     parser.add_argument("--servers", default=",".join(SERVERS))
-    parser.add_argument("--routes", default=",".join(ROUTES))
+    parser.add_argument("--routes", default=",".join(DEFAULT_ROUTES), help=f"default {','.join(DEFAULT_ROUTES)}; also "
+                        f"{','.join(STATUS_ROUTES)}")
+    parser.add_argument("--history-days", type=int, default=90, help="SLA history written before the status routes run")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--duration", default="8s")
     parser.add_argument("--warmup", default="3s")
@@ -365,6 +417,7 @@ def main():
     args.fastapi = os.path.join(ROOT, "Benchmarks", "fastapi")
     servers = [s for s in args.servers.split(",") if s]
     routes = [r for r in args.routes.split(",") if r]
+    args.routes_list = routes
     for name in servers + routes:
         if name not in SERVERS and name not in ROUTES:
             raise SystemExit(f"unknown server or route {name!r}; servers: {', '.join(SERVERS)}; routes: {', '.join(ROUTES)}")
@@ -380,6 +433,8 @@ def main():
         for round_number in range(1, args.rounds + 1):
             for name in servers:
                 server = Server(name, args, work)
+                if not any(server.supports(route) for route in routes):
+                    continue
                 try:
                     server.start()
                     for route in routes:
