@@ -253,7 +253,8 @@ enum OpenAPIDocument {
       }
     },
     "responses": {
-      "Problem": {"description": "A problem; see its type on /docs", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+      "Problem": {"description": "A problem; see its type on /docs", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+      "NotModified": {"description": "The report has not changed since the ETag sent in If-None-Match (reports are computed at most every LOOKOUT_STATUS_CACHE_SECONDS; see docs/sla.md)"}
     }
   },
   "paths": {
@@ -300,7 +301,7 @@ enum OpenAPIDocument {
     },
     "/status": {
       "get": {"summary": "Status page", "description": "The public status page: each synthetic check's state and 90-day uptime bars, probe response times, the SLA table with the error budget, recent incidents. One self-contained HTML document (inline CSS and SVG, no script).", "operationId": "statusPage", "tags": ["observability"],
-        "responses": {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}}
+        "responses": {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "304": {"$ref": "#/components/responses/NotModified"}}}
     },
     "/health/detailed": {
       "get": {"summary": "Detailed health", "description": "Each dependency's state and latency: database, queue (depth and lag), worker heartbeat, Sentry transport, prober freshness and confirmed-down checks. 503 when the database or the queue cannot be read; 200 with status degraded when anything else is not up. For operators; route traffic on /health/ready.", "operationId": "healthDetailed", "tags": ["health"],
@@ -311,7 +312,7 @@ enum OpenAPIDocument {
     },
     "/sla/status": {
       "get": {"summary": "SLA status", "description": "Each objective (request availability >= 99.5 %, error rate < 1 %, 95 % of requests within 1 s) over 1 h, 24 h, 7 d and 30 d: good and total counts, compliance, the 30-day error budget, burn rates over 5 m, 1 h, 6 h and 3 d, time to exhaustion and a state. See docs/sla.md.", "operationId": "slaStatus", "tags": ["observability"],
-        "responses": {"200": {"description": "The status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SLAStatus"}}}}}}
+        "responses": {"200": {"description": "The status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SLAStatus"}}}}, "304": {"$ref": "#/components/responses/NotModified"}}}
     },
     "/sla/report": {
       "get": {"summary": "Monthly SLA report", "description": "Each objective over one UTC calendar month: good and total counts, the value, compliance and the share of the month's error budget consumed. See docs/sla.md.", "operationId": "slaReport", "tags": ["observability"],
@@ -324,6 +325,7 @@ enum OpenAPIDocument {
             "application/json": {"schema": {"$ref": "#/components/schemas/SLAReport"}},
             "text/csv": {"schema": {"type": "string", "description": "header month,objective,target,good,total,value,compliant,insufficient_samples,excluded_minutes,budget_consumed_ratio; one line per objective"}}
           }},
+          "304": {"$ref": "#/components/responses/NotModified"},
           "400": {"$ref": "#/components/responses/Problem"}
         }}
     },

@@ -103,7 +103,9 @@ public final class ResponseCache<C: Clock>: Sendable where C.Duration == Duratio
                 makeRoom(in: &slots, for: key)
                 computations.add(1, ordering: .relaxed)
                 let clock = clock
-                let task = Task {
+                // Detached: the computation serves every request waiting for it, so it must not run in the first one's
+                // task-locals (its Sentry scope and trace), nor stop when that client goes away.
+                let task = Task.detached {
                     let started = clock.now
                     let body = try await compute()
                     return Stored(body: body, etag: Self.etag(of: body.bytes), computedAt: started)
