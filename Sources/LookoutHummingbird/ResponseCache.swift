@@ -58,14 +58,17 @@ public final class ResponseCache<C: Clock>: Sendable where C.Duration == Duratio
     private let clock: C
     private let slots = Mutex<[String: Slot]>([:])
     private let computations = Atomic<Int>(0)
+    private let joins = Atomic<Int>(0)
 
     public init(configuration: Configuration = Configuration(), clock: C) {
         self.configuration = configuration
         self.clock = clock
     }
 
-    /// Computations started since the cache was made (for tests and for a metric).
+    /// Computations started since the cache was made.
     public var computationCount: Int { computations.load(ordering: .relaxed) }
+    /// Requests that found their key being computed and waited for that computation instead of starting one.
+    public var joinedCount: Int { joins.load(ordering: .relaxed) }
 
     /// Forgets every kept body: the next request of each key computes it (after a change the reports must show, such
     /// as a maintenance window declared).
@@ -98,6 +101,7 @@ public final class ResponseCache<C: Clock>: Sendable where C.Duration == Duratio
             case .ready(let stored) where now < stored.computedAt.advanced(by: configuration.maxAge):
                 return .ready(stored)
             case .computing(let task):
+                joins.add(1, ordering: .relaxed)
                 return .computing(task)
             default:
                 makeRoom(in: &slots, for: key)

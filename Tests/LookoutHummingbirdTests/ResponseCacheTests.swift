@@ -48,26 +48,29 @@ import TestSupport
         #expect(cache.computationCount == 2)
     }
 
-    @Test func concurrentRequestsShareOneComputation() async throws {
-        let cache = ResponseCache(configuration: .init(maxAge: .seconds(5)), clock: ManualClock())
+    /// Nothing is kept (max age zero), so only sharing the computation in progress can answer ten requests with one:
+    /// the computation waits until the other nine have joined it (without sharing it would wait forever: the time limit
+    /// is a hang guard, not a speed bound).
+    @Test(.timeLimit(.minutes(1))) func concurrentRequestsShareOneComputation() async throws {
+        let cache = ResponseCache(configuration: .init(maxAge: .zero), clock: ManualClock())
         let counter = Counter()
-        let (gate, open) = AsyncStream<Void>.makeStream()
         let bodies = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<10 {
                 group.addTask {
                     let response = try await cache.response(for: "status", request: Self.get()) {
-                        for await _ in gate { break }  // the computation takes until the test opens the gate
+                        while cache.joinedCount < 9 { await Task.yield() }
                         return counter.body()
                     }
                     return try await Self.text(response)
                 }
             }
-            open.yield()
-            open.finish()
             return try await group.reduce(into: [String]()) { $0.append($1) }
         }
         #expect(bodies == Array(repeating: "report 1", count: 10))
         #expect(counter.calls.withLock { $0 } == 1)
+        #expect(cache.computationCount == 1)
+        let later = try await cache.response(for: "status", request: Self.get()) { counter.body() }
+        #expect(try await Self.text(later) == "report 2", "with max age zero, a request after the computation computes again")
     }
 
     struct Unavailable: Error {}
