@@ -4,10 +4,12 @@ import PackageDescription
 // Lookout: a reference generation service and the observability libraries that watch it.
 // Layout (docs/architecture.md has the full map):
 //   BoundedCache            - LRU + TTL cache with hit/miss/eviction counts (no other dependency)
+//   LookoutRateLimit        - token buckets per key (a client, an account), bounded in memory (no other dependency)
 //   LookoutMetrics          - metric definitions, the HTTP/process catalog, registry with a series cap (no Hummingbird)
 //   LookoutSentryMetrics, LookoutSLAMetrics - the Sentry transport's and the SLO events' families and their exporters
 //   LookoutHummingbird      - what the Hummingbird adapters share: requests to leave alone, route template, error status,
-//                             a library's Endpoint, JSON bodies and responses, the bearer-token gate
+//                             a library's Endpoint, JSON bodies and responses, the bearer-token gate,
+//                             the client address and per-client throttle (429 + Retry-After)
 //   LookoutMetricsHummingbird - HTTP metrics middleware, the /metrics endpoint (auth, gzip), a /metrics + /health server
 //   GenerationMetrics       - the reference service's metric catalog (business/worker/database/cache) and its ServiceObserver
 //   LookoutSentry           - Sentry client: events, scopes, scrubbing, transport (queue, spool, rate limits), tracing, log handler
@@ -65,6 +67,10 @@ let package = Package(
     targets: [
         .target(
             name: "BoundedCache",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LookoutRateLimit",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -146,6 +152,7 @@ let package = Package(
         .target(
             name: "LookoutHummingbird",
             dependencies: [
+                "LookoutRateLimit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -230,6 +237,7 @@ let package = Package(
             name: "GenerationCore",
             dependencies: [
                 "BoundedCache",
+                "LookoutRateLimit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -284,6 +292,7 @@ let package = Package(
                 "LookoutStatusPage",
                 "LookoutStatusPageHummingbird",
                 "LookoutHummingbird",
+                "LookoutRateLimit",
                 "LookoutSentryMetrics",
                 "LookoutSLAMetrics",
                 "LookoutSLAPrometheus",
@@ -368,10 +377,12 @@ let package = Package(
             name: "LookoutHummingbirdTests",
             dependencies: [
                 "LookoutHummingbird",
+                "LookoutRateLimit",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: testSwiftSettings
         ),

@@ -32,4 +32,6 @@ fail() { echo "README walkthrough: $1"; echo "--- output"; echo "$output"; echo 
 grep -q '"status":"approved"' <<<"$output" || fail "the payment was not approved"
 grep -q '"status":"succeeded"' <<<"$output" || fail "the generation did not succeed"
 grep -q '"credits":490' <<<"$output" || fail "the balance is not 490 credits"
+grep -q '^logout: 204$' <<<"$output" || fail "logout did not answer 204"
+grep -q '^after logout: 401$' <<<"$output" || fail "the token still worked after logout"
 echo "README walkthrough: 1 passed, 0 failed"

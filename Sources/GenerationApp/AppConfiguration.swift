@@ -6,6 +6,7 @@ import GenerationSQLite
 import Logging
 import LookoutMetrics
 import LookoutProber
+import LookoutRateLimit
 import LookoutSentry
 import LookoutSLA
 
@@ -67,6 +68,35 @@ public struct AppConfiguration: Sendable {
     public var buildRevision = "unknown"
     /// PBKDF2 iterations for new password hashes. `LOOKOUT_PASSWORD_HASH_ROUNDS`, default 210 000 (also the minimum).
     public var passwordHashRounds = PasswordHasher.minimumRounds
+    /// Password hashes running or waiting at once; past it logins and registrations get 503 with `Retry-After`.
+    /// `LOOKOUT_PASSWORD_HASH_QUEUE`, default 32.
+    public var passwordHashQueue = 32
+    /// Per-client limits (docs/operations.md, "Throttling"). Failed logins per account: `accounts.loginFailureLimit`,
+    /// `LOOKOUT_RATE_LIMIT_LOGIN_FAILURES`, default `10/15m`.
+    public var rateLimits = RateLimitSettings()
+
+    /// Per-client rate limits: `N/PERIOD` (`20/1m`, `5/10s`, `100/1h`: N at once, then N per period) or `off`.
+    public struct RateLimitSettings: Sendable {
+        /// `POST /api/v1/users` and `POST /api/v1/sessions` per client address (each costs a password hash).
+        /// `LOOKOUT_RATE_LIMIT_AUTH`, default `20/1m`.
+        public var auth: RateLimit? = RateLimit(requests: 20, per: .seconds(60))
+        /// `GET /status`, `/sla/status` and `/sla/report` per client address. `LOOKOUT_RATE_LIMIT_STATUS`, default `120/1m`.
+        public var status: RateLimit? = RateLimit(requests: 120, per: .seconds(60))
+        /// Proxies in front of the API that append to `X-Forwarded-For` (a load balancer: 1); 0 means the TCP peer is
+        /// the client. `LOOKOUT_TRUSTED_PROXY_HOPS`, default 0. Set it to exactly the number of proxies: more lets
+        /// clients choose their own address, fewer makes every client the proxy.
+        public var trustedProxyHops = 0
+        /// Clients tracked per limit. `LOOKOUT_RATE_LIMIT_MAX_CLIENTS`, default 10 000.
+        public var maxClients = 10_000
+        /// Every limit off (tests that make many accounts from one address).
+        public static let off = RateLimitSettings(auth: nil, status: nil)
+
+        public init() {}
+        init(auth: RateLimit?, status: RateLimit?) {
+            self.auth = auth
+            self.status = status
+        }
+    }
 
     /// Settings of the HTTP layer, kept free of Hummingbird types.
     public struct HTTPSettings: Sendable {
@@ -170,6 +200,19 @@ public struct AppConfiguration: Sendable {
             "LOOKOUT_PASSWORD_HASH_ROUNDS", default: passwordHashRounds, in: PasswordHasher.minimumRounds...10_000_000,
             allowed: "an integer of at least \(PasswordHasher.minimumRounds)"
         )
+        accounts.maxSessionsPerUser = try reader.integer(
+            "LOOKOUT_MAX_SESSIONS_PER_USER", default: accounts.maxSessionsPerUser, in: 1...1000, allowed: "an integer 1-1000"
+        )
+        passwordHashQueue = try reader.integer("LOOKOUT_PASSWORD_HASH_QUEUE", default: passwordHashQueue, in: 1...10_000, allowed: "an integer 1-10000")
+        rateLimits.auth = try reader.value("LOOKOUT_RATE_LIMIT_AUTH", default: rateLimits.auth, allowed: Self.rateLimitSyntax, parse: Self.parseRateLimit)
+        rateLimits.status = try reader.value("LOOKOUT_RATE_LIMIT_STATUS", default: rateLimits.status, allowed: Self.rateLimitSyntax, parse: Self.parseRateLimit)
+        accounts.loginFailureLimit = try reader.value(
+            "LOOKOUT_RATE_LIMIT_LOGIN_FAILURES", default: accounts.loginFailureLimit, allowed: Self.rateLimitSyntax, parse: Self.parseRateLimit
+        )
+        rateLimits.trustedProxyHops = try reader.integer(
+            "LOOKOUT_TRUSTED_PROXY_HOPS", default: rateLimits.trustedProxyHops, in: 0...10, allowed: "the number of proxies in front that append to X-Forwarded-For, 0-10"
+        )
+        rateLimits.maxClients = try reader.integer("LOOKOUT_RATE_LIMIT_MAX_CLIENTS", default: rateLimits.maxClients, in: 100...10_000_000, allowed: "an integer 100-10000000")
         http.maxBodyBytes = try reader.integer("LOOKOUT_MAX_BODY_BYTES", default: http.maxBodyBytes, in: 1024...(64 << 20), allowed: "an integer 1024-67108864")
         http.workerHeartbeatMaxAge = try reader.seconds("LOOKOUT_WORKER_HEARTBEAT_MAX_AGE_SECONDS", default: http.workerHeartbeatMaxAge, in: 1...86400)
         metrics.enabled = try reader.boolean("LOOKOUT_METRICS_ENABLED", default: metrics.enabled)
@@ -241,6 +284,14 @@ public struct AppConfiguration: Sendable {
     public mutating func loadFiles(checks: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigFileError) {
         if let sloFilePath { slo = try SLOFile.load(path: sloFilePath) }
         if checks { try prober.loadChecksFile(environment: environment) }
+    }
+
+    static let rateLimitSyntax = "N/PERIOD with PERIOD in s, m or h (e.g. 20/1m: 20 at once, then 20 a minute), or off"
+
+    /// `off` → no limit (`.some(nil)`); `N/PERIOD` → that limit; anything else → nil (refused).
+    static func parseRateLimit(_ raw: String) -> RateLimit?? {
+        if raw.lowercased() == "off" { return .some(nil) }
+        return RateLimit(parsing: raw).map { .some($0) }
     }
 
     static func parseDatabaseURL(_ raw: String) -> SQLiteStorage.Location? {

@@ -10,6 +10,7 @@ import LookoutMetrics
 import LookoutHummingbird
 import LookoutMetricsHummingbird
 import LookoutProber
+import LookoutRateLimit
 import LookoutSentry
 import LookoutSentryHummingbird
 import LookoutSentryMetrics
@@ -69,7 +70,8 @@ public struct ServiceAssembly: Sendable {
         let observer = Self.observer(metrics: serviceMetrics, sentry: self.sentry)
         storage = try SQLiteStorage(location: configuration.database, observer: serviceMetrics, slaRetention: configuration.slaRetention)
         accounts = AccountService(
-            store: storage, hasher: PasswordHasher(rounds: configuration.passwordHashRounds), configuration: configuration.accounts,
+            store: storage, hasher: PasswordHasher(rounds: configuration.passwordHashRounds, maxPending: configuration.passwordHashQueue),
+            configuration: configuration.accounts,
             observer: observer
         )
         payments = PaymentService(store: storage, provider: paymentProvider, configuration: configuration.payments, observer: observer)
@@ -145,8 +147,22 @@ public struct ServiceAssembly: Sendable {
             observability.innerMiddleware = [SentryErrorMiddleware(client: sentry.client, configuration: sentryMiddleware)]
         }
         return APIRouter.build(
-            APIDependencies(accounts: accounts, payments: payments, generations: generations, health: storage, detailedHealth: detailedHealth),
+            APIDependencies(
+                accounts: accounts, payments: payments, generations: generations, health: storage, detailedHealth: detailedHealth,
+                authThrottle: throttle("auth", configuration.rateLimits.auth)
+            ),
             configuration: http, observability: observability
+        )
+    }
+
+    /// A per-client limit named `policy` (counted in `lookout_requests_throttled_total`); nil when the setting is off.
+    private func throttle(_ policy: String, _ limit: RateLimit?) -> RequestThrottle<ContinuousClock>? {
+        guard let limit else { return nil }
+        let observer = self.observer
+        return RequestThrottle(
+            policy: policy, limiter: RateLimiter(configuration: .init(limit: limit, maxKeys: configuration.rateLimits.maxClients), clock: ContinuousClock()),
+            client: ClientAddress(trustedProxyHops: configuration.rateLimits.trustedProxyHops),
+            onLimited: { observer.requestThrottled(policy: $0) }
         )
     }
 
@@ -167,10 +183,14 @@ public struct ServiceAssembly: Sendable {
         )
         // One cache for both: declaring maintenance through /sla/maintenance clears the status page too.
         let cache = ResponseCache(configuration: .init(maxAge: configuration.statusCacheMaxAge), clock: ContinuousClock())
-        return SLARoutes(
+        let endpoints: [Endpoint<APIRequestContext>] = SLARoutes(
             status: sla, admin: BearerTokenGate(token: configuration.adminToken, settingName: "LOOKOUT_ADMIN_TOKEN"),
             body: JSONBody(maxBytes: configuration.http.maxBodyBytes), cache: cache
         ).endpoints + StatusPageRoutes(source: statusPage, cache: cache).endpoints
+        // The public reports are limited per client; the admin routes have their token.
+        guard let throttle = throttle("status", configuration.rateLimits.status) else { return endpoints }
+        let reports: Set<String> = ["/status", "/sla/status", "/sla/report"]
+        return endpoints.map { reports.contains($0.path) ? throttle.guarding($0) : $0 }
     }
 
     /// `/health/detailed`: the database, the queue, the worker's heartbeat, Sentry's delivery and the in-process prober.

@@ -40,17 +40,21 @@ public struct APIDependencies: Sendable {
     public var health: any StorageHealthCheck
     /// Serves `/health/detailed` when set.
     public var detailedHealth: (any DetailedHealthCheck)?
+    /// Limits `POST /api/v1/users` and `POST /api/v1/sessions` per client when set.
+    public var authThrottle: RequestThrottle<ContinuousClock>?
     public var now: @Sendable () -> Date
 
     public init(
         accounts: AccountService, payments: PaymentService, generations: GenerationService, health: any StorageHealthCheck,
-        detailedHealth: (any DetailedHealthCheck)? = nil, now: @escaping @Sendable () -> Date = Date.init
+        detailedHealth: (any DetailedHealthCheck)? = nil, authThrottle: RequestThrottle<ContinuousClock>? = nil,
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.accounts = accounts
         self.payments = payments
         self.generations = generations
         self.health = health
         self.detailedHealth = detailedHealth
+        self.authThrottle = authThrottle
         self.now = now
     }
 }
@@ -72,7 +76,7 @@ public enum APIRouter {
             .register(on: router, table: routes)
         APIRoutes(
             accounts: dependencies.accounts, payments: dependencies.payments, generations: dependencies.generations,
-            body: JSONBody(maxBytes: configuration.maxBodyBytes)
+            body: JSONBody(maxBytes: configuration.maxBodyBytes), authThrottle: dependencies.authThrottle
         ).register(on: router, table: routes)
 
         let openAPI = ByteBuffer(string: OpenAPIDocument.json)

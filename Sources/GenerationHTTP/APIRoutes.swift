@@ -11,18 +11,30 @@ struct APIRoutes: Sendable {
     let payments: PaymentService
     let generations: GenerationService
     let body: JSONBody
+    /// Registration and login cost a password hash each: limited per client before the body is read.
+    let authThrottle: RequestThrottle<ContinuousClock>?
 
     func register(on router: Router<APIRequestContext>, table: RouteTable) {
         let v1 = "/api/v1"
-        router.on(.post, "\(v1)/users", recordingIn: table) { request, _ in
+        router.on(.post, "\(v1)/users", recordingIn: table) { request, context in
+            try authThrottle?.admit(request, context: context)
             let input = try await body.decode(CredentialsBody.self, from: request)
             let user = try await accounts.register(email: input.email, password: input.password)
             return try JSONResponse.make(UserDTO(user), status: .created, headers: [.location: "\(v1)/me"])
         }
-        router.on(.post, "\(v1)/sessions", recordingIn: table) { request, _ in
+        router.on(.post, "\(v1)/sessions", recordingIn: table) { request, context in
+            try authThrottle?.admit(request, context: context)
             let input = try await body.decode(CredentialsBody.self, from: request)
             let login = try await accounts.login(email: input.email, password: input.password)
             return try JSONResponse.make(SessionDTO(token: login.token, expiresAt: login.expiresAt, user: UserDTO(login.user)), status: .created)
+        }
+        router.on(.delete, "\(v1)/sessions/current", recordingIn: table) { request, _ in
+            try await accounts.endSession(bearerToken: bearer(request))
+            return Response(status: .noContent)
+        }
+        router.on(.delete, "\(v1)/sessions", recordingIn: table) { request, _ in
+            _ = try await accounts.endAllSessions(bearerToken: bearer(request))
+            return Response(status: .noContent)
         }
         router.on(.get, "\(v1)/me", recordingIn: table) { request, _ in
             let userID = try await authenticate(request)
@@ -73,7 +85,11 @@ struct APIRoutes: Sendable {
     }
 
     private func authenticate(_ request: Request) async throws -> String {
-        try await accounts.authenticate(bearerToken: request.headers[.authorization].flatMap(Self.bearerToken))
+        try await accounts.authenticate(bearerToken: bearer(request))
+    }
+
+    private func bearer(_ request: Request) -> String? {
+        request.headers[.authorization].flatMap(Self.bearerToken)
     }
 
     /// The token of an `Authorization: Bearer <token>` header (the scheme in any case, blanks around the token

@@ -24,7 +24,7 @@ enum OpenAPIDocument {
     "schemas": {
       "Problem": {
         "type": "object",
-        "description": "RFC 9457 problem details. Extra members (balance, cost, payment_id, limit_bytes) appear where they help.",
+        "description": "RFC 9457 problem details. Extra members (balance, cost, payment_id, limit_bytes, retry_after_seconds) appear where they help.",
         "required": ["type", "title", "status", "detail"],
         "properties": {
           "type": {"type": "string", "description": "Stable problem type, e.g. /docs#problem-insufficient-credits"},
@@ -35,7 +35,8 @@ enum OpenAPIDocument {
           "balance": {"type": "integer"},
           "cost": {"type": "integer"},
           "payment_id": {"type": "string"},
-          "limit_bytes": {"type": "integer"}
+          "limit_bytes": {"type": "integer"},
+          "retry_after_seconds": {"type": "integer", "description": "With 429 and 503: when to try again, as in Retry-After"}
         }
       },
       "Credentials": {
@@ -254,6 +255,8 @@ enum OpenAPIDocument {
     },
     "responses": {
       "Problem": {"description": "A problem; see its type on /docs", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+      "TooManyRequests": {"description": "This client (or, for a login, this account) has made too many requests; wait Retry-After seconds (also retry_after_seconds in the problem). See docs/operations.md, Throttling.", "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+      "Overloaded": {"description": "Too many password hashes are queued in this process; retry after Retry-After seconds.", "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}, "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
       "NotModified": {"description": "The report has not changed since the ETag sent in If-None-Match (reports are computed at most every LOOKOUT_STATUS_CACHE_SECONDS; see docs/sla.md)"}
     }
   },
@@ -301,7 +304,7 @@ enum OpenAPIDocument {
     },
     "/status": {
       "get": {"summary": "Status page", "description": "The public status page: each synthetic check's state and 90-day uptime bars, probe response times, the SLA table with the error budget, recent incidents. One self-contained HTML document (inline CSS and SVG, no script).", "operationId": "statusPage", "tags": ["observability"],
-        "responses": {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "304": {"$ref": "#/components/responses/NotModified"}}}
+        "responses": {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}, "304": {"$ref": "#/components/responses/NotModified"}, "429": {"$ref": "#/components/responses/TooManyRequests"}}}
     },
     "/health/detailed": {
       "get": {"summary": "Detailed health", "description": "Each dependency's state and latency: database, queue (depth and lag), worker heartbeat, Sentry transport, prober freshness and confirmed-down checks. 503 when the database or the queue cannot be read; 200 with status degraded when anything else is not up. For operators; route traffic on /health/ready.", "operationId": "healthDetailed", "tags": ["health"],
@@ -312,7 +315,7 @@ enum OpenAPIDocument {
     },
     "/sla/status": {
       "get": {"summary": "SLA status", "description": "Each objective (request availability >= 99.5 %, error rate < 1 %, 95 % of requests within 1 s) over 1 h, 24 h, 7 d and 30 d: good and total counts, compliance, the 30-day error budget, burn rates over 5 m, 1 h, 6 h and 3 d, time to exhaustion and a state. See docs/sla.md.", "operationId": "slaStatus", "tags": ["observability"],
-        "responses": {"200": {"description": "The status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SLAStatus"}}}}, "304": {"$ref": "#/components/responses/NotModified"}}}
+        "responses": {"200": {"description": "The status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SLAStatus"}}}}, "304": {"$ref": "#/components/responses/NotModified"}, "429": {"$ref": "#/components/responses/TooManyRequests"}}}
     },
     "/sla/report": {
       "get": {"summary": "Monthly SLA report", "description": "Each objective over one UTC calendar month: good and total counts, the value, compliance and the share of the month's error budget consumed. See docs/sla.md.", "operationId": "slaReport", "tags": ["observability"],
@@ -326,7 +329,8 @@ enum OpenAPIDocument {
             "text/csv": {"schema": {"type": "string", "description": "header month,objective,target,good,total,value,compliant,insufficient_samples,excluded_minutes,budget_consumed_ratio; one line per objective"}}
           }},
           "304": {"$ref": "#/components/responses/NotModified"},
-          "400": {"$ref": "#/components/responses/Problem"}
+          "400": {"$ref": "#/components/responses/Problem"},
+          "429": {"$ref": "#/components/responses/TooManyRequests"}
         }}
     },
     "/openapi.json": {
@@ -338,7 +342,7 @@ enum OpenAPIDocument {
         "responses": {"200": {"description": "A self-contained HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}}}
     },
     "/api/v1/users": {
-      "post": {"summary": "Register", "description": "Creates a user with zero credits.", "operationId": "register", "tags": ["accounts"],
+      "post": {"summary": "Register", "description": "Creates a user with zero credits. Limited per client address (LOOKOUT_RATE_LIMIT_AUTH, shared with logins).", "operationId": "register", "tags": ["accounts"],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Credentials"}}}},
         "responses": {
           "201": {"description": "Registered", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
@@ -346,15 +350,31 @@ enum OpenAPIDocument {
           "409": {"$ref": "#/components/responses/Problem"},
           "413": {"$ref": "#/components/responses/Problem"},
           "415": {"$ref": "#/components/responses/Problem"},
-          "422": {"$ref": "#/components/responses/Problem"}
+          "422": {"$ref": "#/components/responses/Problem"},
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/Overloaded"}
         }}
     },
     "/api/v1/sessions": {
-      "post": {"summary": "Log in", "description": "Returns a bearer token valid for 24 hours.", "operationId": "login", "tags": ["accounts"],
+      "delete": {"summary": "Log out everywhere", "description": "Ends every session of the token's user, this one included (after a token was stolen, say).", "operationId": "logoutEverywhere", "tags": ["accounts"], "security": [{"bearer": []}],
+        "responses": {
+          "204": {"description": "Every session is ended"},
+          "401": {"$ref": "#/components/responses/Problem"}
+        }},
+      "post": {"summary": "Log in", "description": "Returns a bearer token valid for 24 hours; a user holds at most 10 live sessions (LOOKOUT_MAX_SESSIONS_PER_USER), a login beyond that ends the oldest. Limited per client address (LOOKOUT_RATE_LIMIT_AUTH) and, for failed attempts, per account (LOOKOUT_RATE_LIMIT_LOGIN_FAILURES): past that, even the right password gets 429 until Retry-After.", "operationId": "login", "tags": ["accounts"],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Credentials"}}}},
         "responses": {
           "201": {"description": "Logged in", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Session"}}}},
           "400": {"$ref": "#/components/responses/Problem"},
+          "401": {"$ref": "#/components/responses/Problem"},
+          "429": {"$ref": "#/components/responses/TooManyRequests"},
+          "503": {"$ref": "#/components/responses/Overloaded"}
+        }}
+    },
+    "/api/v1/sessions/current": {
+      "delete": {"summary": "Log out", "description": "Ends the session of the token sent: it stops working at once on the replica that answers, and on every other within the session cache's 60 s.", "operationId": "logout", "tags": ["accounts"], "security": [{"bearer": []}],
+        "responses": {
+          "204": {"description": "The session is ended"},
           "401": {"$ref": "#/components/responses/Problem"}
         }}
     },

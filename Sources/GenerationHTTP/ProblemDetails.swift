@@ -33,6 +33,7 @@ public struct ProblemDetails: Error, Sendable, Equatable {
         let (status, title) = Self.statusAndTitle(for: error.code)
         var headers: HTTPFields = [:]
         if error.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let seconds = error.retryAfterSeconds { headers[.retryAfter] = String(seconds) }
         self.init(code: error.code.rawValue, title: title, status: status, detail: error.message, extensions: error.details, headers: headers)
     }
 
@@ -51,6 +52,8 @@ public struct ProblemDetails: Error, Sendable, Equatable {
         case .paymentDeclined: (HTTPResponse.Status(code: 402, reasonPhrase: "Payment Required"), "Payment declined")
         case .paymentProviderError: (.badGateway, "Payment provider error")
         case .paymentProviderTimeout: (.gatewayTimeout, "Payment provider timeout")
+        case .rateLimited: (.tooManyRequests, "Too many requests")
+        case .overloaded: (.serviceUnavailable, "Overloaded")
         }
     }
 
@@ -80,9 +83,19 @@ public struct ProblemDetails: Error, Sendable, Equatable {
         ProblemDetails(code: "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType, detail: detail)
     }
 
-    /// The problem for an `HTTPError` thrown by the HTTP layer or a Lookout library (``JSONBody``, `SLARoutes`): the
-    /// service's own problem type for that status where there is one, the error's message as the detail.
-    public static func thrown(status: HTTPResponse.Status, message: String?, maxBodyBytes: Int) -> ProblemDetails {
+    /// The problem for an `HTTPError` thrown by the HTTP layer or a Lookout library (``JSONBody``, `SLARoutes`,
+    /// `RequestThrottle`): the service's own problem type for that status where there is one, the error's message as
+    /// the detail, its headers (`Retry-After`, `WWW-Authenticate`) kept.
+    public static func thrown(status: HTTPResponse.Status, message: String?, headers: HTTPFields = [:], maxBodyBytes: Int) -> ProblemDetails {
+        var problem = thrownProblem(status: status, message: message, maxBodyBytes: maxBodyBytes)
+        for field in headers where problem.headers[field.name] == nil { problem.headers.append(field) }
+        if problem.code == ServiceError.Code.rateLimited.rawValue, let seconds = headers[.retryAfter].flatMap({ Int($0) }) {
+            problem.extensions["retry_after_seconds"] = .int(Int64(seconds))
+        }
+        return problem
+    }
+
+    private static func thrownProblem(status: HTTPResponse.Status, message: String?, maxBodyBytes: Int) -> ProblemDetails {
         let detail = message ?? status.reasonPhrase
         switch status {
         case .contentTooLarge: return payloadTooLarge(limit: maxBodyBytes)
@@ -91,6 +104,7 @@ public struct ProblemDetails: Error, Sendable, Equatable {
         case .unauthorized: return ProblemDetails(ServiceError(.unauthorized, detail))
         case .notFound: return ProblemDetails(ServiceError(.notFound, detail))
         case .unprocessableContent: return ProblemDetails(ServiceError(.validationFailed, detail))
+        case .tooManyRequests: return ProblemDetails(ServiceError(.rateLimited, detail))
         default: return ProblemDetails(code: "http-\(status.code)", title: status.reasonPhrase, status: status, detail: detail)
         }
     }

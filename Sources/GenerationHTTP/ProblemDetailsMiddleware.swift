@@ -9,8 +9,9 @@ import Logging
 ///
 /// - ``ServiceError`` → its mapped status and type.
 /// - No route for the path → 404 `route-not-found`; the path exists with other methods → 405 `method-not-allowed` + `Allow`.
-/// - An `HTTPError` (the framework's, a Lookout library's, ``JSONBody``'s) → the service's problem for its status
-///   (400 malformed-request, 401, 404, 413, 415, 422), its message as the detail; other statuses are kept.
+/// - An `HTTPError` (the framework's, a Lookout library's, ``JSONBody``'s, a throttle's) → the service's problem for its
+///   status (400 malformed-request, 401, 404, 413, 415, 422, 429 rate-limited), its message as the detail and its
+///   headers (`Retry-After`) kept; other statuses are kept.
 /// - Anything else is a bug: 500 `internal-error`, logged with the error.
 public struct ProblemDetailsMiddleware: RouterMiddleware {
     public typealias Context = APIRequestContext
@@ -48,7 +49,8 @@ public struct ProblemDetailsMiddleware: RouterMiddleware {
             if allowed.isEmpty { return .routeNotFound(request.uri.path) }
             return .methodNotAllowed(request.method, path: request.uri.path, allowed: allowed)
         default:
-            let problem = ProblemDetails.thrown(status: error.status, message: (error as? HTTPError)?.body, maxBodyBytes: maxBodyBytes)
+            let httpError = error as? HTTPError
+            let problem = ProblemDetails.thrown(status: error.status, message: httpError?.body, headers: httpError?.headers ?? [:], maxBodyBytes: maxBodyBytes)
             if problem.status.code < 500 {
                 context.logger.debug("rejected request", metadata: ["problem": .string(problem.code), "detail": .string(problem.detail)])
             }

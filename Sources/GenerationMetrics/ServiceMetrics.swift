@@ -17,6 +17,7 @@ public final class ServiceMetrics: ServiceObserver, DatabaseObserver {
     private let payments: MetricFamily<Counter>
     private let revenue: MetricFamily<Counter>
     private let creditsSpent: Counter
+    private let throttled: MetricFamily<Counter>
     private let generationRequests: MetricFamily<Counter>
     private let generationsFinished: MetricFamily<Counter>
     private let generationDuration: MetricFamily<ValueHistogram>
@@ -55,6 +56,9 @@ public final class ServiceMetrics: ServiceObserver, DatabaseObserver {
         let logins = registry.counter(ServiceMetricsCatalog.logins)
         loginSuccess = logins.labels("success")
         loginFailure = logins.labels("failure")
+        throttled = registry.counter(ServiceMetricsCatalog.throttled)
+        // Every policy's series exists from the start at 0, so that rate() sees the first refusal.
+        for policy in ["auth", "login_failures", "status", "password_hashing"] { _ = throttled.labels(policy) }
         payments = registry.counter(ServiceMetricsCatalog.payments)
         revenue = registry.counter(ServiceMetricsCatalog.revenue)
         creditsSpent = registry.counter(ServiceMetricsCatalog.creditsSpent).labels()
@@ -98,6 +102,8 @@ public final class ServiceMetrics: ServiceObserver, DatabaseObserver {
     public func userRegistered(_ user: User) { registrations.increment() }
 
     public func loginAttempted(succeeded: Bool) { (succeeded ? loginSuccess : loginFailure).increment() }
+    /// Policies are a fixed handful of names, so the label stays bounded.
+    public func requestThrottled(policy: String) { throttled.labels(policy).increment() }
 
     public func paymentSettled(_ payment: Payment) {
         let currency = payment.currency.rawValue

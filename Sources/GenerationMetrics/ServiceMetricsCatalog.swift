@@ -12,6 +12,11 @@ public enum ServiceMetricsCatalog {
         "lookout_logins", help: "Login attempts by outcome (success, failure).", labels: ["outcome"],
         example: #"rate(lookout_logins_total{outcome="failure"}[5m])"#
     )
+    public static let throttled = MetricDefinition.counter(
+        "lookout_requests_throttled",
+        help: "Requests refused before any work: 429 by rate limit (auth, login_failures, status) or 503 because the password-hashing queue was full (password_hashing).",
+        labels: ["policy"], example: "sum by (policy) (rate(lookout_requests_throttled_total[5m]))"
+    )
     public static let payments = MetricDefinition.counter(
         "lookout_payments", help: "Payments settled by outcome (approved, declined, failed) and currency.",
         labels: ["outcome", "currency"],
@@ -133,7 +138,7 @@ public enum ServiceMetricsCatalog {
 
     /// Every definition of this catalog, in documentation order.
     public static let all: [MetricDefinition] = [
-        registrations, logins, payments, revenue, creditsSpent, generationRequests, generationsFinished, generationDuration,
+        registrations, logins, throttled, payments, revenue, creditsSpent, generationRequests, generationsFinished, generationDuration,
         generationActiveTasks, generationQueueWait,
         queueJobs, queueOldestJobAge, jobsClaimed, jobsCompleted, jobsFailed, jobsRetried, jobsDeadLettered, jobsRecovered,
         jobsReleased, jobDuration, workerHeartbeat,

@@ -133,6 +133,10 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v5_sessions_by_user") { db in
+            // Logout of every session and the cap on live sessions per user find a user's sessions (issue #16).
+            try db.execute(sql: "CREATE INDEX sessions_by_user ON sessions (user_id, created_at)")
+        }
         return migrator
     }()
 }

@@ -32,7 +32,7 @@ extension SQLiteStorage: AccountStore {
         }
     }
 
-    public func createSession(_ session: Session, now: Date) async throws {
+    public func createSession(_ session: Session, now: Date, keepingAtMost limit: Int) async throws -> [String] {
         try await transaction("create_session") { db in
             try db.execute(
                 sql: "INSERT INTO sessions (selector, secret_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -40,6 +40,37 @@ extension SQLiteStorage: AccountStore {
             )
             // Housekeeping: expired sessions are useless; drop them while we hold the write lock anyway.
             try db.execute(sql: "DELETE FROM sessions WHERE expires_at <= ?", arguments: [now.databaseValue])
+            // The oldest beyond the cap (rowid breaks ties of the same instant: the one inserted first goes first).
+            let surplus = try String.fetchAll(
+                db,
+                sql: "SELECT selector FROM sessions WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?",
+                arguments: [session.userID, limit]
+            )
+            for selector in surplus {
+                try db.execute(sql: "DELETE FROM sessions WHERE selector = ?", arguments: [selector])
+            }
+            return surplus
+        }
+    }
+
+    public func deleteSession(selector: String) async throws -> Bool {
+        try await transaction("delete_session") { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE selector = ?", arguments: [selector])
+            return db.changesCount > 0
+        }
+    }
+
+    public func deleteSessions(userID: String) async throws -> [String] {
+        try await transaction("delete_sessions") { db in
+            let selectors = try String.fetchAll(db, sql: "SELECT selector FROM sessions WHERE user_id = ?", arguments: [userID])
+            try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [userID])
+            return selectors
+        }
+    }
+
+    public func updatePasswordHash(userID: String, passwordHash: String) async throws {
+        try await transaction("update_password_hash") { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE id = ?", arguments: [passwordHash, userID])
         }
     }
 

@@ -84,6 +84,24 @@ import TestSupport
         #expect(backend.standardError.contains("an integer 0-65535"))
     }
 
+    /// Over real TCP the client is the connection's peer: the in-process tests cannot show that this address is read.
+    @Test func loginsPastTheClientLimitGet429WithRetryAfter() async throws {
+        let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_RATE_LIMIT_AUTH": "2/1h"]))
+        let base = "http://127.0.0.1:\(try await backend.waitForPort())"
+        let credentials = #"{"email":"nobody@example.com","password":"correct horse"}"#
+        for _ in 0..<2 { #expect(try await call(.POST, "\(base)/api/v1/sessions", body: credentials).status == 401) }
+        let refused = try await call(.POST, "\(base)/api/v1/sessions", body: credentials)
+        #expect(refused.status == 429)
+        // One request per half hour after the burst; the real clock has moved on a little since.
+        let retryAfter = try #require(refused.headers.first(name: "Retry-After").flatMap { Int($0) })
+        #expect((1600...1800).contains(retryAfter))
+        #expect(refused.json["detail"] as? String == "too many requests from this client (limit auth: 2/1h); retry in \(retryAfter) s")
+        // A proxy's X-Forwarded-For is not believed unless LOOKOUT_TRUSTED_PROXY_HOPS says there is a proxy.
+        #expect(try await call(.POST, "\(base)/api/v1/sessions", headers: [("X-Forwarded-For", "203.0.113.9")], body: credentials).status == 429)
+        backend.signal(SIGTERM)
+        #expect(try await backend.waitForExit() == 0)
+    }
+
     @Test func aSecretFileThatCannotBeReadStopsStartUpNamingIt() async throws {
         let missing = directory.appendingPathComponent("not-attached").path
         let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_ADMIN_TOKEN_FILE": missing]))

@@ -5,6 +5,7 @@ import GenerationSQLite
 import Logging
 import LookoutMetrics
 import LookoutSentry
+import LookoutRateLimit
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -50,6 +51,12 @@ import Testing
         ("LOOKOUT_METRICS_BEARER_TOKEN", "short", "at least 16 characters"),
         ("LOOKOUT_METRICS_BASIC_AUTH", "nocolon", "user:password"),
         ("LOOKOUT_METRICS_EXCLUDED_PATHS", "metrics", "starting with /"),
+        ("LOOKOUT_RATE_LIMIT_AUTH", "fast", "N/PERIOD"),
+        ("LOOKOUT_RATE_LIMIT_STATUS", "0/1m", "N/PERIOD"),
+        ("LOOKOUT_RATE_LIMIT_LOGIN_FAILURES", "10/15d", "or off"),
+        ("LOOKOUT_TRUSTED_PROXY_HOPS", "11", "X-Forwarded-For"),
+        ("LOOKOUT_PASSWORD_HASH_QUEUE", "0", "1-10000"),
+        ("LOOKOUT_MAX_SESSIONS_PER_USER", "0", "1-1000"),
         // The Sentry client's settings go through the same reader: named, typos refused, the DSN never printed.
         ("SENTRY_TRACES_SAMPLE_RATE", "2", "from 0 to 1"),
         ("SENTRY_TRACE_SAMPLE_RATE", "0.5", "did you mean SENTRY_TRACES_SAMPLE_RATE?"),
@@ -74,6 +81,27 @@ import Testing
         ])
         #expect(configuration.sentry.tracesSampleRate == SentryOptions().tracesSampleRate)
         #expect(configuration.sentry.environment == SentryOptions().environment)
+    }
+
+    @Test func throttlingAndSessionSettingsAreRead() throws {
+        let defaults = try AppConfiguration(environment: [:])
+        #expect(defaults.rateLimits.auth == RateLimit(requests: 20, per: .seconds(60)))
+        #expect(defaults.rateLimits.status == RateLimit(requests: 120, per: .seconds(60)))
+        #expect(defaults.accounts.loginFailureLimit == RateLimit(requests: 10, per: .seconds(900)))
+        #expect(defaults.rateLimits.trustedProxyHops == 0)
+
+        let configuration = try AppConfiguration(environment: [
+            "LOOKOUT_RATE_LIMIT_AUTH": "5/10s", "LOOKOUT_RATE_LIMIT_STATUS": "OFF", "LOOKOUT_RATE_LIMIT_LOGIN_FAILURES": "off",
+            "LOOKOUT_TRUSTED_PROXY_HOPS": "2", "LOOKOUT_RATE_LIMIT_MAX_CLIENTS": "500", "LOOKOUT_PASSWORD_HASH_QUEUE": "8",
+            "LOOKOUT_MAX_SESSIONS_PER_USER": "3",
+        ])
+        #expect(configuration.rateLimits.auth == RateLimit(requests: 5, per: .seconds(10)))
+        #expect(configuration.rateLimits.status == nil)
+        #expect(configuration.accounts.loginFailureLimit == nil)
+        #expect(configuration.rateLimits.trustedProxyHops == 2)
+        #expect(configuration.rateLimits.maxClients == 500)
+        #expect(configuration.passwordHashQueue == 8)
+        #expect(configuration.accounts.maxSessionsPerUser == 3)
     }
 
     @Test func metricsSettingsAreRead() throws {

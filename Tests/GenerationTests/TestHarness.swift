@@ -36,6 +36,9 @@ struct TestHarness: @unchecked Sendable {
         configuration.payments.providerTimeout = paymentTimeout
         configuration.http.maxBodyBytes = maxBodyBytes
         configuration.generations.maxAttempts = maxAttempts
+        // In-process requests have no peer address, so every test's users would share one client's limits; the
+        // throttling tests turn them back on (ThrottlingAPITests), with X-Forwarded-For to tell clients apart.
+        configuration.rateLimits = .off
         configure(&configuration)
         var logger = Logger(label: "test")
         logger.logLevel = .critical

@@ -1,5 +1,6 @@
 import BoundedCache
 import Foundation
+import LookoutRateLimit
 import Tracing
 
 /// Registration, login and bearer-token authentication.
@@ -13,6 +14,12 @@ public struct AccountService: Sendable {
         public var sessionCacheCapacity = 10_000
         /// How long a cached session is trusted before storage is asked again. Default: 60 s.
         public var sessionCacheTTL: Duration = .seconds(60)
+        /// Live sessions one user may hold; a login beyond it ends the oldest. Default: 10.
+        public var maxSessionsPerUser = 10
+        /// Failed logins allowed per account (e-mail), known or not; past it every login for that address gets
+        /// ``ServiceError/Code/rateLimited`` until the bucket refills, the right password included. Nil: no limit.
+        /// Default: 10 per 15 minutes (then one every 90 s).
+        public var loginFailureLimit: RateLimit? = RateLimit(requests: 10, per: .seconds(15 * 60))
 
         public init() {}
     }
@@ -31,6 +38,8 @@ public struct AccountService: Sendable {
     private let observer: any ServiceObserver
     /// Sessions by selector, in front of storage on every authenticated request.
     public let sessionCache: BoundedCache<String, Session, ContinuousClock>
+    /// Failed logins per normalised e-mail.
+    private let loginFailures: RateLimiter<ContinuousClock>?
 
     public init(
         store: any AccountStore, hasher: PasswordHasher, configuration: Configuration = .init(),
@@ -42,6 +51,7 @@ public struct AccountService: Sendable {
         self.configuration = configuration
         self.now = now
         self.sessionCache = BoundedCache(capacity: configuration.sessionCacheCapacity, timeToLive: configuration.sessionCacheTTL)
+        self.loginFailures = configuration.loginFailureLimit.map { RateLimiter(configuration: .init(limit: $0), clock: ContinuousClock()) }
     }
 
     public func register(email: String, password: String) async throws -> User {
@@ -52,19 +62,38 @@ public struct AccountService: Sendable {
         guard password.utf8.count <= 1024 else {
             throw ServiceError(.validationFailed, "password must be at most 1024 bytes")
         }
-        let hash = try await hasher.hash(password)
+        let hash = try await throttled { try await hasher.hash(password) }
         let user = try await store.createUser(id: Identifier.make(prefix: "usr"), email: email, passwordHash: hash, now: now())
         observer.userRegistered(user)
         return user
     }
 
+    /// Checks the password and opens a session. Throws ``ServiceError/Code/invalidCredentials`` (one answer for an
+    /// unknown e-mail and a wrong password), ``ServiceError/Code/rateLimited`` once the address has failed too often,
+    /// ``ServiceError/Code/overloaded`` when the hashing queue is full.
     public func login(email: String, password: String) async throws -> Login {
+        let account = (try? Self.normalizedEmail(email)) ?? email
+        if let seconds = loginFailures?.check(account).retryAfterSeconds {
+            observer.requestThrottled(policy: "login_failures")
+            throw ServiceError.retryLater(.rateLimited, "too many failed logins for this account; retry in \(seconds) s", after: seconds)
+        }
         do {
-            let login = try await verifiedLogin(email: email, password: password)
+            let login = try await throttled { try await verifiedLogin(email: email, password: password) }
             observer.loginAttempted(succeeded: true)
             return login
         } catch let error as ServiceError where error.code == .invalidCredentials {
+            _ = loginFailures?.acquire(account)
             observer.loginAttempted(succeeded: false)
+            throw error
+        }
+    }
+
+    /// Counts a refusal of the full hashing queue before passing it on.
+    private func throttled<T>(_ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch let error as ServiceError where error.code == .overloaded {
+            observer.requestThrottled(policy: "password_hashing")
             throw error
         }
     }
@@ -77,11 +106,39 @@ public struct AccountService: Sendable {
             throw invalid
         }
         guard try await hasher.verify(password, against: credentials.passwordHash) else { throw invalid }
+        if hasher.needsUpgrade(credentials.passwordHash) {
+            // The configured rounds rose since this hash was made: the password is at hand only now. A failed upgrade
+            // (a full hashing queue) leaves the old hash, which still verifies, for the next login.
+            if let upgraded = try? await hasher.hash(password) {
+                try await store.updatePasswordHash(userID: credentials.user.id, passwordHash: upgraded)
+            }
+        }
         let token = SessionToken.generate()
         let expiresAt = now().addingTimeInterval(configuration.sessionLifetime.timeInterval)
         let session = Session(selector: token.selector, secretHash: token.secretHash, userID: credentials.user.id, expiresAt: expiresAt)
-        try await store.createSession(session, now: now())
+        let ended = try await store.createSession(session, now: now(), keepingAtMost: configuration.maxSessionsPerUser)
+        for selector in ended { sessionCache.removeValue(forKey: selector) }
         return Login(token: token.stringValue, expiresAt: expiresAt, user: credentials.user)
+    }
+
+    /// Ends the session of this bearer token (logout). Throws ``ServiceError/Code/unauthorized`` as
+    /// ``authenticate(bearerToken:)`` does.
+    ///
+    /// The token stops working at once on this process; another replica that cached the session trusts it until its
+    /// cache entry expires (``Configuration/sessionCacheTTL``, 60 s by default).
+    public func endSession(bearerToken: String?) async throws {
+        _ = try await authenticate(bearerToken: bearerToken)
+        guard let token = bearerToken.flatMap(SessionToken.init) else { return }
+        _ = try await store.deleteSession(selector: token.selector)
+        sessionCache.removeValue(forKey: token.selector)
+    }
+
+    /// Ends every session of this token's user (logout everywhere, after a stolen token); returns how many.
+    public func endAllSessions(bearerToken: String?) async throws -> Int {
+        let userID = try await authenticate(bearerToken: bearerToken)
+        let ended = try await store.deleteSessions(userID: userID)
+        for selector in ended { sessionCache.removeValue(forKey: selector) }
+        return ended.count
     }
 
     /// The user a bearer token belongs to. Throws ``ServiceError/Code/unauthorized`` for a missing, malformed,

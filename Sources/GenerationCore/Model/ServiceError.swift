@@ -18,6 +18,10 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         case paymentDeclined = "payment-declined"
         case paymentProviderError = "payment-provider-error"
         case paymentProviderTimeout = "payment-provider-timeout"
+        /// Too many requests from this client or against this account; `retry_after_seconds` says when to try again.
+        case rateLimited = "rate-limited"
+        /// The server has too much of this work queued (password hashing); `retry_after_seconds` says when to try again.
+        case overloaded = "overloaded"
     }
 
     /// A typed extra member of the problem (RFC 9457 extension member).
@@ -38,4 +42,14 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+
+    /// A ``Code/rateLimited`` or ``Code/overloaded`` error that says when to come back.
+    public static func retryLater(_ code: Code, _ message: String, after seconds: Int) -> ServiceError {
+        ServiceError(code, message, details: ["retry_after_seconds": .int(Int64(seconds))])
+    }
+
+    /// The `retry_after_seconds` detail, when there is one.
+    public var retryAfterSeconds: Int? {
+        if case .int(let seconds) = details["retry_after_seconds"] { Int(seconds) } else { nil }
+    }
 }

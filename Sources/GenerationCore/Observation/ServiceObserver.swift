@@ -43,6 +43,9 @@ public protocol ServiceObserver: Sendable {
     /// An attempt failed with `error` (called from the job's own task, before ``jobFinished(_:outcome:duration:)``).
     func jobAttemptFailed(_ job: ClaimedJob, error: any Error, outcome: JobAttemptOutcome)
     func workerHeartbeat(at time: Date)
+    /// A request was refused by the rate limit `policy` (`auth`, `login_failures`, `status`) or, for `password_hashing`,
+    /// because the hashing queue was full.
+    func requestThrottled(policy: String)
 }
 
 extension ServiceObserver {
@@ -56,6 +59,7 @@ extension ServiceObserver {
     public func generatorFinished(kind: GenerationKind, duration: TimeInterval, succeeded: Bool) {}
     public func jobAttemptFailed(_ job: ClaimedJob, error: any Error, outcome: JobAttemptOutcome) {}
     public func workerHeartbeat(at time: Date) {}
+    public func requestThrottled(policy: String) {}
 }
 
 /// Observes nothing: the default when no observability is wired in.
@@ -87,4 +91,5 @@ public struct ServiceObservers: ServiceObserver {
         for o in observers { o.jobAttemptFailed(job, error: error, outcome: outcome) }
     }
     public func workerHeartbeat(at time: Date) { for o in observers { o.workerHeartbeat(at: time) } }
+    public func requestThrottled(policy: String) { for o in observers { o.requestThrottled(policy: policy) } }
 }

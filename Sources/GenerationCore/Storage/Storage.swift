@@ -11,9 +11,17 @@ public protocol AccountStore: Sendable {
     func createUser(id: String, email: String, passwordHash: String, now: Date) async throws -> User
     func credentials(email: String) async throws -> UserCredentials?
     func user(id: String) async throws -> User?
-    func createSession(_ session: Session, now: Date) async throws
+    /// Stores a new session; when the user then holds more than `limit` live sessions, the oldest are deleted.
+    /// Returns the selectors deleted that way (for the caller's cache).
+    func createSession(_ session: Session, now: Date, keepingAtMost limit: Int) async throws -> [String]
     /// The session with that selector, if it has not expired at `now`.
     func session(selector: String, now: Date) async throws -> Session?
+    /// Deletes one session; false when there was none.
+    func deleteSession(selector: String) async throws -> Bool
+    /// Deletes every session of a user; returns their selectors.
+    func deleteSessions(userID: String) async throws -> [String]
+    /// Replaces a user's password hash (a login found it made with fewer rounds than configured now).
+    func updatePasswordHash(userID: String, passwordHash: String) async throws
 }
 
 /// The first step of an idempotent payment.
