@@ -3,6 +3,9 @@ import Synchronization
 /// A bounded, thread-safe LRU cache whose entries also expire after a time-to-live.
 ///
 /// - Capacity: when full, inserting a new key evicts the least recently used entry (counted in ``Statistics/evictions``).
+/// - Cost: optionally, each value has a cost (its size in bytes, say) and the cache holds at most ``maxTotalCost``:
+///   storing a value evicts least recently used entries until the total fits; a value costing more than the whole
+///   budget is not stored. A count bound alone lets a few huge values take all the memory.
 /// - Time to live: an entry older than its TTL is treated as absent; reading it counts a miss and an expiration.
 /// - Clock: injected, so tests move time instead of sleeping.
 ///
@@ -17,13 +20,16 @@ public struct CacheStatistics: Sendable, Equatable {
         public var expirations: Int = 0
         /// Entries currently held (expired entries not yet touched included).
         public var entries: Int = 0
+        /// Sum of the held entries' costs (0 without a cost function).
+        public var totalCost: Int = 0
 
-        public init(hits: Int = 0, misses: Int = 0, evictions: Int = 0, expirations: Int = 0, entries: Int = 0) {
+        public init(hits: Int = 0, misses: Int = 0, evictions: Int = 0, expirations: Int = 0, entries: Int = 0, totalCost: Int = 0) {
             self.hits = hits
             self.misses = misses
             self.evictions = evictions
             self.expirations = expirations
             self.entries = entries
+            self.totalCost = totalCost
         }
 }
 
@@ -33,6 +39,7 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable, C: Cl
     private struct Node {
         var key: Key
         var value: Value
+        var cost: Int
         var expiresAt: C.Instant
         var previous: Int?
         var next: Int?
@@ -68,22 +75,33 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable, C: Cl
             index[nodes[slot].key] = nil
             freeSlots.append(slot)
             statistics.entries -= 1
+            statistics.totalCost -= nodes[slot].cost
         }
     }
 
     public let capacity: Int
     public let timeToLive: Duration
+    /// The most the held values may cost together; `Int.max` without a cost function.
+    public let maxTotalCost: Int
+    private let cost: @Sendable (Value) -> Int
     private let clock: C
     private let state: Mutex<State>
 
     /// - Parameters:
     ///   - capacity: the most entries held at once; must be at least 1.
     ///   - timeToLive: how long an entry stays valid after it was stored.
+    ///   - maxTotalCost: the most the held values may cost together (with `cost`).
+    ///   - cost: a value's cost, e.g. its size in bytes; computed once, when it is stored.
     ///   - clock: the clock that decides expiry.
-    public init(capacity: Int, timeToLive: Duration, clock: C) {
+    public init(
+        capacity: Int, timeToLive: Duration, maxTotalCost: Int = .max, cost: @escaping @Sendable (Value) -> Int = { _ in 0 }, clock: C
+    ) {
         precondition(capacity >= 1, "BoundedCache capacity must be at least 1")
+        precondition(maxTotalCost >= 0, "BoundedCache maxTotalCost must not be negative")
         self.capacity = capacity
         self.timeToLive = timeToLive
+        self.maxTotalCost = maxTotalCost
+        self.cost = cost
         self.clock = clock
         self.state = Mutex(State())
     }
@@ -113,23 +131,18 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable, C: Cl
 
     /// Stores `value` for `key`, replacing any previous value and restarting its TTL.
     /// - Parameter timeToLive: overrides the cache's TTL for this entry.
+    /// A value costing more than ``maxTotalCost`` is not stored (and any previous value for `key` is removed).
     public func setValue(_ value: Value, forKey key: Key, timeToLive: Duration? = nil) {
         let expiresAt = clock.now.advanced(by: timeToLive ?? self.timeToLive)
+        let cost = self.cost(value)
         state.withLock { state in
-            if let slot = state.index[key] {
-                state.nodes[slot].value = value
-                state.nodes[slot].expiresAt = expiresAt
-                if state.head != slot {
-                    state.unlink(slot)
-                    state.pushFront(slot)
-                }
-                return
-            }
-            if state.statistics.entries >= capacity, let lru = state.tail {
+            if let slot = state.index[key] { state.remove(slot) }
+            guard cost <= maxTotalCost else { return }
+            while state.statistics.entries >= capacity || state.statistics.totalCost + cost > maxTotalCost, let lru = state.tail {
                 state.remove(lru)
                 state.statistics.evictions += 1
             }
-            let node = Node(key: key, value: value, expiresAt: expiresAt, previous: nil, next: nil)
+            let node = Node(key: key, value: value, cost: cost, expiresAt: expiresAt, previous: nil, next: nil)
             let slot: Int
             if let free = state.freeSlots.popLast() {
                 state.nodes[free] = node
@@ -141,6 +154,7 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable, C: Cl
             state.index[key] = slot
             state.pushFront(slot)
             state.statistics.entries += 1
+            state.statistics.totalCost += cost
         }
     }
 
@@ -159,7 +173,7 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable, C: Cl
 
 extension BoundedCache where C == ContinuousClock {
     /// A cache on the system's continuous clock.
-    public convenience init(capacity: Int, timeToLive: Duration) {
-        self.init(capacity: capacity, timeToLive: timeToLive, clock: ContinuousClock())
+    public convenience init(capacity: Int, timeToLive: Duration, maxTotalCost: Int = .max, cost: @escaping @Sendable (Value) -> Int = { _ in 0 }) {
+        self.init(capacity: capacity, timeToLive: timeToLive, maxTotalCost: maxTotalCost, cost: cost, clock: ContinuousClock())
     }
 }

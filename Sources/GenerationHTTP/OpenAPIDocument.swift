@@ -94,7 +94,7 @@ enum OpenAPIDocument {
         "type": "object",
         "required": ["prompt", "kind"],
         "properties": {
-          "prompt": {"type": "string", "minLength": 1, "maxLength": 2000},
+          "prompt": {"type": "string", "minLength": 1, "maxLength": 2000, "description": "1 to 2000 characters and at most 8000 bytes of UTF-8, not blank; no control characters but tab, line feed and carriage return. A picture's title keeps the first 100 characters."},
           "kind": {"type": "string", "enum": ["image", "text"], "description": "image costs 10 credits (an SVG), text costs 2"}
         }
       },

@@ -52,6 +52,26 @@ import Testing
         #expect(cache.statistics.entries == 1)
     }
 
+    @Test func aCostBudgetEvictsTheLeastRecentlyUsedUntilTheNewValueFits() {
+        let cache = BoundedCache<String, String, ManualClock>(
+            capacity: 100, timeToLive: .seconds(10), maxTotalCost: 10, cost: { $0.utf8.count }, clock: ManualClock()
+        )
+        cache.setValue("aaaa", forKey: "a")
+        cache.setValue("bbbb", forKey: "b")
+        #expect(cache.value(forKey: "a") != nil, "a is now the most recently used")
+        cache.setValue("cccccc", forKey: "c")
+        #expect(cache.value(forKey: "b") == nil, "b was the least recently used")
+        #expect(cache.value(forKey: "a") == "aaaa")
+        #expect(cache.statistics.totalCost == 10)
+        #expect(cache.statistics.evictions == 1)
+
+        cache.setValue("x", forKey: "a")
+        #expect(cache.statistics.totalCost == 7, "a replaced value's cost is replaced too")
+        cache.setValue(String(repeating: "z", count: 11), forKey: "a")
+        #expect(cache.value(forKey: "a") == nil, "a value over the whole budget is not kept, nor its predecessor")
+        #expect(cache.value(forKey: "c") == "cccccc", "and it evicts nothing")
+    }
+
     @Test func removeAndReuseSlotsKeepTheListConsistent() {
         let cache = BoundedCache<Int, Int, ManualClock>(capacity: 3, timeToLive: .seconds(10), clock: ManualClock())
         for round in 0..<100 {

@@ -69,6 +69,10 @@ import TestSupport
         (#"{"prompt":"","kind":"image"}"#, "prompt must be"),
         (#"{"prompt":"   ","kind":"image"}"#, "prompt must be"),
         (#"{"prompt":"\#(String(repeating: "x", count: 2001))","kind":"image"}"#, "prompt must be"),
+        // One character of 5 001 scalars (10 001 bytes): the character limit alone would let it through.
+        (#"{"prompt":"e\#(String(repeating: "\u{301}", count: 5000))","kind":"image"}"#, "8000 bytes of UTF-8"),
+        (#"{"prompt":"\u0000x","kind":"text"}"#, "control characters (found U+0000)"),
+        (#"{"prompt":"bell\u0007","kind":"text"}"#, "control characters (found U+0007)"),
         (#"{"prompt":"hello","kind":"video"}"#, "kind must be one of image, text"),
     ])
     func invalidSubmissionsAreRejected(body: String, reason: String) async throws {
@@ -78,6 +82,22 @@ import TestSupport
             #expect(reply.status == .unprocessableContent)
             #expect((reply["detail"] as? String)?.contains(reason) == true, "\(reply.text)")
         }
+    }
+
+    @Test func linesAndTabsAreNotControlCharactersThatAreRefused() async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            try await client.buyCredits(token, amountMinor: 10)
+            let body = #"{"prompt":"first line\nsecond\tline\r\n","kind":"text"}"#
+            #expect(try await client.send(.post, "/api/v1/generations", token: token, json: body).status == .accepted)
+        }
+    }
+
+    @Test func aPictureKeepsOnlyThePromptsBeginningInItsTitle() {
+        let prompt = String(repeating: "a lighthouse at dusk ", count: 90)
+        let svg = SyntheticGenerator.render(kind: .image, prompt: prompt).content
+        #expect(svg.contains("<title>\(prompt.prefix(100))…</title>"))
+        #expect(svg.utf8.count < 2000, "the 1 890-character prompt is not copied whole")
     }
 
     @Test func aPromptOfExactly2000CharactersIsAccepted() async throws {

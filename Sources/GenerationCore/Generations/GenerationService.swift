@@ -6,8 +6,11 @@ import Tracing
 /// Submits generations (debit, insert and enqueue in one transaction) and reads them back.
 public struct GenerationService: Sendable {
     public struct Configuration: Sendable {
-        /// Longest prompt accepted, in characters. Default: 2000.
+        /// Longest prompt accepted, in characters (grapheme clusters, what a user counts). Default: 2000.
         public var maximumPromptLength = 2000
+        /// Longest prompt accepted, in UTF-8 bytes: one character can hold any number of combining marks, so a
+        /// character limit alone bounds nothing. Default: 8000 (four bytes for each of 2000 characters).
+        public var maximumPromptBytes = 8000
         /// Attempts a job gets before it is dead-lettered. Default: 3.
         public var maxAttempts = 3
         /// Largest page size for listings. Default: 100.
@@ -18,6 +21,8 @@ public struct GenerationService: Sendable {
         public var cacheCapacity = 10_000
         /// How long a finished generation stays cached. Default: 5 minutes.
         public var cacheTTL: Duration = .seconds(300)
+        /// Bytes of prompts and results the cache holds at most. Default: 64 MiB.
+        public var cacheMaxBytes = 64 << 20
 
         public init() {}
     }
@@ -37,7 +42,10 @@ public struct GenerationService: Sendable {
         self.observer = observer
         self.configuration = configuration
         self.now = now
-        self.finishedCache = BoundedCache(capacity: configuration.cacheCapacity, timeToLive: configuration.cacheTTL)
+        self.finishedCache = BoundedCache(
+            capacity: configuration.cacheCapacity, timeToLive: configuration.cacheTTL, maxTotalCost: configuration.cacheMaxBytes,
+            cost: { 256 + $0.prompt.utf8.count + ($0.result?.content.utf8.count ?? 0) + ($0.failureReason?.utf8.count ?? 0) }
+        )
     }
 
     public func submit(userID: String, prompt: String, kind rawKind: String, traceHeaders: [String: String] = [:]) async throws -> Generation {
@@ -53,15 +61,31 @@ public struct GenerationService: Sendable {
         }
     }
 
+    /// 1 to ``Configuration/maximumPromptLength`` characters and ``Configuration/maximumPromptBytes`` bytes, not
+    /// blank, no control characters but tab and line breaks (a NUL would cut the prompt short in storage).
+    func validate(prompt: String) throws {
+        // The byte limit first: counting characters of a huge string is the expensive part.
+        guard prompt.utf8.count <= configuration.maximumPromptBytes, prompt.count <= configuration.maximumPromptLength,
+            !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        else {
+            throw ServiceError(
+                .validationFailed,
+                "prompt must be 1 to \(configuration.maximumPromptLength) characters (\(configuration.maximumPromptBytes) bytes of UTF-8) and not blank"
+            )
+        }
+        if let control = prompt.unicodeScalars.first(where: { ($0.value < 0x20 && !["\t", "\n", "\r"].contains($0)) || $0.value == 0x7F }) {
+            throw ServiceError(
+                .validationFailed, "prompt must not contain control characters (found U+\(String(format: "%04X", control.value)))"
+            )
+        }
+    }
+
     private func validatedSubmit(userID: String, prompt: String, kind: GenerationKind?, traceHeaders: [String: String]) async throws -> Generation {
         guard let kind else {
             let allowed = GenerationKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw ServiceError(.validationFailed, "kind must be one of \(allowed)")
         }
-        let trimmed = prompt.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, prompt.count <= configuration.maximumPromptLength else {
-            throw ServiceError(.validationFailed, "prompt must be 1 to \(configuration.maximumPromptLength) characters and not blank")
-        }
+        try validate(prompt: prompt)
         let timestamp = now()
         let generation = Generation(
             id: Identifier.make(prefix: "gen"), userID: userID, kind: kind, prompt: prompt, status: .queued,

@@ -67,13 +67,18 @@ public struct SyntheticGenerator: Generator {
                 shapes += "<rect x=\"\(x - size / 2)\" y=\"\(y - size / 2)\" width=\"\(size)\" height=\"\(size)\" fill=\"\(fill)\" fill-opacity=\"0.8\"/>"
             }
         }
-        let title = prompt.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        // The picture's title is the prompt's beginning, not the whole prompt: the artifact stays small whatever was asked.
+        let shown = prompt.count > titleLength ? prompt.prefix(titleLength) + "…" : Substring(prompt)
+        let title = shown.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 256 256">\
             <title>\(title)</title><rect width="256" height="256" fill="\(colour(0))"/>\(shapes)</svg>
             """
     }
+
+    /// Characters of the prompt an SVG's `<title>` keeps.
+    static let titleLength = 100
 
     private static let moods = ["quiet", "bright", "restless", "golden", "distant", "gentle", "electric", "patient"]
     private static let scenes = ["harbour", "forest", "city", "desert", "orchard", "station", "library", "valley"]
