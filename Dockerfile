@@ -44,6 +44,8 @@ WORKDIR /var/lib/lookout
 VOLUME /var/lib/lookout
 # API 8080, worker metrics 9091, prober metrics 9093.
 EXPOSE 8080 9091 9093
+# On 0.0.0.0, /metrics must be protected (LOOKOUT_METRICS_BEARER_TOKEN[_FILE] or LOOKOUT_METRICS_BASIC_AUTH) or
+# published on purpose (LOOKOUT_METRICS_PUBLIC=true); start-up says so otherwise.
 # Secrets come as NAME_FILE variables (SENTRY_DSN_FILE=/run/secrets/sentry_dsn), read by the programs themselves
 # (docs/configuration.md, "Secrets from files").
 CMD ["backend"]

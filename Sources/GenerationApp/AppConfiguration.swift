@@ -161,6 +161,9 @@ public struct AppConfiguration: Sendable {
         /// Paths the HTTP metrics skip; a trailing `*` matches a prefix. `LOOKOUT_METRICS_EXCLUDED_PATHS`, comma-separated,
         /// default `/metrics,/health*,/docs,/openapi.json`.
         public var excludedPaths = ["/metrics", "/health*", "/docs", "/openapi.json"]
+        /// Whether `/metrics` may be served without credentials on an address other than loopback.
+        /// `LOOKOUT_METRICS_PUBLIC`, default false: start-up refuses an open `/metrics` on `0.0.0.0`.
+        public var allowPublic = false
         /// `LOOKOUT_METRICS_MAX_SERIES_PER_FAMILY`, default 500.
         public var maxSeriesPerFamily = 500
         /// Port of the standalone `worker`'s own `/metrics` (on `LOOKOUT_HTTP_HOST`). `LOOKOUT_WORKER_METRICS_PORT`, default 9091.
@@ -230,6 +233,14 @@ public struct AppConfiguration: Sendable {
         case (_?, _?):
             throw ConfigurationError(variable: "LOOKOUT_METRICS_BASIC_AUTH", value: "(set)", allowed: "either LOOKOUT_METRICS_BEARER_TOKEN or LOOKOUT_METRICS_BASIC_AUTH, not both")
         }
+        metrics.allowPublic = try reader.boolean("LOOKOUT_METRICS_PUBLIC", default: metrics.allowPublic)
+        if metrics.enabled, metrics.access == .open, !metrics.allowPublic, !Self.isLoopback(httpHost) {
+            // Metrics name routes, queue depths, versions and business figures: not for whoever reaches the port.
+            throw ConfigurationError(
+                variable: "LOOKOUT_METRICS_PUBLIC", value: "false",
+                allowed: "true to serve /metrics without credentials on LOOKOUT_HTTP_HOST=\(httpHost); or protect it with LOOKOUT_METRICS_BEARER_TOKEN or LOOKOUT_METRICS_BASIC_AUTH, or bind 127.0.0.1"
+            )
+        }
         metrics.excludedPaths = try reader.value("LOOKOUT_METRICS_EXCLUDED_PATHS", default: metrics.excludedPaths, allowed: "comma-separated paths starting with /, e.g. /metrics,/health*") {
             let paths = $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             return paths.allSatisfy { $0.hasPrefix("/") } ? paths : nil
@@ -284,6 +295,11 @@ public struct AppConfiguration: Sendable {
     public mutating func loadFiles(checks: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigFileError) {
         if let sloFilePath { slo = try SLOFile.load(path: sloFilePath) }
         if checks { try prober.loadChecksFile(environment: environment) }
+    }
+
+    /// `127.0.0.1` and the rest of 127/8, `::1`, `localhost`.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     static let rateLimitSyntax = "N/PERIOD with PERIOD in s, m or h (e.g. 20/1m: 20 at once, then 20 a minute), or off"

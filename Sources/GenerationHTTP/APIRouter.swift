@@ -84,8 +84,10 @@ public enum APIRouter {
             Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: openAPI))
         }
         let docs = ByteBuffer(string: DocsPage.render(openAPI: OpenAPIDocument.json, problems: ProblemDetails.catalog))
-        router.on(.get, "/docs", recordingIn: routes) { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: docs))
+        var docsHeaders = HTMLPageHeaders.fields
+        docsHeaders[.contentType] = "text/html; charset=utf-8"
+        router.on(.get, "/docs", recordingIn: routes) { [docsHeaders] _, _ in
+            Response(status: .ok, headers: docsHeaders, body: .init(byteBuffer: docs))
         }
         if let metrics = observability.metrics {
             router.on(.get, "/metrics", recordingIn: routes) { request, _ in await metrics(request) }

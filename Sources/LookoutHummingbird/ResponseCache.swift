@@ -36,10 +36,13 @@ public final class ResponseCache<C: Clock>: Sendable where C.Duration == Duratio
     public struct Body: Sendable {
         public var bytes: ByteBuffer
         public var contentType: String
+        /// Sent with the body (and with a 304): an HTML page's ``HTMLPageHeaders``.
+        public var headers: HTTPFields
 
-        public init(bytes: ByteBuffer, contentType: String) {
+        public init(bytes: ByteBuffer, contentType: String, headers: HTTPFields = [:]) {
             self.bytes = bytes
             self.contentType = contentType
+            self.headers = headers
         }
     }
 
@@ -87,6 +90,7 @@ public final class ResponseCache<C: Clock>: Sendable where C.Duration == Duratio
             .cacheControl: "public, max-age=\(max(0, configuration.maxAge.components.seconds))",
             .age: String(age.components.seconds),
         ]
+        headers.append(contentsOf: stored.body.headers)
         if let tags = request.headers[.ifNoneMatch], Self.matches(tags, stored.etag) {
             return Response(status: .notModified, headers: headers)
         }

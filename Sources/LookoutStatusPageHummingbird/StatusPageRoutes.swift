@@ -26,7 +26,8 @@ public struct StatusPageRoutes<Context: RequestContext>: Sendable {
             Endpoint(.get, "/status") { request, _ in
                 try await cache.response(for: "status-page", request: request) {
                     ResponseCache.Body(
-                        bytes: ByteBuffer(string: StatusPage.render(try await source.model(now: now()))), contentType: "text/html; charset=utf-8"
+                        bytes: ByteBuffer(string: StatusPage.render(try await source.model(now: now()))), contentType: "text/html; charset=utf-8",
+                        headers: HTMLPageHeaders.fields
                     )
                 }
             }

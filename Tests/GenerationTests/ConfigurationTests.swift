@@ -23,7 +23,7 @@ import Testing
 
     @Test func variablesOverrideTheDefaults() throws {
         let configuration = try AppConfiguration(environment: [
-            "LOOKOUT_HTTP_HOST": "0.0.0.0", "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_DATABASE_URL": "sqlite::memory:",
+            "LOOKOUT_HTTP_HOST": "0.0.0.0", "LOOKOUT_METRICS_PUBLIC": "true", "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_DATABASE_URL": "sqlite::memory:",
             "LOOKOUT_LOG_FORMAT": "JSON", "LOOKOUT_LOG_LEVEL": "debug", "LOOKOUT_WORKER_ENABLED": "false",
             "LOOKOUT_JOB_LEASE_SECONDS": "6", "LOOKOUT_GENERATOR_FAILURE_RATE": "0", "PATH": "/usr/bin",
         ])
@@ -81,6 +81,21 @@ import Testing
         ])
         #expect(configuration.sentry.tracesSampleRate == SentryOptions().tracesSampleRate)
         #expect(configuration.sentry.environment == SentryOptions().environment)
+    }
+
+    @Test func anOpenMetricsEndpointOnAPublicAddressStopsStartUpUnlessMeantSo() throws {
+        #expect {
+            try AppConfiguration(environment: ["LOOKOUT_HTTP_HOST": "0.0.0.0"])
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("LOOKOUT_METRICS_PUBLIC") && message.contains("LOOKOUT_METRICS_BEARER_TOKEN") && message.contains("0.0.0.0")
+        }
+        #expect(try AppConfiguration(environment: ["LOOKOUT_HTTP_HOST": "0.0.0.0", "LOOKOUT_METRICS_PUBLIC": "true"]).metrics.allowPublic)
+        #expect(try AppConfiguration(environment: ["LOOKOUT_HTTP_HOST": "0.0.0.0", "LOOKOUT_METRICS_BEARER_TOKEN": "a-token-of-24-characters"]).metrics.access != .open)
+        #expect(try AppConfiguration(environment: ["LOOKOUT_HTTP_HOST": "0.0.0.0", "LOOKOUT_METRICS_ENABLED": "false"]).httpHost == "0.0.0.0")
+        for loopback in ["127.0.0.1", "127.0.0.2", "::1", "localhost"] {
+            #expect(try AppConfiguration(environment: ["LOOKOUT_HTTP_HOST": loopback]).metrics.access == .open)
+        }
     }
 
     @Test func throttlingAndSessionSettingsAreRead() throws {
