@@ -64,6 +64,23 @@ public struct AppConfiguration: Sendable {
     /// Sentry: the `SENTRY_*` variables (docs/sentry.md). No `SENTRY_DSN`: disabled. Release defaults to
     /// `lookout@<version>`.
     public var sentry = SentryOptions()
+    /// What this deployment is called; `production` makes some settings stricter (the sandbox payment provider).
+    /// `LOOKOUT_ENVIRONMENT`, default `development`.
+    public var deploymentEnvironment = "development"
+    /// Who takes payments. `LOOKOUT_PAYMENT_PROVIDER`, default `sandbox` (the only one built in: a real provider is an
+    /// adapter of `PaymentProvider`).
+    public var paymentProvider: PaymentProviderKind = .sandbox
+    /// Whether `backend` may take payments through the sandbox when ``deploymentEnvironment`` is `production`.
+    /// `LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION`, default false: the sandbox grants credits for `tok_visa` and fails on
+    /// demand (`tok_provider_error`, `tok_timeout`), which in production is free credits and pages at will.
+    public var sandboxInProduction = false
+
+    /// The payment providers `LOOKOUT_PAYMENT_PROVIDER` can name.
+    public enum PaymentProviderKind: String, Sendable, CaseIterable {
+        /// ``GenerationCore/SandboxPaymentProvider``: test card tokens, no money moves.
+        case sandbox
+    }
+
     /// Source revision reported in `lookout_build_info`. `LOOKOUT_BUILD_REVISION`, default `unknown`.
     public var buildRevision = "unknown"
     /// PBKDF2 iterations for new password hashes. `LOOKOUT_PASSWORD_HASH_ROUNDS`, default 210 000 (also the minimum).
@@ -284,10 +301,25 @@ public struct AppConfiguration: Sendable {
             $0.count >= 16 ? $0 : nil
         }
         prober.metricsPort = try reader.integer("LOOKOUT_PROBER_METRICS_PORT", default: prober.metricsPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
+        deploymentEnvironment = try reader.string("LOOKOUT_ENVIRONMENT", default: deploymentEnvironment, allowed: "a deployment name, e.g. development, staging or production")
+        paymentProvider = try reader.value(
+            "LOOKOUT_PAYMENT_PROVIDER", default: paymentProvider, allowed: PaymentProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
+        ) { PaymentProviderKind(rawValue: $0.lowercased()) }
+        sandboxInProduction = try reader.boolean("LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION", default: sandboxInProduction)
         buildRevision = try reader.string("LOOKOUT_BUILD_REVISION", default: buildRevision, allowed: "a source revision, e.g. a git commit")
         sentry = try SentryOptions(reading: &reader)
         try reader.rejectUnknown()
         if sentry.release == nil { sentry.release = "lookout@\(BuildInfo.version)" }
+    }
+
+    /// The checks only the process that takes payments (`backend`) needs: the sandbox provider is refused in
+    /// production unless allowed on purpose.
+    public func checkPaymentProvider() throws(ConfigurationError) {
+        guard paymentProvider == .sandbox, deploymentEnvironment.lowercased() == "production", !sandboxInProduction else { return }
+        throw ConfigurationError(
+            variable: "LOOKOUT_PAYMENT_PROVIDER", value: paymentProvider.rawValue,
+            allowed: "a real payment provider when LOOKOUT_ENVIRONMENT=production: the sandbox grants credits for tok_visa and fails on demand; set LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION=true for a demonstration stack"
+        )
     }
 
     /// Reads the files the settings name: the SLO file and, when `checks` is true, the prober's checks file. A bad

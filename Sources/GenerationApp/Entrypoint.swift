@@ -35,6 +35,7 @@ public enum Entrypoint {
         var configuration: AppConfiguration
         do {
             configuration = try AppConfiguration(environment: environment)
+            if role == .backend { try configuration.checkPaymentProvider() }
             try configuration.loadFiles(checks: role == .backend && configuration.prober.enabled, environment: environment)
         } catch {
             FileHandle.standardError.write(Data("\(role.rawValue): \(error)\n".utf8))

@@ -48,9 +48,10 @@ public struct ServiceAssembly: Sendable {
     /// The planned maintenance: the SLO file's windows and those declared through the API.
     public let maintenance: MaintenanceSchedule
 
-    /// Opens the database (``migrate()`` brings its schema up to date) and wires the services.
+    /// Opens the database (``migrate()`` brings its schema up to date) and wires the services. `paymentProvider`
+    /// replaces the one ``AppConfiguration/paymentProvider`` names (tests count the sandbox's charges).
     public init(
-        configuration: AppConfiguration, logger: Logger, paymentProvider: any PaymentProvider = SandboxPaymentProvider(),
+        configuration: AppConfiguration, logger: Logger, paymentProvider: (any PaymentProvider)? = nil,
         generator: (any Generator)? = nil, sentry: SentrySetup? = nil
     ) throws {
         self.configuration = configuration
@@ -74,7 +75,11 @@ public struct ServiceAssembly: Sendable {
             configuration: configuration.accounts,
             observer: observer
         )
-        payments = PaymentService(store: storage, provider: paymentProvider, configuration: configuration.payments, observer: observer)
+        let provider: any PaymentProvider
+        switch configuration.paymentProvider {
+        case .sandbox: provider = paymentProvider ?? SandboxPaymentProvider()
+        }
+        payments = PaymentService(store: storage, provider: provider, configuration: configuration.payments, observer: observer)
         generations = GenerationService(store: storage, configuration: configuration.generations, observer: observer)
         maintenance = MaintenanceSchedule(configured: configuration.slo.maintenance, store: storage)
         self.generator = generator ?? SyntheticGenerator(configuration: configuration.generator)

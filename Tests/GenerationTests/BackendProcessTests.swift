@@ -102,6 +102,18 @@ import TestSupport
         #expect(try await backend.waitForExit() == 0)
     }
 
+    @Test func theSandboxProviderInProductionStopsTheBackendButNotTheWorker() async throws {
+        let production = environment(["LOOKOUT_ENVIRONMENT": "production"])
+        let backend = try ServiceProcess("backend", environment: production)
+        #expect(try await backend.waitForExit() == 2)
+        #expect(backend.standardError.contains("LOOKOUT_PAYMENT_PROVIDER=\"sandbox\""), "\(backend.standardError)")
+        // The worker takes no payment: the same settings start it.
+        let worker = try ServiceProcess("worker", environment: production)
+        _ = try await worker.waitForPort("worker metrics server listening")
+        worker.signal(SIGTERM)
+        #expect(try await worker.waitForExit() == 0)
+    }
+
     @Test func aSecretFileThatCannotBeReadStopsStartUpNamingIt() async throws {
         let missing = directory.appendingPathComponent("not-attached").path
         let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_ADMIN_TOKEN_FILE": missing]))

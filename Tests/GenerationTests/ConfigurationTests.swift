@@ -98,6 +98,21 @@ import Testing
         }
     }
 
+    @Test func theSandboxProviderIsRefusedInProductionUnlessAllowed() throws {
+        #expect(throws: Never.self) { try AppConfiguration(environment: [:]).checkPaymentProvider() }
+        let production = try AppConfiguration(environment: ["LOOKOUT_ENVIRONMENT": "production"])
+        #expect(production.paymentProvider == .sandbox)
+        #expect {
+            try production.checkPaymentProvider()
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("LOOKOUT_PAYMENT_PROVIDER=\"sandbox\"") && message.contains("LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION=true")
+        }
+        let demonstration = try AppConfiguration(environment: ["LOOKOUT_ENVIRONMENT": "production", "LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION": "true"])
+        #expect(throws: Never.self) { try demonstration.checkPaymentProvider() }
+        #expect(throws: ConfigurationError.self) { try AppConfiguration(environment: ["LOOKOUT_PAYMENT_PROVIDER": "stripe"]) }
+    }
+
     @Test func throttlingAndSessionSettingsAreRead() throws {
         let defaults = try AppConfiguration(environment: [:])
         #expect(defaults.rateLimits.auth == RateLimit(requests: 20, per: .seconds(60)))

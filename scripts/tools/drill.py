@@ -47,7 +47,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 SUBSTITUTIONS = [
     "API, worker, prober: environment from `docker stack config` of docker-compose.prod.yml; LOOKOUT_HTTP_HOST=127.0.0.1 and every port 0; "
     "the SQLite file, the Sentry spool and /run/secrets/* in the drill's folder; LOOKOUT_SLO_FILE=deploy/slo.yml; "
-    "LOOKOUT_SLA_PROMETHEUS_URL and LOOKOUT_PROBER_BASE_URL (LOOKOUT_PUBLIC_URL) at the drill's Prometheus and load balancer",
+    "LOOKOUT_SLA_PROMETHEUS_URL and LOOKOUT_PROBER_BASE_URL (LOOKOUT_PUBLIC_URL) at the drill's Prometheus and load balancer; "
+    "LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION=true (the drill's payment faults are the sandbox's failure cards)",
     "Prometheus: each dockerswarm_sd job becomes the same job with static 127.0.0.1 targets (postgres-exporter and grafana: none run here); "
     "the blackbox targets' host https://lookout.example becomes the load balancer; rule files from deploy/prometheus/rules; "
     "PROMETHEUS_REPLICA 1 and 2; the production command's flags but for the files and the external URL",
@@ -468,6 +469,7 @@ class Topology:
         prometheus_url = f"http://127.0.0.1:{self.prometheus[0]['port']}"
         self.api_env = service_environment(services, "api", self.folder, {
             "LOOKOUT_HTTP_HOST": "127.0.0.1", "LOOKOUT_HTTP_PORT": "0", "LOOKOUT_SLA_PROMETHEUS_URL": prometheus_url,
+            "LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION": "true",
         })
         self.apis = []
         for index in (1, 2):
