@@ -482,10 +482,12 @@ let package = Package(
                 "LookoutSLAMetrics",
                 "LookoutConfiguration",
                 "TestSupport",
+                "LookoutRateLimit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: testSwiftSettings
         ),

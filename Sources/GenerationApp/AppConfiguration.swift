@@ -29,6 +29,9 @@ public struct AppConfiguration: Sendable {
     public var httpPort = 8080
     /// Where data lives. `LOOKOUT_DATABASE_URL`, default `sqlite://./data/lookout.sqlite`.
     public var database: SQLiteStorage.Location = .file(path: "./data/lookout.sqlite")
+    /// When a commit is on disk. `LOOKOUT_SQLITE_SYNCHRONOUS`, `full` (default: a power loss loses no approved
+    /// payment) or `normal` (faster writes; a power loss can roll back the last commits).
+    public var sqliteSynchronous: SQLiteStorage.Synchronous = .full
     /// `LOOKOUT_LOG_FORMAT`, default `text`.
     public var logFormat: LogFormat = .text
     /// `LOOKOUT_LOG_LEVEL`, default `info`.
@@ -197,6 +200,9 @@ public struct AppConfiguration: Sendable {
         httpHost = try reader.string("LOOKOUT_HTTP_HOST", default: httpHost, allowed: "a hostname or IP address, e.g. 127.0.0.1 or 0.0.0.0")
         httpPort = try reader.integer("LOOKOUT_HTTP_PORT", default: httpPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
         database = try reader.value("LOOKOUT_DATABASE_URL", default: database, allowed: "sqlite://PATH (e.g. sqlite://./data/lookout.sqlite) or sqlite::memory:", parse: Self.parseDatabaseURL)
+        sqliteSynchronous = try reader.value("LOOKOUT_SQLITE_SYNCHRONOUS", default: sqliteSynchronous, allowed: "full or normal") {
+            SQLiteStorage.Synchronous(rawValue: $0.lowercased())
+        }
         logFormat = try reader.value("LOOKOUT_LOG_FORMAT", default: logFormat, allowed: "text or json") { LogFormat(rawValue: $0.lowercased()) }
         logLevel = try reader.value("LOOKOUT_LOG_LEVEL", default: logLevel, allowed: "trace, debug, info, notice, warning, error or critical") { Logger.Level(rawValue: $0.lowercased()) }
         workerEnabled = try reader.boolean("LOOKOUT_WORKER_ENABLED", default: workerEnabled)

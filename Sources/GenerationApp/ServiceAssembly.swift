@@ -69,7 +69,10 @@ public struct ServiceAssembly: Sendable {
             slaRecorder = SLARecorder()
         }
         let observer = Self.observer(metrics: serviceMetrics, sentry: self.sentry)
-        storage = try SQLiteStorage(location: configuration.database, observer: serviceMetrics, slaRetention: configuration.slaRetention)
+        storage = try SQLiteStorage(
+            location: configuration.database, observer: serviceMetrics, slaRetention: configuration.slaRetention,
+            synchronous: configuration.sqliteSynchronous
+        )
         accounts = AccountService(
             store: storage, hasher: PasswordHasher(rounds: configuration.passwordHashRounds, maxPending: configuration.passwordHashQueue),
             configuration: configuration.accounts,

@@ -17,6 +17,15 @@ public final class SQLiteStorage: StorageHealthCheck {
         case inMemory
     }
 
+    /// When a commit is on disk (SQLite's `PRAGMA synchronous`, on the connection that writes).
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// Each commit is synced before it returns: an approved payment survives a power loss. The default.
+        case full
+        /// WAL's usual setting: commits are synced at checkpoints; a power loss (not a crash of the process) can roll
+        /// back the last commits.
+        case normal
+    }
+
     let writer: any DatabaseWriter
     public let location: Location
     let observer: (any DatabaseObserver)?
@@ -30,7 +39,10 @@ public final class SQLiteStorage: StorageHealthCheck {
     /// - Parameters:
     ///   - observer: told about every connection use (pool size, wait, hold time, errors by operation).
     ///   - slaRetention: how long SLA history is kept, by grain (default: minutes and hours 35 days, days 400).
-    public init(location: Location, observer: (any DatabaseObserver)? = nil, slaRetention: SLARollup.Retention = .init()) throws {
+    ///   - synchronous: when a commit is on disk; default ``Synchronous/full``.
+    public init(
+        location: Location, observer: (any DatabaseObserver)? = nil, slaRetention: SLARollup.Retention = .init(), synchronous: Synchronous = .full
+    ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "lookout"
@@ -41,7 +53,10 @@ public final class SQLiteStorage: StorageHealthCheck {
         case .file(let path):
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            writer = try DatabasePool(path: path, configuration: configuration)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            // After the pool's own set-up, which puts WAL connections at NORMAL. Only the writer commits.
+            try pool.barrierWriteWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue.uppercased())") }
+            writer = pool
         case .inMemory:
             writer = try DatabaseQueue(configuration: configuration)
         }
@@ -50,9 +65,9 @@ public final class SQLiteStorage: StorageHealthCheck {
 
     /// Opens the database and applies every pending migration: for tests and tools.
     public static func migrated(
-        location: Location, observer: (any DatabaseObserver)? = nil, slaRetention: SLARollup.Retention = .init()
+        location: Location, observer: (any DatabaseObserver)? = nil, slaRetention: SLARollup.Retention = .init(), synchronous: Synchronous = .full
     ) throws -> SQLiteStorage {
-        let storage = try SQLiteStorage(location: location, observer: observer, slaRetention: slaRetention)
+        let storage = try SQLiteStorage(location: location, observer: observer, slaRetention: slaRetention, synchronous: synchronous)
         try storage.migrate()
         return storage
     }

@@ -114,6 +114,43 @@ import TestSupport
         #expect(try await worker.waitForExit() == 0)
     }
 
+    /// `backend backup PATH` while the service runs, then the documented restore: the copy, started as the database,
+    /// holds the account, its password and its credits.
+    @Test func aBackupTakenWhileRunningRestoresTheAccountsAndTheirCredits() async throws {
+        let backend = try ServiceProcess("backend", environment: environment())
+        let base = "http://127.0.0.1:\(try await backend.waitForPort())"
+        let credentials = #"{"email":"saved@example.com","password":"correct horse"}"#
+        #expect(try await call(.POST, "\(base)/api/v1/users", body: credentials).status == 201)
+        let token = try #require(try await call(.POST, "\(base)/api/v1/sessions", body: credentials).json["token"] as? String)
+        let payment = try await call(
+            .POST, "\(base)/api/v1/payments", token: token, headers: [("Idempotency-Key", "backup-1")],
+            body: #"{"amount_minor":500,"currency":"EUR","card_token":"tok_visa"}"#
+        )
+        #expect(payment.status == 201)
+
+        let copy = directory.appendingPathComponent("backups/lookout-copy.sqlite").path
+        let backup = try ServiceProcess("backend", arguments: ["backup", copy], environment: environment())
+        #expect(try await backup.waitForExit() == 0, "\(backup.standardError)")
+        #expect(backup.lines.contains { $0.contains("written to \(copy)") && $0.contains("integrity ok") }, "\(backup.lines)")
+        let again = try ServiceProcess("backend", arguments: ["backup", copy], environment: environment())
+        #expect(try await again.waitForExit() == 1)
+        #expect(again.standardError.contains("exists: a backup never overwrites a file"))
+        backend.signal(SIGTERM)
+        #expect(try await backend.waitForExit() == 0)
+
+        // Restore into a fresh folder, as docs/operations.md says: the copy becomes the database file.
+        let restored = try ServiceProcess.temporaryDirectory("lookout-restored")
+        try FileManager.default.copyItem(atPath: copy, toPath: restored.appendingPathComponent("lookout.sqlite").path)
+        let revived = try ServiceProcess("backend", environment: ServiceProcess.environment(directory: restored))
+        let revivedBase = "http://127.0.0.1:\(try await revived.waitForPort())"
+        let login = try await call(.POST, "\(revivedBase)/api/v1/sessions", body: credentials)
+        #expect(login.status == 201)
+        let me = try await call(.GET, "\(revivedBase)/api/v1/me", token: try #require(login.json["token"] as? String))
+        #expect(me.json["credits"] as? Int == 500)
+        revived.signal(SIGTERM)
+        #expect(try await revived.waitForExit() == 0)
+    }
+
     @Test func aSecretFileThatCannotBeReadStopsStartUpNamingIt() async throws {
         let missing = directory.appendingPathComponent("not-attached").path
         let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_ADMIN_TOKEN_FILE": missing]))

@@ -13,6 +13,10 @@ Servers, one at a time, each started fresh on an empty database:
   fastapi-2         the same, 2 workers with PROMETHEUS_MULTIPROC_DIR
   lookout-nocache   as deployed, with LOOKOUT_STATUS_CACHE_SECONDS=0: every status request computes its report (the
                     status routes only: what a computation costs)
+  lookout-syncnormal as deployed, with LOOKOUT_SQLITE_SYNCHRONOUS=normal: what syncing every commit (the default, full)
+                    costs the writes
+wrk is one client: every Lookout server runs with the status routes' per-client limit off (LOOKOUT_RATE_LIMIT_STATUS),
+or the runs would measure 429s after the first 120 requests.
 Routes: GET /health, GET /api/v1/me (bearer token, one database read), GET /api/v1/unknown-route (404) and
 POST /api/v1/generations (credits taken and a job queued in one transaction). On request (--routes), the public status
 routes GET /sla/status, GET /status and GET /sla/report (this month), with --history-days of SLA history written into
@@ -68,7 +72,7 @@ ROUTE_TITLES = {
 }
 GENERATION_BODY = '{"prompt":"a lighthouse at dusk","kind":"image"}'
 SERVERS = ["bare", "lookout-off", "lookout-metrics", "lookout-deployed", "lookout-info", "lookout-scraped",
-           "lookout-nocache", "fastapi-1", "fastapi-2"]
+           "lookout-nocache", "lookout-syncnormal", "fastapi-1", "fastapi-2"]
 SERVER_TITLES = {
     "bare": "bare Hummingbird 2",
     "lookout-off": "Lookout, observability off",
@@ -77,6 +81,7 @@ SERVER_TITLES = {
     "lookout-info": "Lookout as deployed, request logs at info (JSON)",
     "lookout-scraped": "Lookout as deployed, /metrics scraped every second",
     "lookout-nocache": "Lookout as deployed, status reports not cached",
+    "lookout-syncnormal": "Lookout as deployed, SQLite synchronous=NORMAL",
     "fastapi-1": "FastAPI + instrumentator + sentry-sdk, 1 worker",
     "fastapi-2": "FastAPI + instrumentator + sentry-sdk, 2 workers",
 }
@@ -88,6 +93,7 @@ SVG_TITLES = {
     "lookout-info": "Lookout as deployed, logs at info",
     "lookout-scraped": "Lookout as deployed, scraped every second",
     "lookout-nocache": "Lookout, status reports not cached",
+    "lookout-syncnormal": "Lookout, synchronous=NORMAL",
     "fastapi-1": "FastAPI stack, 1 worker",
     "fastapi-2": "FastAPI stack, 2 workers",
 }
@@ -135,11 +141,14 @@ class Server:
                 "LOOKOUT_HTTP_PORT": str(self.port), "LOOKOUT_DATABASE_URL": f"sqlite://{folder}/db.sqlite",
                 "LOOKOUT_WORKER_ENABLED": "false", "LOOKOUT_PROBER_ENABLED": "false", "LOOKOUT_LOG_LEVEL": "warning",
                 "LOOKOUT_METRICS_ENABLED": "false" if self.name == "lookout-off" else "true",
+                "LOOKOUT_RATE_LIMIT_STATUS": "off",
             })
-            if self.name in ("lookout-deployed", "lookout-info", "lookout-scraped", "lookout-nocache"):
+            if self.name in ("lookout-deployed", "lookout-info", "lookout-scraped", "lookout-nocache", "lookout-syncnormal"):
                 env.update({"SENTRY_DSN": f"http://public@127.0.0.1:{free_port()}/1", "SENTRY_TRACES_SAMPLE_RATE": "0"})
             if self.name == "lookout-nocache":
                 env["LOOKOUT_STATUS_CACHE_SECONDS"] = "0"
+            if self.name == "lookout-syncnormal":
+                env["LOOKOUT_SQLITE_SYNCHRONOUS"] = "normal"
             if self.name == "lookout-info":
                 env.update({"LOOKOUT_LOG_LEVEL": "info", "LOOKOUT_LOG_FORMAT": "json"})  # as the Swarm stack writes them
         else:
@@ -366,7 +375,7 @@ def markdown(results, servers, routes, args, started):
 def svg(results, servers, routes):
     """Horizontal bars, one panel per route, each scaled to its fastest server, labelled with req/s."""
     colours = {"bare": "#9e9e9e", "lookout-off": "#1f77b4", "lookout-metrics": "#4a9bd6", "lookout-deployed": "#0b4f8a",
-               "lookout-info": "#6baed6", "lookout-scraped": "#08306b", "lookout-nocache": "#9ecae1", "fastapi-1": "#d62728", "fastapi-2": "#ff7f0e"}
+               "lookout-info": "#6baed6", "lookout-scraped": "#08306b", "lookout-nocache": "#9ecae1", "lookout-syncnormal": "#c6dbef", "fastapi-1": "#d62728", "fastapi-2": "#ff7f0e"}
     bar, gap, label_width, width = 16, 4, 230, 700
     y, parts = 10, []
     for route in routes:
