@@ -41,6 +41,9 @@ public struct AppConfiguration: Sendable {
     public var worker = GenerationWorker.Configuration()
     public var generations = GenerationService.Configuration()
     public var generator = SyntheticGenerator.Configuration()
+    /// How long finished jobs and generations' results are kept (the worker purges hourly).
+    /// `LOOKOUT_JOB_RETENTION_DAYS` (30) and `LOOKOUT_ARTIFACT_RETENTION_DAYS` (90), 1-36500.
+    public var retention = RetentionService<ContinuousClock>.Configuration()
     public var payments = PaymentService.Configuration()
     public var accounts = AccountService.Configuration()
     public var http = HTTPSettings()
@@ -214,6 +217,13 @@ public struct AppConfiguration: Sendable {
         worker.drainTimeout = try reader.seconds("LOOKOUT_SHUTDOWN_DRAIN_SECONDS", default: worker.drainTimeout, in: 0...3600)
         if let id = environment["LOOKOUT_WORKER_ID"], !id.isEmpty { worker.workerID = id }
         reader.markKnown("LOOKOUT_WORKER_ID")
+        retention.jobRetention = .seconds(86_400 * (try reader.integer(
+            "LOOKOUT_JOB_RETENTION_DAYS", default: Int(retention.jobRetention.components.seconds / 86_400), in: 1...36_500, allowed: "a number of days 1-36500"
+        )))
+        retention.artifactRetention = .seconds(86_400 * (try reader.integer(
+            "LOOKOUT_ARTIFACT_RETENTION_DAYS", default: Int(retention.artifactRetention.components.seconds / 86_400), in: 1...36_500,
+            allowed: "a number of days 1-36500"
+        )))
         generations.maxAttempts = try reader.integer("LOOKOUT_JOB_MAX_ATTEMPTS", default: generations.maxAttempts, in: 1...100, allowed: "an integer 1-100")
         generator.minimumLatency = try reader.milliseconds("LOOKOUT_GENERATOR_MIN_LATENCY_MS", default: generator.minimumLatency)
         generator.maximumLatency = try reader.milliseconds("LOOKOUT_GENERATOR_MAX_LATENCY_MS", default: generator.maximumLatency)

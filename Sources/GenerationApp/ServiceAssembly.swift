@@ -95,6 +95,11 @@ public struct ServiceAssembly: Sendable {
         )
     }
 
+    /// The worker's housekeeping: finished jobs and old results purged hourly.
+    public func makeRetention() -> RetentionService<ContinuousClock> {
+        RetentionService(store: storage, configuration: configuration.retention, observer: observer, logger: logger)
+    }
+
     /// The `/metrics` endpoint: process figures, queue depth and cache counters are sampled before each exposition.
     public func makeMetricsEndpoint() -> MetricsEndpoint? {
         guard let metrics, let serviceMetrics else { return nil }
@@ -221,7 +226,7 @@ public struct ServiceAssembly: Sendable {
         )
         application.addServices(sentryServices)
         application.addServices(SLAFlushService(recorder: slaRecorder, store: storage, logger: logger))
-        if configuration.workerEnabled { application.addServices(makeWorker()) }
+        if configuration.workerEnabled { application.addServices(makeWorker(), makeRetention()) }
         return application
     }
 
@@ -248,7 +253,7 @@ public struct ServiceAssembly: Sendable {
 
     /// `worker`: the job worker alone against the same database, with its own `/metrics` server.
     public func workerServiceGroup() -> ServiceGroup {
-        var services: [any Service] = sentryServices + [makeWorker()]
+        var services: [any Service] = sentryServices + [makeWorker(), makeRetention()]
         if let endpoint = makeMetricsEndpoint() {
             services.append(
                 MetricsServer.make(

@@ -110,6 +110,7 @@ enum OpenAPIDocument {
           "attempts": {"type": "integer", "description": "Times a worker has started this generation"},
           "result": {
             "type": ["object", "null"],
+            "description": "The artifact once succeeded; null before, when failed, and after LOOKOUT_ARTIFACT_RETENTION_DAYS (90 by default: the generation stays, its result is dropped)",
             "required": ["content_type", "content"],
             "properties": {"content_type": {"type": "string"}, "content": {"type": "string"}}
           },

@@ -18,6 +18,8 @@ public final class ServiceMetrics: ServiceObserver, DatabaseObserver {
     private let revenue: MetricFamily<Counter>
     private let creditsSpent: Counter
     private let throttled: MetricFamily<Counter>
+    private let purgedJobs: Counter
+    private let purgedArtifacts: Counter
     private let generationRequests: MetricFamily<Counter>
     private let generationsFinished: MetricFamily<Counter>
     private let generationDuration: MetricFamily<ValueHistogram>
@@ -57,6 +59,9 @@ public final class ServiceMetrics: ServiceObserver, DatabaseObserver {
         loginSuccess = logins.labels("success")
         loginFailure = logins.labels("failure")
         throttled = registry.counter(ServiceMetricsCatalog.throttled)
+        let purged = registry.counter(ServiceMetricsCatalog.retentionPurged)
+        purgedJobs = purged.labels("jobs")
+        purgedArtifacts = purged.labels("artifacts")
         // Every policy's series exists from the start at 0, so that rate() sees the first refusal.
         for policy in ["auth", "login_failures", "status", "password_hashing"] { _ = throttled.labels(policy) }
         payments = registry.counter(ServiceMetricsCatalog.payments)
@@ -104,6 +109,10 @@ public final class ServiceMetrics: ServiceObserver, DatabaseObserver {
     public func loginAttempted(succeeded: Bool) { (succeeded ? loginSuccess : loginFailure).increment() }
     /// Policies are a fixed handful of names, so the label stays bounded.
     public func requestThrottled(policy: String) { throttled.labels(policy).increment() }
+    public func retentionPurged(_ purge: RetentionPurge) {
+        purgedJobs.increment(by: Int64(purge.jobs))
+        purgedArtifacts.increment(by: Int64(purge.artifacts))
+    }
 
     public func paymentSettled(_ payment: Payment) {
         let currency = payment.currency.rawValue

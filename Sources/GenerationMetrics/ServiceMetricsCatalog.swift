@@ -136,12 +136,17 @@ public enum ServiceMetricsCatalog {
         "lookout_cache_entries", help: "Entries held by each cache.", labels: ["cache"], example: "lookout_cache_entries"
     )
 
+    public static let retentionPurged = MetricDefinition.counter(
+        "lookout_retention_purged", help: "Rows the retention purge removed: finished jobs deleted (jobs), results of old generations dropped (artifacts).",
+        labels: ["kind"], example: "increase(lookout_retention_purged_total[1d])"
+    )
+
     /// Every definition of this catalog, in documentation order.
     public static let all: [MetricDefinition] = [
         registrations, logins, throttled, payments, revenue, creditsSpent, generationRequests, generationsFinished, generationDuration,
         generationActiveTasks, generationQueueWait,
         queueJobs, queueOldestJobAge, jobsClaimed, jobsCompleted, jobsFailed, jobsRetried, jobsDeadLettered, jobsRecovered,
-        jobsReleased, jobDuration, workerHeartbeat,
+        jobsReleased, jobDuration, workerHeartbeat, retentionPurged,
         dbConnections, dbConnectionsMax, dbConnectionWait, dbQueryDuration, dbQueryErrors,
         cacheLookups, cacheEvictions, cacheEntries,
     ]

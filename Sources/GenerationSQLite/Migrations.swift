@@ -137,6 +137,15 @@ enum Migrations {
             // Logout of every session and the cap on live sessions per user find a user's sessions (issue #16).
             try db.execute(sql: "CREATE INDEX sessions_by_user ON sessions (user_id, created_at)")
         }
+        migrator.registerMigration("v6_retention") { db in
+            // The retention purge finds finished jobs and kept artifacts by age without scanning (issue #16).
+            try db.execute(
+                sql: """
+                    CREATE INDEX jobs_finished ON jobs (finished_at) WHERE state IN ('succeeded', 'dead');
+                    CREATE INDEX generations_artifacts ON generations (completed_at) WHERE result_content IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -46,6 +46,8 @@ public protocol ServiceObserver: Sendable {
     /// A request was refused by the rate limit `policy` (`auth`, `login_failures`, `status`) or, for `password_hashing`,
     /// because the hashing queue was full.
     func requestThrottled(policy: String)
+    /// A retention purge finished (counts may be zero).
+    func retentionPurged(_ purge: RetentionPurge)
 }
 
 extension ServiceObserver {
@@ -60,6 +62,7 @@ extension ServiceObserver {
     public func jobAttemptFailed(_ job: ClaimedJob, error: any Error, outcome: JobAttemptOutcome) {}
     public func workerHeartbeat(at time: Date) {}
     public func requestThrottled(policy: String) {}
+    public func retentionPurged(_ purge: RetentionPurge) {}
 }
 
 /// Observes nothing: the default when no observability is wired in.
@@ -92,4 +95,5 @@ public struct ServiceObservers: ServiceObserver {
     }
     public func workerHeartbeat(at time: Date) { for o in observers { o.workerHeartbeat(at: time) } }
     public func requestThrottled(policy: String) { for o in observers { o.requestThrottled(policy: policy) } }
+    public func retentionPurged(_ purge: RetentionPurge) { for o in observers { o.retentionPurged(purge) } }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Each method is one transaction. The protocols are shaped so that a PostgreSQL implementation can follow the SQLite one
 /// without any caller changing: no SQL, no connection or transaction types leak out.
-public typealias Storage = AccountStore & PaymentStore & GenerationStore & JobQueue & StorageHealthCheck
+public typealias Storage = AccountStore & PaymentStore & GenerationStore & JobQueue & RetentionStore & StorageHealthCheck
 
 public protocol AccountStore: Sendable {
     /// Inserts a user with zero credits. Throws ``ServiceError/Code/emailTaken`` when the (normalised) email exists.
