@@ -215,6 +215,7 @@ public struct AppConfiguration: Sendable {
         worker.retryBaseDelay = try reader.seconds("LOOKOUT_JOB_RETRY_BASE_SECONDS", default: worker.retryBaseDelay, in: 0...3600)
         worker.retryMaxDelay = try reader.seconds("LOOKOUT_JOB_RETRY_MAX_SECONDS", default: worker.retryMaxDelay, in: 0...86400)
         worker.drainTimeout = try reader.seconds("LOOKOUT_SHUTDOWN_DRAIN_SECONDS", default: worker.drainTimeout, in: 0...3600)
+        worker.attemptTimeout = try reader.seconds("LOOKOUT_JOB_ATTEMPT_TIMEOUT_SECONDS", default: worker.attemptTimeout, in: 1...86_400)
         if let id = environment["LOOKOUT_WORKER_ID"], !id.isEmpty { worker.workerID = id }
         reader.markKnown("LOOKOUT_WORKER_ID")
         retention.jobRetention = .seconds(86_400 * (try reader.integer(

@@ -146,6 +146,10 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v7_job_releases") { db in
+            // Releases at shutdown do not count an attempt, a few times per job only (issue #16).
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN releases INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }()
 }

@@ -122,21 +122,30 @@ extension SQLiteStorage: JobQueue {
         }
     }
 
-    public func releaseJob(_ job: ClaimedJob, now: Date) async throws {
+    public func releaseJob(_ job: ClaimedJob, uncountedReleases: Int, now: Date) async throws -> JobRelease {
         try await transaction("release_job") { db in
-            guard case .held = try Self.leaseState(db, job) else { return }
+            guard case .held = try Self.leaseState(db, job) else { return .leaseLost }
+            let releases = try Int.fetchOne(db, sql: "SELECT releases FROM jobs WHERE id = ?", arguments: [job.jobID]) ?? 0
+            let counted = releases >= uncountedReleases
+            if counted, job.attempt >= job.maxAttempts {
+                let reason = "released unfinished at shutdown \(releases + 1) times; the last attempt counted"
+                try Self.deadLetter(db, jobID: job.jobID, generationID: job.generationID, reason: reason, now: now)
+                return .deadLettered
+            }
+            let refund = counted ? 0 : 1
             try db.execute(
                 sql: """
-                    UPDATE jobs SET state = 'queued', attempts = attempts - 1, run_at = ?, lease_owner = NULL, lease_token = NULL,
-                                    lease_expires_at = NULL, updated_at = ?
+                    UPDATE jobs SET state = 'queued', attempts = attempts - ?, releases = releases + 1, run_at = ?, lease_owner = NULL,
+                                    lease_token = NULL, lease_expires_at = NULL, updated_at = ?
                     WHERE id = ?
                     """,
-                arguments: [now.databaseValue, now.databaseValue, job.jobID]
+                arguments: [refund, now.databaseValue, now.databaseValue, job.jobID]
             )
             try db.execute(
-                sql: "UPDATE generations SET status = 'queued', attempts = attempts - 1, updated_at = ? WHERE id = ?",
-                arguments: [now.databaseValue, job.generationID]
+                sql: "UPDATE generations SET status = 'queued', attempts = attempts - ?, updated_at = ? WHERE id = ?",
+                arguments: [refund, now.databaseValue, job.generationID]
             )
+            return counted ? .releasedCounted : .released
         }
     }
 

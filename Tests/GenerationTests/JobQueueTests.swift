@@ -136,10 +136,29 @@ import Testing
     @Test func releaseRequeuesAtOnceWithoutCountingTheAttempt() async throws {
         let generation = try await submit()
         let job = try #require(try await claim())
-        try await storage.releaseJob(job, now: clock.now)
+        #expect(try await storage.releaseJob(job, uncountedReleases: 3, now: clock.now) == .released)
         #expect(try await storage.generation(id: generation.id, userID: userID)?.status == .queued)
         let again = try #require(try await claim("w2"))
         #expect(again.attempt == 1)
+    }
+
+    @Test func aJobReleasedTooOftenCountsItsAttemptsAndIsFinallyDeadLettered() async throws {
+        let generation = try await submit(maxAttempts: 2)
+        for _ in 0..<2 {
+            let job = try #require(try await claim())
+            #expect(job.attempt == 1)
+            #expect(try await storage.releaseJob(job, uncountedReleases: 2, now: clock.now) == .released)
+        }
+        let third = try #require(try await claim())
+        #expect(try await storage.releaseJob(third, uncountedReleases: 2, now: clock.now) == .releasedCounted)
+        let last = try #require(try await claim())
+        #expect(last.attempt == 2, "the counted release used attempt 1")
+        #expect(try await storage.releaseJob(last, uncountedReleases: 2, now: clock.now) == .deadLettered)
+        let failed = try #require(try await storage.generation(id: generation.id, userID: userID))
+        #expect(failed.status == .failed)
+        #expect(failed.failureReason?.contains("released unfinished at shutdown 4 times") == true)
+        #expect(try await credits() == 100, "refunded")
+        #expect(try await storage.releaseJob(last, uncountedReleases: 2, now: clock.now) == .leaseLost)
     }
 
     @Test func theOldestDueJobIsClaimedFirst() async throws {

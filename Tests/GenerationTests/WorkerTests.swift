@@ -25,6 +25,15 @@ final class FlakyGenerator: Generator {
     }
 }
 
+/// A generator that throws `CancellationError` although nobody cancelled it (a library that maps its own timeouts so).
+final class SelfCancellingGenerator: Generator {
+    let calls = Atomic<Int>(0)
+    func generate(kind: GenerationKind, prompt: String) async throws -> GenerationResult {
+        calls.add(1, ordering: .relaxed)
+        throw CancellationError()
+    }
+}
+
 /// A generator that takes `duration` (or until cancelled) and records whether it was cancelled.
 final class SlowGenerator: Generator {
     let duration: Duration
@@ -154,6 +163,32 @@ final class SlowGenerator: Generator {
         #expect(released.status == .queued)
         #expect(released.attempts == 0, "a released attempt does not count")
         #expect(try await storage.claimNextJob(workerID: "next", leaseDuration: 30, now: Date()) != nil)
+    }
+
+    @Test func anAttemptThatHangsPastItsTimeoutFailsAndIsRetriedThenDeadLettered() async throws {
+        let id = try await submit(maxAttempts: 2)
+        let generator = SlowGenerator(.seconds(3600))
+        try await running(makeWorker(generator) { $0.attemptTimeout = .milliseconds(50) }) { (_: ServiceGroup) async throws in
+            #expect(try await eventually { try await generation(id)?.status == .failed })
+        }
+        let started = generator.started.load(ordering: .relaxed)
+        let wasCancelled = generator.cancelled.load(ordering: .relaxed)
+        #expect(started == 2, "two attempts, each cut off")
+        #expect(wasCancelled)
+        let failed = try #require(try await generation(id))
+        #expect(failed.failureReason?.contains("ran longer than") == true)
+        #expect(try await storage.user(id: userID)?.credits == 100)
+    }
+
+    @Test func aGeneratorThatCancelsItselfFailsItsAttemptInsteadOfBeingReleasedInALoop() async throws {
+        let id = try await submit(maxAttempts: 2)
+        let generator = SelfCancellingGenerator()
+        try await running(makeWorker(generator)) { (_: ServiceGroup) async throws in
+            #expect(try await eventually { try await generation(id)?.status == .failed })
+        }
+        let calls = generator.calls.load(ordering: .relaxed)
+        #expect(calls == 2, "each call was a counted attempt")
+        #expect(try await storage.queueSnapshot().dead == 1)
     }
 
     @Test func aJobAbandonedByADeadWorkerIsCompletedByTheNextOne() async throws {

@@ -10,8 +10,11 @@ import Tracing
 /// - Retries transient failures with exponential backoff (plus jitter) until `maxAttempts`, then dead-letters,
 ///   which fails the generation and refunds its credits.
 /// - Records a heartbeat so that `/health/ready` can tell whether any worker is alive.
+/// - Gives each attempt `attemptTimeout`: a generator that hangs is cancelled and the attempt counts as failed (retried
+///   or dead-lettered like any failure), instead of renewing its lease forever.
 /// - On graceful shutdown: stops claiming, lets running jobs finish for up to `drainTimeout`, then releases what is left
-///   so another worker picks it up at once.
+///   so another worker picks it up at once (uncounted, `uncountedReleases` times per job; then the attempt counts).
+///   Only shutdown releases a job: a generator that throws `CancellationError` on its own has failed an attempt.
 public struct GenerationWorker: Service {
     public struct Configuration: Sendable {
         /// Identifies this worker in leases and heartbeats. Default: `<hostname>-<pid>`.
@@ -34,6 +37,10 @@ public struct GenerationWorker: Service {
         public var retryJitter = 0.2
         /// How long running jobs may go on after graceful shutdown begins before they are released. Default: 10 s.
         public var drainTimeout: Duration = .seconds(10)
+        /// How long one attempt may run; past it the generator is cancelled and the attempt fails. Default: 5 minutes.
+        public var attemptTimeout: Duration = .seconds(300)
+        /// Releases at shutdown that do not count the attempt, per job. Default: 3.
+        public var uncountedReleases = 3
 
         public init() {}
     }
@@ -128,6 +135,7 @@ public struct GenerationWorker: Service {
 
     private enum JobEvent: Sendable {
         case finished(Result<GenerationResult, any Error>)
+        case timedOut
         case leaseLost
         case drainTimedOut
         case stopped
@@ -177,6 +185,7 @@ public struct GenerationWorker: Service {
             }
             group.addTask { await self.renewLease(job) }
             group.addTask { await self.drainDeadline() }
+            group.addTask { await self.attemptDeadline() }
             let first = await group.next() ?? .stopped
             group.cancelAll()
             return first
@@ -189,24 +198,43 @@ public struct GenerationWorker: Service {
                 let completion = try await shielded { try await self.queue.completeJob(job, result: result, now: self.now()) }
                 outcome = completion == .completed ? .completed : .leaseLost
                 logger.info("job completed", metadata: ["outcome": "\(completion)"])
-            case .finished(.failure(let error)) where error is CancellationError:
-                try await shielded { try await self.queue.releaseJob(job, now: self.now()) }
-                outcome = .released
-                logger.info("job released: worker cancelled")
+            case .finished(.failure(let error)) where error is CancellationError && (Task.isCancelled || Task.isShuttingDownGracefully):
+                outcome = try await release(job, because: "worker cancelled", logger: logger)
             case .finished(.failure(let error)):
+                // A CancellationError the generator threw on its own, with no shutdown going on, is a failure like any
+                // other: releasing it uncounted would claim it again at once, in a loop.
                 outcome = try await fail(job, error: error, logger: logger)
+            case .timedOut:
+                outcome = try await fail(job, error: AttemptTimedOut(limit: configuration.attemptTimeout), logger: logger)
             case .leaseLost:
                 outcome = .leaseLost
                 logger.warning("job abandoned: its lease was taken over")
             case .drainTimedOut, .stopped:
-                try await shielded { try await self.queue.releaseJob(job, now: self.now()) }
-                outcome = .released
-                logger.info("job released for another worker: shutdown drain timeout")
+                outcome = try await release(job, because: "shutdown drain timeout", logger: logger)
             }
             observer.jobFinished(job, outcome: outcome, duration: (ContinuousClock.now - claimed).timeInterval)
         } catch {
             // The lease will expire and another worker will reclaim the job: nothing is lost.
             logger.error("recording the job's outcome failed; it will be retried after its lease expires", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func release(_ job: ClaimedJob, because reason: String, logger: Logger) async throws -> JobAttemptOutcome {
+        let uncounted = configuration.uncountedReleases
+        let release = try await shielded { try await self.queue.releaseJob(job, uncountedReleases: uncounted, now: self.now()) }
+        switch release {
+        case .released:
+            logger.info("job released for another worker", metadata: ["reason": .string(reason)])
+            return .released
+        case .releasedCounted:
+            logger.warning("job released for another worker; its attempt counts (released too often)", metadata: ["reason": .string(reason)])
+            return .released
+        case .deadLettered:
+            logger.error("job released too often with no attempt left; dead-lettered and credits refunded", metadata: ["reason": .string(reason)])
+            return .deadLettered
+        case .leaseLost:
+            logger.warning("job could not be released: its lease was taken over", metadata: ["reason": .string(reason)])
+            return .leaseLost
         }
     }
 
@@ -250,6 +278,16 @@ public struct GenerationWorker: Service {
         }
     }
 
+    /// Returns `.timedOut` once the attempt has run `attemptTimeout`; `.stopped` when cancelled first.
+    private func attemptDeadline() async -> JobEvent {
+        do {
+            try await clock.sleep(for: configuration.attemptTimeout)
+            return .timedOut
+        } catch {
+            return .stopped
+        }
+    }
+
     /// Returns `drainTimeout` after graceful shutdown begins; `.stopped` when cancelled first.
     private func drainDeadline() async -> JobEvent {
         do {
@@ -266,4 +304,10 @@ public struct GenerationWorker: Service {
 /// recording a job's outcome must finish even while the worker is being torn down.
 private func shielded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     try await Task { try await operation() }.value
+}
+
+/// An attempt that ran past ``GenerationWorker/Configuration/attemptTimeout``: a transient failure, retried like any.
+public struct AttemptTimedOut: Error, CustomStringConvertible, Sendable {
+    public var limit: Duration
+    public var description: String { "the attempt ran longer than \(limit.components.seconds) s (LOOKOUT_JOB_ATTEMPT_TIMEOUT_SECONDS) and was cancelled" }
 }

@@ -53,6 +53,17 @@ public enum JobCompletion: Sendable, Equatable {
     case leaseLost
 }
 
+public enum JobRelease: Sendable, Equatable {
+    /// Queued again at once; the attempt was not counted.
+    case released
+    /// Queued again at once; the job had used its uncounted releases, so the attempt counts.
+    case releasedCounted
+    /// Released once too often with no attempt left: dead-lettered, the generation failed and refunded.
+    case deadLettered
+    /// Another worker holds the job, or it finished: nothing changed.
+    case leaseLost
+}
+
 public enum JobFailureOutcome: Sendable, Equatable {
     case retryScheduled(at: Date)
     /// No attempts left (or the failure was permanent): the job is dead-lettered, the generation failed, credits refunded.
@@ -91,8 +102,10 @@ public protocol JobQueue: Sendable {
     func completeJob(_ job: ClaimedJob, result: GenerationResult, now: Date) async throws -> JobCompletion
     /// Schedules a retry at `retryAt`, or dead-letters (refunding the credits) when `retryAt` is nil.
     func failJob(_ job: ClaimedJob, reason: String, retryAt: Date?, now: Date) async throws -> JobFailureOutcome
-    /// Gives the job back unfinished (graceful shutdown): queued again at once, this attempt not counted.
-    func releaseJob(_ job: ClaimedJob, now: Date) async throws
+    /// Gives the job back unfinished (graceful shutdown): queued again at once, this attempt not counted, at most
+    /// `uncountedReleases` times per job; past that a release counts as a failed attempt, and one with no attempt left
+    /// dead-letters the job, so that a job that never finishes before a shutdown cannot circulate forever.
+    func releaseJob(_ job: ClaimedJob, uncountedReleases: Int, now: Date) async throws -> JobRelease
     /// Records that a worker is alive, for readiness.
     func recordWorkerHeartbeat(workerID: String, now: Date) async throws
     func queueSnapshot() async throws -> QueueSnapshot
