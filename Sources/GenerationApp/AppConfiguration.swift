@@ -232,6 +232,10 @@ public struct AppConfiguration: Sendable {
             throw ConfigurationError(variable: "LOOKOUT_GENERATOR_MAX_LATENCY_MS", value: "\(generator.maximumLatency)", allowed: "at least LOOKOUT_GENERATOR_MIN_LATENCY_MS")
         }
         generator.failureRate = try reader.fraction("LOOKOUT_GENERATOR_FAILURE_RATE", default: generator.failureRate)
+        payments.prices = try reader.value(
+            "LOOKOUT_CREDIT_PRICES", default: payments.prices,
+            allowed: "CURRENCY=MINOR_UNITS_PER_100_CREDITS pairs, comma-separated (e.g. USD=110,JPY=165); currencies: \(Currency.allCases.map(\.rawValue).joined(separator: ", "))"
+        ) { CreditPrices.defaults.overridden(by: $0) }
         payments.providerTimeout = try reader.seconds("LOOKOUT_PAYMENT_TIMEOUT_SECONDS", default: payments.providerTimeout, in: 0.001...600)
         passwordHashRounds = try reader.integer(
             "LOOKOUT_PASSWORD_HASH_ROUNDS", default: passwordHashRounds, in: PasswordHasher.minimumRounds...10_000_000,

@@ -36,7 +36,8 @@ enum OpenAPIDocument {
           "cost": {"type": "integer"},
           "payment_id": {"type": "string"},
           "limit_bytes": {"type": "integer"},
-          "retry_after_seconds": {"type": "integer", "description": "With 429 and 503: when to try again, as in Retry-After"}
+          "retry_after_seconds": {"type": "integer", "description": "With 429 and 503: when to try again, as in Retry-After"},
+          "minimum_amount_minor": {"type": "integer", "description": "With a payment too small to buy one credit: the least amount that does"}
         }
       },
       "Credentials": {
@@ -71,7 +72,7 @@ enum OpenAPIDocument {
         "type": "object",
         "required": ["amount_minor", "currency", "card_token"],
         "properties": {
-          "amount_minor": {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "Amount in the currency's minor unit (cents). 100 credits per major unit."},
+          "amount_minor": {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "Amount in the currency's minor unit (cents; yen have none). It buys amount_minor × 100 / price credits, rounded down, the price being what 100 credits cost in that currency (1.00 EUR, 1.10 USD, 165 JPY, …: LOOKOUT_CREDIT_PRICES); an amount that buys none is refused (422 with minimum_amount_minor)."},
           "currency": {"type": "string", "enum": ["AUD", "CAD", "CHF", "CZK", "DKK", "EUR", "GBP", "JPY", "NOK", "NZD", "PLN", "SEK", "SGD", "USD"]},
           "card_token": {"type": "string", "description": "Sandbox tokens: tok_visa and tok_mastercard (approved), tok_slow (approved after 3 s), tok_declined, tok_insufficient_funds, tok_expired (402), tok_provider_error (502), tok_timeout (504)."}
         }

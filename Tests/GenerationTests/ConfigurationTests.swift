@@ -57,6 +57,7 @@ import Testing
         ("LOOKOUT_TRUSTED_PROXY_HOPS", "11", "X-Forwarded-For"),
         ("LOOKOUT_PASSWORD_HASH_QUEUE", "0", "1-10000"),
         ("LOOKOUT_MAX_SESSIONS_PER_USER", "0", "1-1000"),
+        ("LOOKOUT_CREDIT_PRICES", "USD=cheap", "MINOR_UNITS_PER_100_CREDITS"),
         // The Sentry client's settings go through the same reader: named, typos refused, the DSN never printed.
         ("SENTRY_TRACES_SAMPLE_RATE", "2", "from 0 to 1"),
         ("SENTRY_TRACE_SAMPLE_RATE", "0.5", "did you mean SENTRY_TRACES_SAMPLE_RATE?"),

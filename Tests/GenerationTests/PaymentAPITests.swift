@@ -92,7 +92,7 @@ import Testing
             let reply = try await client.send(.post, "/api/v1/payments", token: token, headers: [.idempotencyKey: "slow"], json: body)
             #expect(reply.status == .created)
             #expect(reply["status"] as? String == "approved")
-            #expect(try await client.credits(token) == 500)
+            #expect(try await client.credits(token) == 454, "5.00 USD at 1.10 USD per 100 credits")
         }
         try await TestHarness(paymentTimeout: .milliseconds(100), slowPayment: .seconds(60)).withClient { client in
             let token = try await client.newUser()
@@ -143,15 +143,53 @@ import Testing
         }
     }
 
-    @Test func yenHasNoMinorUnitSoEachYenBuysAHundredCredits() async throws {
+    /// Credits are worth the same in every currency (issue #16: ¥100 used to buy as much as $100).
+    @Test(arguments: Currency.allCases)
+    func eachCurrencyPaysItsOwnPriceForAHundredCredits(currency: Currency) async throws {
+        let price = try #require(CreditPrices.defaults.minorUnitsPerHundredCredits[currency])
         try await TestHarness().withClient { client in
             let token = try await client.newUser()
             let reply = try await client.send(
-                .post, "/api/v1/payments", token: token, headers: [.idempotencyKey: "jpy"],
-                json: #"{"amount_minor":3,"currency":"JPY","card_token":"tok_visa"}"#
+                .post, "/api/v1/payments", token: token, headers: [.idempotencyKey: "price-\(currency.rawValue)"],
+                json: #"{"amount_minor":\#(price),"currency":"\#(currency.rawValue)","card_token":"tok_visa"}"#
             )
-            #expect(reply["credits"] as? Int == 300)
+            #expect(reply.status == .created, "\(reply.text)")
+            #expect(reply["credits"] as? Int == 100)
+            #expect(try await client.credits(token) == 100)
         }
+    }
+
+    @Test func aHundredYenBuysWhatAboutSixtyEuroCentsBuyAndOneYenBuysNothing() async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            let yen = try await client.send(
+                .post, "/api/v1/payments", token: token, headers: [.idempotencyKey: "jpy"],
+                json: #"{"amount_minor":100,"currency":"JPY","card_token":"tok_visa"}"#
+            )
+            #expect(yen["credits"] as? Int == 60, "100 × 100 / 165, rounded down")
+            let tooSmall = try await client.send(
+                .post, "/api/v1/payments", token: token, headers: [.idempotencyKey: "jpy-1"],
+                json: #"{"amount_minor":1,"currency":"JPY","card_token":"tok_visa"}"#
+            )
+            #expect(tooSmall.status == .unprocessableContent)
+            #expect(tooSmall["minimum_amount_minor"] as? Int == 2)
+            #expect((tooSmall["detail"] as? String)?.contains("buys no credit in JPY") == true)
+        }
+    }
+
+    @Test func aDeploymentSetsItsOwnPrices() async throws {
+        let harness = try TestHarness { $0.payments.prices = CreditPrices.defaults.overridden(by: "USD=200")! }
+        try await harness.withClient { client in
+            let token = try await client.newUser()
+            let reply = try await client.send(
+                .post, "/api/v1/payments", token: token, headers: [.idempotencyKey: "usd"],
+                json: #"{"amount_minor":500,"currency":"USD","card_token":"tok_visa"}"#
+            )
+            #expect(reply["credits"] as? Int == 250)
+        }
+        #expect(CreditPrices.defaults.overridden(by: "XYZ=1") == nil)
+        #expect(CreditPrices.defaults.overridden(by: "USD=0") == nil)
+        #expect(CreditPrices.defaults.overridden(by: "usd = 120, jpy=150")?.minorUnitsPerHundredCredits[.jpy] == 150)
     }
 
     @Test func usersCannotSeeEachOthersPayments() async throws {

@@ -14,6 +14,8 @@ public struct PaymentService: Sendable {
         public var maximumAmountMinor: Int64 = 1_000_000
         /// How often a concurrent retry looks for the first request's outcome. Default: 50 ms.
         public var pendingPollInterval: Duration = .milliseconds(50)
+        /// What credits cost per currency. Default: ``CreditPrices/defaults`` (100 credits for 1.00 EUR).
+        public var prices = CreditPrices.defaults
 
         public init() {}
     }
@@ -65,6 +67,14 @@ public struct PaymentService: Sendable {
         guard request.amountMinor >= 1, request.amountMinor <= configuration.maximumAmountMinor else {
             throw ServiceError(.validationFailed, "amount_minor must be between 1 and \(configuration.maximumAmountMinor)")
         }
+        let credits = configuration.prices.credits(forMinorAmount: request.amountMinor, in: currency)
+        guard credits >= 1 else {
+            let minimum = configuration.prices.minimumAmount(in: currency)
+            throw ServiceError(
+                .validationFailed, "amount_minor \(request.amountMinor) buys no credit in \(currency.rawValue); the least is \(minimum)",
+                details: ["minimum_amount_minor": .int(minimum)]
+            )
+        }
         guard !request.cardToken.isEmpty, request.cardToken.count <= 128 else {
             throw ServiceError(.validationFailed, "card_token must be 1 to 128 characters")
         }
@@ -74,7 +84,7 @@ public struct PaymentService: Sendable {
         let timestamp = now()
         let draft = Payment(
             id: Identifier.make(prefix: "pay"), userID: userID, idempotencyKey: key, requestFingerprint: fingerprint,
-            amountMinor: request.amountMinor, currency: currency, credits: currency.credits(forMinorAmount: request.amountMinor),
+            amountMinor: request.amountMinor, currency: currency, credits: credits,
             status: .pending, createdAt: timestamp, updatedAt: timestamp
         )
         switch try await store.beginPayment(draft) {
