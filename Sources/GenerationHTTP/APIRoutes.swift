@@ -59,8 +59,12 @@ struct APIRoutes: Sendable {
         router.on(.post, "\(v1)/generations", recordingIn: table) { request, _ in
             let userID = try await authenticate(request)
             let input = try await body.decode(GenerationBody.self, from: request)
-            let generation = try await generations.submit(userID: userID, prompt: input.prompt, kind: input.kind)
-            return try JSONResponse.make(GenerationDTO(generation), status: .accepted, headers: [.location: "\(v1)/generations/\(generation.id)"])
+            let submission = try await generations.submit(
+                userID: userID, prompt: input.prompt, kind: input.kind, idempotencyKey: request.headers[.idempotencyKey]
+            )
+            var headers: HTTPFields = [.location: "\(v1)/generations/\(submission.generation.id)"]
+            if !submission.created { headers[.idempotentReplayed] = "true" }
+            return try JSONResponse.make(GenerationDTO(submission.generation), status: submission.created ? .accepted : .ok, headers: headers)
         }
         router.on(.get, "\(v1)/generations/{id}", recordingIn: table) { request, context in
             let userID = try await authenticate(request)

@@ -37,6 +37,7 @@ enum OpenAPIDocument {
           "payment_id": {"type": "string"},
           "limit_bytes": {"type": "integer"},
           "retry_after_seconds": {"type": "integer", "description": "With 429 and 503: when to try again, as in Retry-After"},
+          "generation_id": {"type": "string"},
           "minimum_amount_minor": {"type": "integer", "description": "With a payment too small to buy one credit: the least amount that does"}
         }
       },
@@ -413,9 +414,11 @@ enum OpenAPIDocument {
         }}
     },
     "/api/v1/generations": {
-      "post": {"summary": "Submit a generation", "description": "Debits the kind's price and enqueues the job in one transaction. Poll the Location until status is succeeded or failed; a failed generation is refunded.", "operationId": "createGeneration", "tags": ["generations"], "security": [{"bearer": []}],
+      "post": {"summary": "Submit a generation", "description": "Debits the kind's price and enqueues the job in one transaction. Poll the Location until status is succeeded or failed; a failed generation is refunded. With an Idempotency-Key, a retry of the same request returns the first submission (200, Idempotent-Replayed: true) and debits nothing; the same key with another prompt or kind is refused (422 idempotency-key-reused).", "operationId": "createGeneration", "tags": ["generations"], "security": [{"bearer": []}],
+        "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "description": "Optional; any unique string up to 255 printable ASCII characters. Retrying with it never submits twice.", "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerationRequest"}}}},
         "responses": {
+          "200": {"description": "A replay: the generation first submitted with this Idempotency-Key", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Generation"}}}},
           "202": {"description": "Accepted and queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Generation"}}}},
           "400": {"$ref": "#/components/responses/Problem"},
           "401": {"$ref": "#/components/responses/Problem"},

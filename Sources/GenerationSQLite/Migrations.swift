@@ -150,6 +150,16 @@ enum Migrations {
             // Releases at shutdown do not count an attempt, a few times per job only (issue #16).
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN releases INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v8_generation_idempotency") { db in
+            // POST /generations takes an optional Idempotency-Key: a retry returns the first submission (issue #16).
+            try db.execute(
+                sql: """
+                    ALTER TABLE generations ADD COLUMN idempotency_key TEXT;
+                    ALTER TABLE generations ADD COLUMN request_fingerprint TEXT;
+                    CREATE UNIQUE INDEX generations_idempotency ON generations (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -3,9 +3,24 @@ import GenerationCore
 import GRDB
 
 extension SQLiteStorage: GenerationStore {
-    public func submitGeneration(_ generation: Generation, maxAttempts: Int, traceHeaders: [String: String], now: Date) async throws -> Generation {
+    public func submitGeneration(
+        _ generation: Generation, maxAttempts: Int, traceHeaders: [String: String], idempotency: GenerationIdempotency?, now: Date
+    ) async throws -> (generation: Generation, created: Bool) {
         let headers = String(decoding: try JSONEncoder().encode(traceHeaders), as: UTF8.self)
         return try await transaction("submit_generation") { db in
+            if let idempotency,
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM generations WHERE user_id = ? AND idempotency_key = ?", arguments: [generation.userID, idempotency.key]
+                )
+            {
+                guard row["request_fingerprint"] as String? == idempotency.fingerprint else {
+                    throw ServiceError(
+                        .idempotencyKeyReused, "this Idempotency-Key was used for a different generation request; use a new key",
+                        details: ["generation_id": .string(row["id"])]
+                    )
+                }
+                return (try Self.generation(from: row), false)
+            }
             // The busiest write of the API: its statements are prepared once per connection.
             try db.cachedStatement(sql: "UPDATE users SET credits = credits - ? WHERE id = ? AND credits >= ?").execute(
                 arguments: [generation.creditCost, generation.userID, generation.creditCost]
@@ -20,13 +35,14 @@ extension SQLiteStorage: GenerationStore {
             }
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO generations (id, user_id, kind, prompt, status, credit_cost, attempts, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, 'queued', ?, 0, ?, ?)
+                    INSERT INTO generations (id, user_id, kind, prompt, status, credit_cost, attempts, created_at, updated_at,
+                                             idempotency_key, request_fingerprint)
+                    VALUES (?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)
                     """
             ).execute(
                 arguments: [
                     generation.id, generation.userID, generation.kind.rawValue, generation.prompt, generation.creditCost,
-                    now.databaseValue, now.databaseValue,
+                    now.databaseValue, now.databaseValue, idempotency?.key, idempotency?.fingerprint,
                 ]
             )
             var stored = generation
@@ -37,7 +53,7 @@ extension SQLiteStorage: GenerationStore {
                     VALUES (?, 'queued', 0, ?, ?, ?, ?, ?)
                     """
             ).execute(arguments: [generation.id, maxAttempts, now.databaseValue, headers, now.databaseValue, now.databaseValue])
-            return stored
+            return (stored, true)
         }
     }
 

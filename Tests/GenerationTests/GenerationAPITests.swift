@@ -84,6 +84,33 @@ import TestSupport
         }
     }
 
+    @Test func aRetryWithTheSameIdempotencyKeyReturnsTheFirstSubmissionAndDebitsOnce() async throws {
+        try await TestHarness().withClient { client in
+            let token = try await client.newUser()
+            try await client.buyCredits(token, amountMinor: 100)
+            let key: HTTPFields = [.init("Idempotency-Key")!: "gen-retry-1"]
+            let body = #"{"prompt":"a lighthouse at dusk","kind":"image"}"#
+            let first = try await client.send(.post, "/api/v1/generations", token: token, headers: key, json: body)
+            #expect(first.status == .accepted)
+            let retry = try await client.send(.post, "/api/v1/generations", token: token, headers: key, json: body)
+            #expect(retry.status == .ok)
+            #expect(retry.headers[.init("Idempotent-Replayed")!] == "true")
+            #expect(retry["id"] as? String == first["id"] as? String)
+            #expect(try await client.credits(token) == 90, "debited once")
+
+            let other = try await client.send(.post, "/api/v1/generations", token: token, headers: key, json: #"{"prompt":"another","kind":"image"}"#)
+            #expect(other.status == .unprocessableContent)
+            #expect(other["type"] as? String == "/docs#problem-idempotency-key-reused")
+            #expect(other["generation_id"] as? String == first["id"] as? String)
+            // Without a key, the same request is a new generation, as before.
+            #expect(try await client.send(.post, "/api/v1/generations", token: token, json: body).status == .accepted)
+            #expect(try await client.credits(token) == 80)
+            let stranger = try await client.newUser()
+            try await client.buyCredits(stranger, amountMinor: 100)
+            #expect(try await client.send(.post, "/api/v1/generations", token: stranger, headers: key, json: body).status == .accepted, "keys are per user")
+        }
+    }
+
     @Test func linesAndTabsAreNotControlCharactersThatAreRefused() async throws {
         try await TestHarness().withClient { client in
             let token = try await client.newUser()

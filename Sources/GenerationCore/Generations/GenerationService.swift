@@ -48,12 +48,26 @@ public struct GenerationService: Sendable {
         )
     }
 
-    public func submit(userID: String, prompt: String, kind rawKind: String, traceHeaders: [String: String] = [:]) async throws -> Generation {
+    /// A submission and whether this call made it (false: a replay of an earlier one with the same Idempotency-Key).
+    public struct Submission: Sendable {
+        public var generation: Generation
+        public var created: Bool
+    }
+
+    /// Debits and enqueues a generation. With an `idempotencyKey`, a retry of the same request returns the first
+    /// submission (nothing debited twice); the same key with another prompt or kind is refused.
+    public func submit(
+        userID: String, prompt: String, kind rawKind: String, idempotencyKey: String? = nil, traceHeaders: [String: String] = [:]
+    ) async throws -> Submission {
         let kind = GenerationKind(rawValue: rawKind)
         do {
-            let generation = try await validatedSubmit(userID: userID, prompt: prompt, kind: kind, traceHeaders: traceHeaders)
-            observer.generationSubmitted(kind: kind, outcome: .accepted, creditCost: generation.creditCost)
-            return generation
+            let submission = try await validatedSubmit(
+                userID: userID, prompt: prompt, kind: kind, idempotencyKey: idempotencyKey, traceHeaders: traceHeaders
+            )
+            if submission.created {
+                observer.generationSubmitted(kind: kind, outcome: .accepted, creditCost: submission.generation.creditCost)
+            }
+            return submission
         } catch let error as ServiceError {
             let outcome: SubmissionOutcome = error.code == .insufficientCredits ? .insufficientCredits : .invalid
             observer.generationSubmitted(kind: kind, outcome: outcome, creditCost: 0)
@@ -80,12 +94,19 @@ public struct GenerationService: Sendable {
         }
     }
 
-    private func validatedSubmit(userID: String, prompt: String, kind: GenerationKind?, traceHeaders: [String: String]) async throws -> Generation {
+    private func validatedSubmit(
+        userID: String, prompt: String, kind: GenerationKind?, idempotencyKey: String?, traceHeaders: [String: String]
+    ) async throws -> Submission {
         guard let kind else {
             let allowed = GenerationKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw ServiceError(.validationFailed, "kind must be one of \(allowed)")
         }
         try validate(prompt: prompt)
+        let idempotency = try idempotencyKey.map { key in
+            GenerationIdempotency(
+                key: try IdempotencyKey.validated(key), fingerprint: SecureBytes.hex(SecureBytes.sha256(Array("\(kind.rawValue)|\(prompt)".utf8)))
+            )
+        }
         let timestamp = now()
         let generation = Generation(
             id: Identifier.make(prefix: "gen"), userID: userID, kind: kind, prompt: prompt, status: .queued,
@@ -97,7 +118,10 @@ public struct GenerationService: Sendable {
             span.attributes["messaging.destination.name"] = "generation_queue"
             var headers = traceHeaders
             InstrumentationSystem.instrument.inject(span.context, into: &headers, using: DictionaryInjector())
-            return try await store.submitGeneration(generation, maxAttempts: configuration.maxAttempts, traceHeaders: headers, now: timestamp)
+            let stored = try await store.submitGeneration(
+                generation, maxAttempts: configuration.maxAttempts, traceHeaders: headers, idempotency: idempotency, now: timestamp
+            )
+            return Submission(generation: stored.generation, created: stored.created)
         }
     }
 

@@ -169,9 +169,6 @@ public struct PaymentService: Sendable {
         guard let key, !key.isEmpty else {
             throw ServiceError(.idempotencyKeyRequired, "POST /payments needs an Idempotency-Key header (any unique string up to 255 characters, e.g. a UUID)")
         }
-        guard key.count <= 255, key.allSatisfy({ $0.isASCII && !$0.isWhitespace && !$0.isNewline }) else {
-            throw ServiceError(.validationFailed, "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces")
-        }
-        return key
+        return try IdempotencyKey.validated(key)
     }
 }

@@ -51,10 +51,33 @@ public protocol PaymentStore: Sendable {
     func payment(userID: String, idempotencyKey: String) async throws -> Payment?
 }
 
+/// A submission's `Idempotency-Key` and the fingerprint of the request it was first sent with.
+public struct GenerationIdempotency: Sendable, Equatable {
+    public var key: String
+    public var fingerprint: String
+
+    public init(key: String, fingerprint: String) {
+        self.key = key
+        self.fingerprint = fingerprint
+    }
+}
+
+extension GenerationStore {
+    /// A submission without an idempotency key.
+    public func submitGeneration(_ generation: Generation, maxAttempts: Int, traceHeaders: [String: String], now: Date) async throws -> Generation {
+        try await submitGeneration(generation, maxAttempts: maxAttempts, traceHeaders: traceHeaders, idempotency: nil, now: now).generation
+    }
+}
+
 public protocol GenerationStore: Sendable {
     /// Debits the credits, inserts the generation and enqueues its job, in one transaction.
     /// Throws ``ServiceError/Code/insufficientCredits`` (with `balance` and `cost`) when the balance is short.
-    func submitGeneration(_ generation: Generation, maxAttempts: Int, traceHeaders: [String: String], now: Date) async throws -> Generation
+    ///
+    /// With `idempotency`, a generation the user submitted under the same key is returned instead (`created` false,
+    /// nothing debited), or ``ServiceError/Code/idempotencyKeyReused`` is thrown when it was a different request.
+    func submitGeneration(
+        _ generation: Generation, maxAttempts: Int, traceHeaders: [String: String], idempotency: GenerationIdempotency?, now: Date
+    ) async throws -> (generation: Generation, created: Bool)
     func generation(id: String, userID: String) async throws -> Generation?
     /// The user's generations, newest first, optionally of one status, after `cursor` (exclusive).
     func generations(userID: String, status: GenerationStatus?, limit: Int, before cursor: Int64?) async throws -> [Generation]
