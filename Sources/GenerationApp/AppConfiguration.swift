@@ -45,6 +45,9 @@ public struct AppConfiguration: Sendable {
     /// `LOOKOUT_JOB_RETENTION_DAYS` (30) and `LOOKOUT_ARTIFACT_RETENTION_DAYS` (90), 1-36500.
     public var retention = RetentionService<ContinuousClock>.Configuration()
     public var payments = PaymentService.Configuration()
+    /// Settles payments whose answer was lost. `LOOKOUT_PAYMENT_RECONCILE_SECONDS` (interval, 30); a pending payment is
+    /// abandoned after the provider timeout plus 50 s.
+    public var reconciler = PaymentReconciler<ContinuousClock>.Configuration()
     public var accounts = AccountService.Configuration()
     public var http = HTTPSettings()
     public var metrics = MetricsSettings()
@@ -237,6 +240,8 @@ public struct AppConfiguration: Sendable {
             allowed: "CURRENCY=MINOR_UNITS_PER_100_CREDITS pairs, comma-separated (e.g. USD=110,JPY=165); currencies: \(Currency.allCases.map(\.rawValue).joined(separator: ", "))"
         ) { CreditPrices.defaults.overridden(by: $0) }
         payments.providerTimeout = try reader.seconds("LOOKOUT_PAYMENT_TIMEOUT_SECONDS", default: payments.providerTimeout, in: 0.001...600)
+        reconciler.interval = try reader.seconds("LOOKOUT_PAYMENT_RECONCILE_SECONDS", default: reconciler.interval, in: 0.1...3600)
+        reconciler.pendingGrace = payments.providerTimeout + .seconds(50)
         passwordHashRounds = try reader.integer(
             "LOOKOUT_PASSWORD_HASH_ROUNDS", default: passwordHashRounds, in: PasswordHasher.minimumRounds...10_000_000,
             allowed: "an integer of at least \(PasswordHasher.minimumRounds)"

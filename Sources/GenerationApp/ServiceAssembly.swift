@@ -95,6 +95,11 @@ public struct ServiceAssembly: Sendable {
         )
     }
 
+    /// Settles payments whose answer was lost (runs in `backend`, which holds the payment provider).
+    public func makeReconciler() -> PaymentReconciler<ContinuousClock> {
+        PaymentReconciler(payments: payments, store: storage, configuration: configuration.reconciler, logger: logger)
+    }
+
     /// The worker's housekeeping: finished jobs and old results purged hourly.
     public func makeRetention() -> RetentionService<ContinuousClock> {
         RetentionService(store: storage, configuration: configuration.retention, observer: observer, logger: logger)
@@ -226,6 +231,7 @@ public struct ServiceAssembly: Sendable {
         )
         application.addServices(sentryServices)
         application.addServices(SLAFlushService(recorder: slaRecorder, store: storage, logger: logger))
+        application.addServices(makeReconciler())
         if configuration.workerEnabled { application.addServices(makeWorker(), makeRetention()) }
         return application
     }

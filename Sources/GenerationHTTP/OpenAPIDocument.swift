@@ -75,7 +75,7 @@ enum OpenAPIDocument {
         "properties": {
           "amount_minor": {"type": "integer", "minimum": 1, "maximum": 1000000, "description": "Amount in the currency's minor unit (cents; yen have none). It buys amount_minor × 100 / price credits, rounded down, the price being what 100 credits cost in that currency (1.00 EUR, 1.10 USD, 165 JPY, …: LOOKOUT_CREDIT_PRICES); an amount that buys none is refused (422 with minimum_amount_minor)."},
           "currency": {"type": "string", "enum": ["AUD", "CAD", "CHF", "CZK", "DKK", "EUR", "GBP", "JPY", "NOK", "NZD", "PLN", "SEK", "SGD", "USD"]},
-          "card_token": {"type": "string", "description": "Sandbox tokens: tok_visa and tok_mastercard (approved), tok_slow (approved after 3 s), tok_declined, tok_insufficient_funds, tok_expired (402), tok_provider_error (502), tok_timeout (504)."}
+          "card_token": {"type": "string", "description": "Sandbox tokens: tok_visa and tok_mastercard (approved), tok_slow (approved after 3 s), tok_declined, tok_insufficient_funds, tok_expired (402), tok_provider_error (502), tok_timeout (504, never charged: reconciled as failed), tok_timeout_charged (504, charged but the answer lost: reconciled as approved)."}
         }
       },
       "Payment": {
@@ -83,7 +83,7 @@ enum OpenAPIDocument {
         "required": ["id", "status", "amount_minor", "currency", "credits", "failure_reason", "created_at", "updated_at"],
         "properties": {
           "id": {"type": "string"},
-          "status": {"type": "string", "enum": ["pending", "approved", "declined", "failed"]},
+          "status": {"type": "string", "enum": ["pending", "approved", "declined", "failed", "unknown"], "description": "unknown: the provider did not answer and the card may have been charged; the server asks the provider and settles it as approved or failed within a minute or so (retry with the same Idempotency-Key, never a new one)"},
           "amount_minor": {"type": "integer"},
           "currency": {"type": "string"},
           "credits": {"type": "integer", "description": "Credits this payment buys (added only when approved)"},

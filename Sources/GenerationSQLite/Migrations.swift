@@ -160,6 +160,10 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v9_open_payments") { db in
+            // The reconciler finds pending and unknown payments without scanning every payment (issue #16).
+            try db.execute(sql: "CREATE INDEX payments_open ON payments (created_at) WHERE status IN ('pending', 'unknown')")
+        }
         return migrator
     }()
 }

@@ -52,13 +52,19 @@ extension SQLiteStorage: PaymentStore {
                 status = .failed
                 reason = why
                 timedOut = didTimeOut
+            case .unknown(let why, let didTimeOut):
+                status = .unknown
+                reason = why
+                timedOut = didTimeOut
             }
+            // A final answer closes a pending or unknown payment; "unknown" only replaces "pending". timed_out, once
+            // set, stays: it is the payment's history.
             try db.execute(
                 sql: """
-                    UPDATE payments SET status = ?, failure_reason = ?, provider_reference = ?, timed_out = ?, updated_at = ?
-                    WHERE id = ? AND status = 'pending'
+                    UPDATE payments SET status = ?, failure_reason = ?, provider_reference = ?, timed_out = MAX(timed_out, ?), updated_at = ?
+                    WHERE id = ? AND (status = 'pending' OR (status = 'unknown' AND ? <> 'unknown'))
                     """,
-                arguments: [status.rawValue, reason, reference, timedOut, now.databaseValue, id]
+                arguments: [status.rawValue, reason, reference, timedOut, now.databaseValue, id, status.rawValue]
             )
             let settledNow = db.changesCount == 1
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM payments WHERE id = ?", arguments: [id]) else {
@@ -66,9 +72,23 @@ extension SQLiteStorage: PaymentStore {
             }
             let payment = try Self.payment(from: row)
             if settledNow, status == .approved {
+                // Credits added exactly once: only the update that moved the payment to approved gets here.
                 try db.execute(sql: "UPDATE users SET credits = credits + ? WHERE id = ?", arguments: [payment.credits, payment.userID])
             }
             return payment
+        }
+    }
+
+    public func openPayments(pendingBefore: Date, limit: Int) async throws -> [Payment] {
+        try await read("open_payments") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM payments WHERE status = 'unknown' OR (status = 'pending' AND created_at < ?)
+                    ORDER BY created_at LIMIT ?
+                    """,
+                arguments: [pendingBefore.databaseValue, limit]
+            ).map(Self.payment(from:))
         }
     }
 

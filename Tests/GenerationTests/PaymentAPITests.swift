@@ -107,7 +107,7 @@ import Testing
         ("tok_declined", 402, "payment-declined", "declined"),
         ("tok_insufficient_funds", 402, "payment-declined", "declined"),
         ("tok_provider_error", 502, "payment-provider-error", "failed"),
-        ("tok_timeout", 504, "payment-provider-timeout", "failed"),
+        ("tok_timeout", 504, "payment-provider-timeout", "unknown"),
     ])
     func unsuccessfulPaymentsAreStoredAndAddNoCredits(card: String, status: Int, problem: String, stored: String) async throws {
         try await TestHarness(paymentTimeout: .milliseconds(200)).withClient { client in

@@ -7,8 +7,14 @@ public enum PaymentStatus: String, Sendable, Codable, CaseIterable {
     case approved
     /// The provider refused the card. No credits.
     case declined
-    /// The provider failed or timed out. No credits.
+    /// The provider failed (it said so), or had no record of the charge when asked. No credits.
     case failed
+    /// The provider did not answer (a timeout, a broken connection): the card may have been charged. The reconciler
+    /// asks the provider and settles it as approved (credits added) or failed.
+    case unknown
+
+    /// Whether the payment can still change (pending or unknown).
+    public var isOpen: Bool { self == .pending || self == .unknown }
 }
 
 /// A purchase of credits, unique per user and `Idempotency-Key`.
@@ -24,7 +30,7 @@ public struct Payment: Sendable, Equatable {
     public var status: PaymentStatus
     /// Why the provider declined or failed, if it did.
     public var failureReason: String?
-    /// Whether the failure was a timeout rather than an error answer.
+    /// Whether the provider call timed out (the payment went `unknown` and was reconciled afterwards).
     public var timedOut: Bool
     public var providerReference: String?
     public var createdAt: Date

@@ -27,8 +27,20 @@ public struct PaymentProviderError: Error, Sendable, Equatable {
     public init(reason: String) { self.reason = reason }
 }
 
+/// What the provider knows of a charge, asked by its reference after the answer to it was lost.
+public enum ChargeLookup: Sendable, Equatable {
+    case approved(providerReference: String)
+    case declined(reason: String)
+    /// No charge with that reference: it never happened, and (the reference being the provider's idempotency key) a
+    /// later charge with it would be a new one.
+    case notFound
+}
+
 /// A card payment provider. Implementations must treat ``ChargeRequest/reference`` as an idempotency key.
 public protocol PaymentProvider: Sendable {
     /// Charges the card. Throws ``PaymentProviderError`` when the provider fails; may hang (the caller times out).
     func charge(_ request: ChargeRequest) async throws -> ChargeResult
+    /// What became of the charge made with `reference`, for payments whose answer was lost (a timeout, a crash).
+    /// Throws when the provider cannot tell now; the caller asks again later.
+    func lookup(reference: String) async throws -> ChargeLookup
 }

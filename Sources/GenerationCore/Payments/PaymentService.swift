@@ -4,8 +4,11 @@ import Foundation
 ///
 /// 1. ``PaymentStore/beginPayment(_:)`` inserts a pending payment, or finds the one with the same key.
 /// 2. Only the caller that created it charges the provider, with a timeout.
-/// 3. The answer is stored; an approval adds the credits in the same transaction.
-/// A concurrent retry with the same key waits for the first to settle and returns the same payment.
+/// 3. The answer is stored; an approval adds the credits in the same transaction. No answer (a timeout, a broken
+///    connection) is stored as `unknown`: the card may have been charged. ``reconcile(_:)`` (run by
+///    ``PaymentReconciler``) asks the provider later, by the same reference, and settles it.
+/// A concurrent retry with the same key waits for the first to settle and returns the same payment. The settlement is
+/// written in a task of its own, so that a client hanging up cannot leave a charged payment unrecorded.
 public struct PaymentService: Sendable {
     public struct Configuration: Sendable {
         /// How long the provider may take before the payment fails as timed out (HTTP 504). Default: 10 s.
@@ -93,7 +96,9 @@ public struct PaymentService: Sendable {
             return Outcome(payment: try Self.throwIfUnsuccessful(settled), created: false)
         case .created(let payment):
             let settlement = await charge(payment, cardToken: request.cardToken)
-            let settled = try await store.settlePayment(id: payment.id, settlement, now: now())
+            let store = self.store
+            let now = self.now
+            let settled = try await shielded { try await store.settlePayment(id: payment.id, settlement, now: now()) }
             observer.paymentSettled(settled)
             return Outcome(payment: try Self.throwIfUnsuccessful(settled), created: true)
         }
@@ -104,6 +109,36 @@ public struct PaymentService: Sendable {
             throw ServiceError(.notFound, "no payment \(id) for this user")
         }
         return payment
+    }
+
+    /// Asks the provider what became of an open payment (`unknown`, or `pending` past its request's lifetime) and
+    /// settles it: approved (credits added once), declined, or failed when the provider has no record of it. Returns
+    /// the payment as stored afterwards; throws when the provider cannot tell now (it stays open for the next round).
+    public func reconcile(_ payment: Payment) async throws -> Payment {
+        let provider = self.provider
+        let timeout = configuration.providerTimeout
+        let answer: ChargeLookup = try await withThrowingTaskGroup(of: ChargeLookup?.self) { group in
+            group.addTask { try await provider.lookup(reference: payment.id) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            guard let first else { throw PaymentProviderError(reason: "the provider did not answer the lookup within \(timeout)") }
+            return first
+        }
+        let settlement: PaymentSettlement
+        switch answer {
+        case .approved(let reference): settlement = .approved(providerReference: reference)
+        case .declined(let reason): settlement = .declined(reason: reason)
+        case .notFound: settlement = .failed(reason: "the provider has no record of this charge", timedOut: payment.timedOut)
+        }
+        let store = self.store
+        let now = self.now
+        let settled = try await shielded { try await store.settlePayment(id: payment.id, settlement, now: now()) }
+        if settled.status != payment.status { observer.paymentSettled(settled) }
+        return settled
     }
 
     private func charge(_ payment: Payment, cardToken: String) async -> PaymentSettlement {
@@ -120,16 +155,17 @@ public struct PaymentService: Sendable {
                 } catch let error as PaymentProviderError {
                     return .failed(reason: error.reason, timedOut: false)
                 } catch {
-                    return Task.isCancelled ? nil : .failed(reason: "provider call failed: \(error)", timedOut: false)
+                    // The call broke before an answer came back: the charge may have gone through.
+                    return Task.isCancelled ? nil : .unknown(reason: "provider call failed: \(error)", timedOut: false)
                 }
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                return Task.isCancelled ? nil : .failed(reason: "provider did not answer within \(timeout)", timedOut: true)
+                return Task.isCancelled ? nil : .unknown(reason: "provider did not answer within \(timeout)", timedOut: true)
             }
             let first = await group.next() ?? nil
             group.cancelAll()
-            return first ?? .failed(reason: "payment was cancelled", timedOut: false)
+            return first ?? .unknown(reason: "payment was cancelled during the provider call", timedOut: false)
         }
     }
 
@@ -158,8 +194,20 @@ public struct PaymentService: Sendable {
             return payment
         case .declined:
             throw ServiceError(.paymentDeclined, "the card was declined: \(payment.failureReason ?? "no reason given")", details: details)
+        case .unknown where payment.timedOut:
+            throw ServiceError(
+                .paymentProviderTimeout,
+                "the payment provider did not answer in time; the outcome is being confirmed with the provider: GET /api/v1/payments/\(payment.id) (retry with the same Idempotency-Key, never a new one)",
+                details: details
+            )
+        case .unknown:
+            throw ServiceError(
+                .paymentProviderError,
+                "the call to the payment provider broke off; the outcome is being confirmed with the provider: GET /api/v1/payments/\(payment.id) (retry with the same Idempotency-Key, never a new one)",
+                details: details
+            )
         case .failed where payment.timedOut:
-            throw ServiceError(.paymentProviderTimeout, "the payment provider did not answer in time; no credits were added", details: details)
+            throw ServiceError(.paymentProviderTimeout, "the payment provider did not answer in time and has no record of the charge; no credits were added", details: details)
         case .failed:
             throw ServiceError(.paymentProviderError, "the payment provider failed: \(payment.failureReason ?? "unknown"); no credits were added", details: details)
         }

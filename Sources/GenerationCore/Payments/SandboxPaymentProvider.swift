@@ -10,10 +10,13 @@ import Synchronization
 /// | `tok_insufficient_funds`     | declined: "insufficient funds"           |
 /// | `tok_expired`                | declined: "card expired"                 |
 /// | `tok_provider_error`         | provider failure (HTTP 502 to the client)|
-/// | `tok_timeout`                | never answers (HTTP 504 after the timeout)|
+/// | `tok_timeout`                | never answers and charges nothing (504; reconciled as failed) |
+/// | `tok_timeout_charged`        | charges, then never answers (504; reconciled as approved: the answer was lost, not the money) |
 /// | anything else                | declined: "unknown card token"           |
 ///
-/// Charges are idempotent by reference, like a real provider's idempotency key.
+/// Charges are idempotent by reference, like a real provider's idempotency key, and ``lookup(reference:)`` answers from
+/// the same record. The record lives in the process: after a restart the sandbox has charged nothing, and a lookup
+/// says so (`notFound`), which is true of a sandbox.
 public final class SandboxPaymentProvider: PaymentProvider {
     public static let approvedTokens: Set<String> = ["tok_visa", "tok_mastercard"]
 
@@ -46,14 +49,30 @@ public final class SandboxPaymentProvider: PaymentProvider {
         case "tok_timeout":
             try await Task.sleep(for: .seconds(3600))
             throw PaymentProviderError(reason: "sandbox provider did not answer")
+        case "tok_timeout_charged":
+            record(request.reference, .approved(providerReference: "sandbox_ch_" + request.reference))
+            try await Task.sleep(for: .seconds(3600))
+            throw PaymentProviderError(reason: "sandbox provider did not answer")
         default: result = .declined(reason: "unknown card token")
         }
+        record(request.reference, result)
+        return result
+    }
+
+    public func lookup(reference: String) async throws -> ChargeLookup {
+        switch charges.withLock({ $0[reference] }) {
+        case .approved(let providerReference)?: .approved(providerReference: providerReference)
+        case .declined(let reason)?: .declined(reason: reason)
+        case nil: .notFound
+        }
+    }
+
+    private func record(_ reference: String, _ result: ChargeResult) {
         let isNew = charges.withLock { charges in
-            guard charges[request.reference] == nil else { return false }
-            charges[request.reference] = result
+            guard charges[reference] == nil else { return false }
+            charges[reference] = result
             return true
         }
         if isNew { chargeCount.add(1, ordering: .relaxed) }
-        return result
     }
 }

@@ -300,11 +300,6 @@ public struct GenerationWorker: Service {
     }
 }
 
-/// Runs `operation` in a task of its own so that the caller's cancellation cannot interrupt it:
-/// recording a job's outcome must finish even while the worker is being torn down.
-private func shielded<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await Task { try await operation() }.value
-}
 
 /// An attempt that ran past ``GenerationWorker/Configuration/attemptTimeout``: a transient failure, retried like any.
 public struct AttemptTimedOut: Error, CustomStringConvertible, Sendable {

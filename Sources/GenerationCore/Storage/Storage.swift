@@ -36,7 +36,10 @@ public enum PaymentBeginning: Sendable, Equatable {
 public enum PaymentSettlement: Sendable, Equatable {
     case approved(providerReference: String)
     case declined(reason: String)
+    /// The provider answered with a failure, or had no record of the charge.
     case failed(reason: String, timedOut: Bool)
+    /// No answer: the outcome is not known yet (only from `pending`).
+    case unknown(reason: String, timedOut: Bool)
 }
 
 public protocol PaymentStore: Sendable {
@@ -44,9 +47,13 @@ public protocol PaymentStore: Sendable {
     /// Throws ``ServiceError/Code/idempotencyKeyReused`` if that one was made with a different request.
     /// Safe under concurrent calls with the same key: exactly one caller gets `.created`.
     func beginPayment(_ payment: Payment) async throws -> PaymentBeginning
-    /// Records the provider's answer. Approval adds the credits in the same transaction.
-    /// Settling a payment that is no longer pending changes nothing and returns it as stored.
+    /// Records the provider's answer. Approval adds the credits in the same transaction. A final answer settles a
+    /// `pending` or `unknown` payment; `unknown` only a `pending` one. Settling a payment that can no longer take that
+    /// answer changes nothing and returns it as stored, so concurrent settlements add the credits once.
     func settlePayment(id: String, _ settlement: PaymentSettlement, now: Date) async throws -> Payment
+    /// Payments to ask the provider about: `unknown` ones, and `pending` ones created before `pendingBefore` (their
+    /// request died between storing the payment and recording the answer). Oldest first.
+    func openPayments(pendingBefore: Date, limit: Int) async throws -> [Payment]
     func payment(id: String, userID: String) async throws -> Payment?
     func payment(userID: String, idempotencyKey: String) async throws -> Payment?
 }
