@@ -2,6 +2,7 @@ import Foundation
 import GenerationCore
 import GenerationHTTP
 import GenerationSQLite
+import Logging
 import LookoutProber
 import LookoutSentry
 
@@ -33,16 +34,27 @@ public struct DetailedHealth: DetailedHealthCheck {
     let prober: ProbeStatusBoard?
     let thresholds: Thresholds
     let now: @Sendable () -> Date
+    /// Where an error's own text goes: the report, which may be public, carries a fixed sentence.
+    let logger: Logger
 
     public init(
         storage: SQLiteStorage, transport: HTTPTransport?, prober: ProbeStatusBoard?, thresholds: Thresholds = .init(),
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "lookout.health")
     ) {
         self.storage = storage
         self.transport = transport
         self.prober = prober
         self.thresholds = thresholds
         self.now = now
+        self.logger = logger
+    }
+
+    /// A send failure as the public report may show it: an HTTP status as it is, anything else (whose text names
+    /// hosts and addresses) as "network error".
+    static func publicReason(_ lastError: String?) -> String? {
+        guard let lastError else { return nil }
+        if lastError.hasPrefix("HTTP "), !lastError.dropFirst(5).isEmpty, lastError.dropFirst(5).allSatisfy(\.isNumber) { return lastError }
+        return "network error"
     }
 
     public func report() async -> Report {
@@ -73,7 +85,10 @@ public struct DetailedHealth: DetailedHealthCheck {
                 latencyMs: latency, queued: snapshot.queued, running: snapshot.running, lagSeconds: lag
             )
         } catch {
-            dependencies["queue"] = Dependency(status: "down", detail: "the queue could not be read: \(error)", latencyMs: ((clock.now - start).timeInterval * 1000))
+            logger.error("health: the queue could not be read", metadata: ["error": .string(String(describing: error))])
+            dependencies["queue"] = Dependency(
+                status: "down", detail: "the queue could not be read (the error is in the log)", latencyMs: ((clock.now - start).timeInterval * 1000)
+            )
         }
 
         if let beat = health.latestWorkerHeartbeat {
@@ -90,13 +105,12 @@ public struct DetailedHealth: DetailedHealthCheck {
 
         if let transport {
             let statistics = transport.statistics
-            let failing = statistics.lastError != nil
+            let lastError = Self.publicReason(statistics.lastError)
             dependencies["sentry"] = Dependency(
-                status: failing ? "degraded" : "up",
-                detail: failing
-                    ? "the last send failed (\(statistics.lastError ?? "")); \(statistics.queued) envelope(s) waiting"
-                    : "\(statistics.sentEnvelopes) envelope(s) delivered, \(statistics.queued) waiting",
-                queued: statistics.queued, sent: statistics.sentEnvelopes, failedAttempts: statistics.failedAttempts, lastError: statistics.lastError
+                status: lastError != nil ? "degraded" : "up",
+                detail: lastError.map { "the last send failed (\($0)); \(statistics.queued) envelope(s) waiting" }
+                    ?? "\(statistics.sentEnvelopes) envelope(s) delivered, \(statistics.queued) waiting",
+                queued: statistics.queued, sent: statistics.sentEnvelopes, failedAttempts: statistics.failedAttempts, lastError: lastError
             )
         } else {
             dependencies["sentry"] = Dependency(status: "disabled", detail: "SENTRY_DSN is not set")

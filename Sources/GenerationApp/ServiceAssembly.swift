@@ -215,7 +215,7 @@ public struct ServiceAssembly: Sendable {
     private var detailedHealth: DetailedHealth {
         DetailedHealth(
             storage: storage, transport: sentry.transport, prober: configuration.prober.enabled ? probeBoard : nil,
-            thresholds: .init(workerHeartbeatMaxAge: configuration.http.workerHeartbeatMaxAge), now: { Date() }
+            thresholds: .init(workerHeartbeatMaxAge: configuration.http.workerHeartbeatMaxAge), now: { Date() }, logger: logger
         )
     }
 

@@ -285,7 +285,7 @@ enum OpenAPIDocument {
     "/sla/maintenance": {
       "get": {"summary": "Maintenance windows", "description": "Every planned maintenance window: the SLO file's (source configuration) and those declared through this API (source api). Their minutes are left out of every SLA window.", "operationId": "listMaintenance", "tags": ["observability"],
         "responses": {"200": {"description": "The windows, earliest first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MaintenanceList"}}}}}},
-      "post": {"summary": "Declare a maintenance window", "description": "Admin API: needs Authorization: Bearer <LOOKOUT_ADMIN_TOKEN>. At most 7 days long, starting within a year. Past windows are accepted (they are left out retroactively).", "operationId": "addMaintenance", "tags": ["observability"],
+      "post": {"summary": "Declare a maintenance window", "description": "Admin API: needs Authorization: Bearer <LOOKOUT_ADMIN_TOKEN>. At most 7 days long, starting within a year and at most 24 hours ago (a window declared late is left out retroactively; older ones would erase outages). Every change is kept in the audit trail.", "operationId": "addMaintenance", "tags": ["observability"],
         "security": [{"admin": []}],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MaintenanceInput"}}}},
         "responses": {
@@ -293,6 +293,14 @@ enum OpenAPIDocument {
           "400": {"$ref": "#/components/responses/Problem"},
           "401": {"$ref": "#/components/responses/Problem"},
           "422": {"$ref": "#/components/responses/Problem"}
+        }}
+    },
+    "/sla/maintenance/audit": {
+      "get": {"summary": "Maintenance audit trail", "description": "Admin API. Every window declared or removed through the API, newest first, with when and by whom (the admin token, the client's address, the request id): a window's minutes leave the SLA, so every change is kept.", "operationId": "maintenanceAudit", "tags": ["observability"],
+        "security": [{"admin": []}],
+        "responses": {
+          "200": {"description": "The changes", "content": {"application/json": {"schema": {"type": "object", "required": ["changes"], "properties": {"changes": {"type": "array", "items": {"type": "object", "required": ["at", "action", "window", "actor"], "properties": {"at": {"type": "string", "format": "date-time"}, "action": {"type": "string", "enum": ["added", "removed"]}, "window": {"$ref": "#/components/schemas/MaintenanceWindow"}, "actor": {"type": "string"}}}}}}}}},
+          "401": {"$ref": "#/components/responses/Problem"}
         }}
     },
     "/sla/maintenance/{id}": {

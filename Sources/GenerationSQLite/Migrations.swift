@@ -164,6 +164,23 @@ enum Migrations {
             // The reconciler finds pending and unknown payments without scanning every payment (issue #16).
             try db.execute(sql: "CREATE INDEX payments_open ON payments (created_at) WHERE status IN ('pending', 'unknown')")
         }
+        migrator.registerMigration("v10_maintenance_audit") { db in
+            // Every change of the maintenance plan, kept: declaring a window takes its minutes out of the SLA (#16).
+            try db.execute(
+                sql: """
+                    CREATE TABLE sla_maintenance_audit (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        action TEXT NOT NULL CHECK (action IN ('added', 'removed')),
+                        window_id TEXT NOT NULL,
+                        starts_at REAL NOT NULL,
+                        ends_at REAL NOT NULL,
+                        reason TEXT NOT NULL,
+                        actor TEXT NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -96,19 +96,53 @@ extension SQLiteStorage: MaintenanceStore {
         }
     }
 
-    public func addMaintenanceWindow(_ window: MaintenanceWindow) async throws {
+    public func addMaintenanceWindow(_ window: MaintenanceWindow, change: MaintenanceChange) async throws {
         try await transaction("add_maintenance_window") { db in
             try db.execute(
                 sql: "INSERT INTO sla_maintenance (id, starts_at, ends_at, reason, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [window.id, window.start.timeIntervalSince1970, window.end.timeIntervalSince1970, window.reason, Date().timeIntervalSince1970]
+                arguments: [window.id, window.start.timeIntervalSince1970, window.end.timeIntervalSince1970, window.reason, change.at.timeIntervalSince1970]
             )
+            try Self.audit(db, .added, window, change)
         }
     }
 
-    public func removeMaintenanceWindow(id: String) async throws -> Bool {
+    public func removeMaintenanceWindow(id: String, change: MaintenanceChange) async throws -> Bool {
         try await transaction("remove_maintenance_window") { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, starts_at, ends_at, reason FROM sla_maintenance WHERE id = ?", arguments: [id]) else {
+                return false
+            }
             try db.execute(sql: "DELETE FROM sla_maintenance WHERE id = ?", arguments: [id])
-            return db.changesCount > 0
+            let window = MaintenanceWindow(
+                id: row["id"], start: Date(timeIntervalSince1970: row["starts_at"]), end: Date(timeIntervalSince1970: row["ends_at"]),
+                reason: row["reason"], source: .api
+            )
+            try Self.audit(db, .removed, window, change)
+            return true
         }
+    }
+
+    public func maintenanceAudit(limit: Int) async throws -> [MaintenanceAuditEntry] {
+        try await read("maintenance_audit") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sla_maintenance_audit ORDER BY seq DESC LIMIT ?", arguments: [limit]).map { row in
+                MaintenanceAuditEntry(
+                    at: Date(timeIntervalSince1970: row["at"]), action: MaintenanceAuditEntry.Action(rawValue: row["action"]) ?? .added,
+                    window: MaintenanceWindow(
+                        id: row["window_id"], start: Date(timeIntervalSince1970: row["starts_at"]), end: Date(timeIntervalSince1970: row["ends_at"]),
+                        reason: row["reason"], source: .api
+                    ),
+                    actor: row["actor"]
+                )
+            }
+        }
+    }
+
+    private static func audit(_ db: Database, _ action: MaintenanceAuditEntry.Action, _ window: MaintenanceWindow, _ change: MaintenanceChange) throws {
+        try db.execute(
+            sql: "INSERT INTO sla_maintenance_audit (at, action, window_id, starts_at, ends_at, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                change.at.timeIntervalSince1970, action.rawValue, window.id, window.start.timeIntervalSince1970, window.end.timeIntervalSince1970,
+                window.reason, change.actor,
+            ]
+        )
     }
 }

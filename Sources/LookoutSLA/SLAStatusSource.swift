@@ -22,6 +22,9 @@ public struct SLAStatusSource: Sendable {
         self.logger = logger
     }
 
+    /// What `source_error` says when the shared source failed.
+    public static let sharedSourceFailed = "the shared source (Prometheus) could not answer; these are this process's own figures (the error is in the log)"
+
     public func report(now: Date) async throws -> SLAStatusReport {
         guard let shared else { return try await local.report(now: now) }
         do {
@@ -29,7 +32,8 @@ public struct SLAStatusSource: Sendable {
         } catch {
             logger.warning("the shared SLA source could not answer; using this process's figures", metadata: ["error": "\(error)"])
             var report = try await local.report(now: now)
-            report.sourceError = "\(error)"
+            // A fixed sentence: the report is public, and the error's own text names hosts and ports (it is logged).
+            report.sourceError = Self.sharedSourceFailed
             return report
         }
     }

@@ -30,3 +30,8 @@ struct MaintenanceBody: Decodable {
 struct MaintenanceList: Encodable {
     var windows: [MaintenanceWindow]
 }
+
+/// `GET /sla/maintenance/audit`: every change made through the API, newest first.
+struct MaintenanceAudit: Encodable {
+    var changes: [MaintenanceAuditEntry]
+}

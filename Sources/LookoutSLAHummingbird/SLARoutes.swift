@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LookoutHummingbird
+import Logging
 import LookoutSLA
 import NIOCore
 
@@ -47,11 +48,14 @@ public struct SLARoutes<Context: RequestContext>: Sendable {
             Endpoint(.get, "/sla/maintenance") { _, _ in
                 try JSONResponse.snakeCase(MaintenanceList(windows: try await status.maintenance.all()))
             },
-            Endpoint(.post, "/sla/maintenance") { request, _ in
+            Endpoint(.post, "/sla/maintenance") { request, context in
                 try admin.require(request)
                 let input = try await body.decode(MaintenanceBody.self, from: request)
                 do {
-                    let window = try await status.maintenance.add(start: input.start, end: input.end, reason: input.reason)
+                    let window = try await status.maintenance.add(
+                        start: input.start, end: input.end, reason: input.reason, actor: Self.actor(request, context)
+                    )
+                    context.logger.notice("maintenance window added", metadata: ["window_id": .string(window.id), "start": "\(window.start)", "end": "\(window.end)"])
                     cache.invalidateAll()
                     return try JSONResponse.snakeCase(window, status: .created)
                 } catch let error as MaintenanceError {
@@ -61,16 +65,31 @@ public struct SLARoutes<Context: RequestContext>: Sendable {
             Endpoint(.delete, "/sla/maintenance/{id}") { request, context in
                 try admin.require(request)
                 let id = context.parameters.get("id") ?? ""
-                guard try await status.maintenance.remove(id: id) else {
+                guard try await status.maintenance.remove(id: id, actor: Self.actor(request, context)) else {
                     throw HTTPError(.notFound, message: "no maintenance window \(id) was declared through the API (the SLO file's are removed by editing it)")
                 }
+                context.logger.notice("maintenance window removed", metadata: ["window_id": .string(id)])
                 cache.invalidateAll()
                 return Response(status: .noContent)
+            },
+            Endpoint(.get, "/sla/maintenance/audit") { request, _ in
+                try admin.require(request)
+                return try JSONResponse.snakeCase(MaintenanceAudit(changes: try await status.maintenance.audit()))
             },
         ]
     }
 
     private static var json: String { "application/json; charset=utf-8" }
+
+    /// Who made a change, for the audit trail: the admin token (the only credential), the TCP peer, what proxies
+    /// said (`X-Forwarded-For`, as sent) and the request id.
+    static func actor(_ request: Request, _ context: Context) -> String {
+        var parts = ["admin token"]
+        if let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress { parts.append("peer \(peer)") }
+        if let forwarded = request.headers[.xForwardedFor] { parts.append("x-forwarded-for \(forwarded.prefix(200))") }
+        if let id = context.logger[metadataKey: "hb.request.id"] { parts.append("request \(id)") }
+        return parts.joined(separator: ", ")
+    }
 
     private func monthlyReport(_ request: Request) async throws -> Response {
         let now = now()

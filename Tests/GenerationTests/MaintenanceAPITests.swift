@@ -8,6 +8,14 @@ import Testing
 @Suite struct MaintenanceAPITests {
     static let token = "admin-token-0123456789"
 
+    /// `{D}` in a body becomes tomorrow's date (`2026-12-03`): windows are planned ahead of a moving "now", and one more
+    /// than a day in the past is refused.
+    static func dated(_ body: String) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return body.replacingOccurrences(of: "{D}", with: formatter.string(from: Date().addingTimeInterval(86_400)))
+    }
+
     func harness(configured: [MaintenanceWindow] = [], token: String? = Self.token) throws -> TestHarness {
         try TestHarness { configuration in
             configuration.adminToken = token
@@ -16,7 +24,7 @@ import Testing
     }
 
     @Test func theAdminAPIRefusesWithoutTheTokenOrWhenNoneIsConfigured() async throws {
-        let body = #"{"start":"2026-12-01T02:00:00Z","end":"2026-12-01T03:00:00Z","reason":"database upgrade"}"#
+        let body = Self.dated(#"{"start":"{D}T02:00:00Z","end":"{D}T03:00:00Z","reason":"database upgrade"}"#)
         try await harness().withClient { client in
             let anonymous = try await client.send(.post, "/sla/maintenance", json: body)
             #expect(anonymous.status == .unauthorized)
@@ -42,13 +50,13 @@ import Testing
         try await harness.withClient { client in
             let created = try await client.send(
                 .post, "/sla/maintenance", token: Self.token,
-                json: #"{"start":"2026-12-01T02:00:00Z","end":"2026-12-01T03:00:00Z","reason":"  database upgrade "}"#
+                json: Self.dated(#"{"start":"{D}T02:00:00Z","end":"{D}T03:00:00Z","reason":"  database upgrade "}"#)
             )
             #expect(created.status == .created)
             let id = try #require(created["id"] as? String)
             #expect(created["reason"] as? String == "database upgrade")
             #expect(created["source"] as? String == "api")
-            #expect(created["start"] as? String == "2026-12-01T02:00:00Z")
+            #expect(created["start"] as? String == Self.dated("{D}T02:00:00Z"))
 
             let list = try await client.send(.get, "/sla/maintenance")
             let windows = try #require(list["windows"] as? [[String: Any]])
@@ -59,19 +67,46 @@ import Testing
             #expect(try await client.send(.delete, "/sla/maintenance/config-1", token: Self.token).status == .notFound, "the file's stay")
             #expect(try await client.send(.delete, "/sla/maintenance/\(id)", token: Self.token).status == .noContent)
             #expect(try await client.send(.delete, "/sla/maintenance/\(id)", token: Self.token).status == .notFound)
+
+            // Both changes are kept, newest first, with who made them; the trail is for the admin only.
+            #expect(try await client.send(.get, "/sla/maintenance/audit").status == .unauthorized)
+            let audit = try await client.send(.get, "/sla/maintenance/audit", token: Self.token)
+            let changes = try #require(audit["changes"] as? [[String: Any]])
+            #expect(changes.compactMap { $0["action"] as? String } == ["removed", "added"])
+            #expect(changes.allSatisfy { ($0["window"] as? [String: Any])?["id"] as? String == id })
+            #expect(changes.allSatisfy { ($0["actor"] as? String)?.hasPrefix("admin token") == true })
+            #expect((changes.last?["window"] as? [String: Any])?["reason"] as? String == "database upgrade")
+        }
+    }
+
+    @Test func aWindowStartingMoreThanADayAgoIsRefused() async throws {
+        func body(startingHoursAgo hours: Double, reason: String) -> String {
+            let formatter = ISO8601DateFormatter()
+            let start = Date().addingTimeInterval(-hours * 3600)
+            return #"{"start":"\#(formatter.string(from: start))","end":"\#(formatter.string(from: start.addingTimeInterval(3600)))","reason":"\#(reason)"}"#
+        }
+        let erase = body(startingHoursAgo: 30, reason: "erase an outage")
+        let late = body(startingHoursAgo: 3, reason: "declared late")
+        let harness = try harness()
+        try await harness.withClient { client in
+            let refused = try await client.send(.post, "/sla/maintenance", token: Self.token, json: erase)
+            #expect(refused.status == .unprocessableContent)
+            #expect((refused["detail"] as? String)?.contains("at most 24 hours in the past") == true)
+            let accepted = try await client.send(.post, "/sla/maintenance", token: Self.token, json: late)
+            #expect(accepted.status == .created)
         }
     }
 
     @Test(arguments: [
-        (#"{"start":"2026-12-01T03:00:00Z","end":"2026-12-01T02:00:00Z","reason":"x"}"#, 422, "end must be after start"),
-        (#"{"start":"2026-12-01T00:00:00Z","end":"2026-12-09T00:00:00Z","reason":"x"}"#, 422, "at most 7 days"),
-        (#"{"start":"2026-12-01T00:00:00Z","end":"2026-12-01T01:00:00Z","reason":"   "}"#, 422, "reason must be 1-200 characters"),
-        (#"{"start":"tomorrow","end":"2026-12-01T01:00:00Z","reason":"x"}"#, 400, "start"),
-        (#"{"start":"2026-12-01T00:00:00Z","reason":"x"}"#, 400, "missing field `end`"),
+        (#"{"start":"{D}T03:00:00Z","end":"{D}T02:00:00Z","reason":"x"}"#, 422, "end must be after start"),
+        (#"{"start":"{D}T00:00:00Z","end":"2099-12-09T00:00:00Z","reason":"x"}"#, 422, "at most 7 days"),
+        (#"{"start":"{D}T00:00:00Z","end":"{D}T01:00:00Z","reason":"   "}"#, 422, "reason must be 1-200 characters"),
+        (#"{"start":"tomorrow","end":"{D}T01:00:00Z","reason":"x"}"#, 400, "start"),
+        (#"{"start":"{D}T00:00:00Z","reason":"x"}"#, 400, "missing field `end`"),
     ])
     func aBadWindowIsRefusedWithTheReason(body: String, status: Int, detail: String) async throws {
         try await harness().withClient { client in
-            let reply = try await client.send(.post, "/sla/maintenance", token: Self.token, json: body)
+            let reply = try await client.send(.post, "/sla/maintenance", token: Self.token, json: Self.dated(body))
             #expect(Int(reply.status.code) == status)
             #expect((reply["detail"] as? String)?.contains(detail) == true, "\(reply["detail"] ?? "-")")
         }
