@@ -21,7 +21,7 @@ public enum DefaultChecks {
             check(
                 "api_round_trip",
                 [
-                    ProbeStep(url: "/api/v1/users", method: "POST", body: credentials, expect: .init(statuses: [201, 409])),
+                    ProbeStep(url: "/api/v1/users", method: "POST", body: credentials, expect: .init(statuses: [202])),
                     ProbeStep(url: "/api/v1/sessions", method: "POST", body: credentials, expect: .init(statuses: [201]), capture: ["token": "$.token"]),
                     ProbeStep(
                         url: "/api/v1/me", headers: [("Authorization", "Bearer {{token}}")],

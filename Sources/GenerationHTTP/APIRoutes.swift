@@ -19,8 +19,8 @@ struct APIRoutes: Sendable {
         router.on(.post, "\(v1)/users", recordingIn: table) { request, context in
             try authThrottle?.admit(request, context: context)
             let input = try await body.decode(CredentialsBody.self, from: request)
-            let user = try await accounts.register(email: input.email, password: input.password)
-            return try JSONResponse.make(UserDTO(user), status: .created, headers: [.location: "\(v1)/me"])
+            let registration = try await accounts.register(email: input.email, password: input.password)
+            return try JSONResponse.make(RegistrationDTO(registration), status: .accepted)
         }
         router.on(.post, "\(v1)/sessions", recordingIn: table) { request, context in
             try authThrottle?.admit(request, context: context)

@@ -25,6 +25,17 @@ struct GenerationBody: Decodable {
     var kind: String
 }
 
+/// The answer to `POST /api/v1/users`: the same for a new address and for one that has an account.
+struct RegistrationDTO: Encodable {
+    var email: String
+    var next: String
+
+    init(_ registration: AccountService.Registration) {
+        email = registration.email
+        next = "sign in with POST /api/v1/sessions; if this address already had an account, it is unchanged and its owner is told"
+    }
+}
+
 struct UserDTO: Encodable {
     var id: String
     var email: String

@@ -49,6 +49,14 @@ enum OpenAPIDocument {
           "password": {"type": "string", "minLength": 8, "description": "At least 8 characters. Stored as a PBKDF2-SHA256 hash."}
         }
       },
+      "Registration": {
+        "type": "object",
+        "required": ["email", "next"],
+        "properties": {
+          "email": {"type": "string", "description": "The address, trimmed and lowercased"},
+          "next": {"type": "string", "description": "What to do next"}
+        }
+      },
       "User": {
         "type": "object",
         "required": ["id", "email", "credits", "created_at"],
@@ -353,12 +361,11 @@ enum OpenAPIDocument {
         "responses": {"200": {"description": "A self-contained HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}}}
     },
     "/api/v1/users": {
-      "post": {"summary": "Register", "description": "Creates a user with zero credits. Limited per client address (LOOKOUT_RATE_LIMIT_AUTH, shared with logins).", "operationId": "register", "tags": ["accounts"],
+      "post": {"summary": "Register", "description": "Creates a user with zero credits; sign in next with POST /api/v1/sessions. The answer is the same whether the address was new or already had an account (which stays unchanged; its owner is the one to be told), so registration does not reveal who has an account. Limited per client address (LOOKOUT_RATE_LIMIT_AUTH, shared with logins).", "operationId": "register", "tags": ["accounts"],
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Credentials"}}}},
         "responses": {
-          "201": {"description": "Registered", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+          "202": {"description": "Accepted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Registration"}}}},
           "400": {"$ref": "#/components/responses/Problem"},
-          "409": {"$ref": "#/components/responses/Problem"},
           "413": {"$ref": "#/components/responses/Problem"},
           "415": {"$ref": "#/components/responses/Problem"},
           "422": {"$ref": "#/components/responses/Problem"},

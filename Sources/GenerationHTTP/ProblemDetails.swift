@@ -116,7 +116,8 @@ public struct ProblemDetails: Error, Sendable, Equatable {
 
     /// Every problem code the API can answer with, for the docs page.
     public static var catalog: [(code: String, status: Int, title: String)] {
-        var entries = ServiceError.Code.allCases.map { code -> (String, Int, String) in
+        // email-taken stays inside: registration answers the same whether the address is taken or not.
+        var entries = ServiceError.Code.allCases.filter { $0 != .emailTaken }.map { code -> (String, Int, String) in
             let (status, title) = statusAndTitle(for: code)
             return (code.rawValue, status.code, title)
         }

@@ -8,21 +8,35 @@ import Testing
     @Test func registerNormalisesTheEmailAndStartsWithZeroCredits() async throws {
         try await TestHarness().withClient { client in
             let reply = try await client.send(.post, "/api/v1/users", json: #"{"email":"  Ada@Example.COM ","password":"correct horse"}"#)
-            #expect(reply.status == .created)
+            #expect(reply.status == .accepted)
             #expect(reply["email"] as? String == "ada@example.com")
-            #expect(reply["credits"] as? Int == 0)
-            #expect((reply["id"] as? String)?.hasPrefix("usr_") == true)
             #expect(reply.json["password"] == nil && reply.json["password_hash"] == nil)
+            let login = try await client.send(.post, "/api/v1/sessions", json: #"{"email":"ada@example.com","password":"correct horse"}"#)
+            let me = try await client.send(.get, "/api/v1/me", token: try #require(login["token"] as? String))
+            #expect(me["credits"] as? Int == 0)
+            #expect((me["id"] as? String)?.hasPrefix("usr_") == true)
         }
     }
 
-    @Test func duplicateEmailIsAConflictEvenWithOtherCase() async throws {
-        try await TestHarness().withClient { client in
-            try await client.send(.post, "/api/v1/users", json: #"{"email":"bob@example.com","password":"correct horse"}"#)
-            let reply = try await client.send(.post, "/api/v1/users", json: #"{"email":"BOB@example.com","password":"another one"}"#)
-            #expect(reply.status == .conflict)
-            #expect(reply["type"] as? String == "/docs#problem-email-taken")
+    /// Registration does not tell whether an address has an account (issue #16): the answer is the same, byte for
+    /// byte, the existing account keeps its password, and the owner is the one told (the observer's hook).
+    @Test func registeringAnExistingAddressAnswersTheSameAndChangesNothing() async throws {
+        let harness = try TestHarness()
+        try await harness.withClient { client in
+            let first = try await client.send(.post, "/api/v1/users", json: #"{"email":"bob@example.com","password":"correct horse"}"#)
+            let again = try await client.send(.post, "/api/v1/users", json: #"{"email":"BOB@example.com","password":"another one"}"#)
+            let stranger = try await client.send(.post, "/api/v1/users", json: #"{"email":"carol@example.com","password":"another one"}"#)
+            #expect(first.status == .accepted && again.status == .accepted && stranger.status == .accepted)
+            #expect(first.text == again.text, "identical answers")
+            #expect(first.text.replacingOccurrences(of: "bob@", with: "carol@") == stranger.text)
+            #expect(try await client.send(.post, "/api/v1/sessions", json: #"{"email":"bob@example.com","password":"correct horse"}"#).status == .created)
+            #expect(try await client.send(.post, "/api/v1/sessions", json: #"{"email":"bob@example.com","password":"another one"}"#).status == .unauthorized)
         }
+        let told = ExistingAccountRecorder()
+        let accounts = AccountService(store: harness.storage, hasher: PasswordHasher(), observer: told)
+        _ = try await accounts.register(email: "bob@example.com", password: "yet another one")
+        let bob = try #require(try await harness.storage.credentials(email: "bob@example.com"))
+        #expect(told.userIDs == [bob.user.id])
     }
 
     @Test(arguments: [
@@ -123,4 +137,11 @@ import Testing
     func textThatIsNotUnpaddedBase64URLIsRefused(_ text: String) {
         #expect(SecureBytes.decodeBase64URL(text) == nil)
     }
+}
+
+final class ExistingAccountRecorder: ServiceObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [String] = []
+    var userIDs: [String] { lock.withLock { recorded } }
+    func registrationForExistingAccount(userID: String) { lock.withLock { recorded.append(userID) } }
 }

@@ -24,7 +24,7 @@ import TestSupport
         let base = "http://127.0.0.1:\(try await backend.waitForPort())"
 
         #expect(try await eventually { try await call(.GET, "\(base)/health/ready").status == 200 }, "ready once the database is open")
-        #expect(try await call(.POST, "\(base)/api/v1/users", body: #"{"email":"walk@example.com","password":"correct horse"}"#).status == 201)
+        #expect(try await call(.POST, "\(base)/api/v1/users", body: #"{"email":"walk@example.com","password":"correct horse"}"#).status == 202)
         let login = try await call(.POST, "\(base)/api/v1/sessions", body: #"{"email":"walk@example.com","password":"correct horse"}"#)
         let token = try #require(login.json["token"] as? String)
         let payment = try await call(
@@ -56,7 +56,7 @@ import TestSupport
     @Test func sigtermLetsAnInFlightRequestFinishBeforeExiting() async throws {
         let backend = try ServiceProcess("backend", environment: environment(["LOOKOUT_PAYMENT_TIMEOUT_SECONDS": "3"]))
         let base = "http://127.0.0.1:\(try await backend.waitForPort())"
-        #expect(try await call(.POST, "\(base)/api/v1/users", body: #"{"email":"drain@example.com","password":"correct horse"}"#).status == 201)
+        #expect(try await call(.POST, "\(base)/api/v1/users", body: #"{"email":"drain@example.com","password":"correct horse"}"#).status == 202)
         let login = try await call(.POST, "\(base)/api/v1/sessions", body: #"{"email":"drain@example.com","password":"correct horse"}"#)
         let token = try #require(login.json["token"] as? String)
         // tok_timeout makes the provider hang: the request is in flight for the 3 s payment timeout.
@@ -120,7 +120,7 @@ import TestSupport
         let backend = try ServiceProcess("backend", environment: environment())
         let base = "http://127.0.0.1:\(try await backend.waitForPort())"
         let credentials = #"{"email":"saved@example.com","password":"correct horse"}"#
-        #expect(try await call(.POST, "\(base)/api/v1/users", body: credentials).status == 201)
+        #expect(try await call(.POST, "\(base)/api/v1/users", body: credentials).status == 202)
         let token = try #require(try await call(.POST, "\(base)/api/v1/sessions", body: credentials).json["token"] as? String)
         let payment = try await call(
             .POST, "\(base)/api/v1/payments", token: token, headers: [("Idempotency-Key", "backup-1")],

@@ -158,7 +158,7 @@ import Testing
             try await client.send(.delete, "/api/v1/users")
             let scraped = try await harness.scrape(client)
             #expect(scraped.value("http_requests_total", ["method": "GET", "route": "/api/v1/generations/{id}", "status": "404"]) == 2)
-            #expect(scraped.value("http_requests_total", ["method": "POST", "route": "/api/v1/users", "status": "201"]) == 1)
+            #expect(scraped.value("http_requests_total", ["method": "POST", "route": "/api/v1/users", "status": "202"]) == 1)
             #expect(scraped.value("http_requests_total", ["method": "DELETE", "route": "unmatched", "status": "405"]) == 1)
             let routes = Set(scraped.series("http_requests_total").compactMap { $0.labels["route"] })
             #expect(!routes.contains("/health") && !routes.contains("/docs") && !routes.contains("/metrics"))

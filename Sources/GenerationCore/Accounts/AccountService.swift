@@ -54,7 +54,17 @@ public struct AccountService: Sendable {
         self.loginFailures = configuration.loginFailureLimit.map { RateLimiter(configuration: .init(limit: $0), clock: ContinuousClock()) }
     }
 
-    public func register(email: String, password: String) async throws -> User {
+    /// What a registration answers, the same whether the address was new or not: telling the two apart would let
+    /// anyone find out who has an account.
+    public struct Registration: Sendable, Equatable {
+        /// The normalised address.
+        public var email: String
+    }
+
+    /// Registers a user with zero credits. An address that already has an account gets the same answer, after the
+    /// same work (the password is hashed either way); its owner is the one to tell (``ServiceObserver``'s
+    /// `registrationForExistingAccount`, where a deployment sends the mail), and the existing account is unchanged.
+    public func register(email: String, password: String) async throws -> Registration {
         let email = try Self.normalizedEmail(email)
         guard password.count >= configuration.minimumPasswordLength else {
             throw ServiceError(.validationFailed, "password must be at least \(configuration.minimumPasswordLength) characters")
@@ -63,9 +73,15 @@ public struct AccountService: Sendable {
             throw ServiceError(.validationFailed, "password must be at most 1024 bytes")
         }
         let hash = try await throttled { try await hasher.hash(password) }
-        let user = try await store.createUser(id: Identifier.make(prefix: "usr"), email: email, passwordHash: hash, now: now())
-        observer.userRegistered(user)
-        return user
+        do {
+            let user = try await store.createUser(id: Identifier.make(prefix: "usr"), email: email, passwordHash: hash, now: now())
+            observer.userRegistered(user)
+        } catch let error as ServiceError where error.code == .emailTaken {
+            if let existing = try await store.credentials(email: email) {
+                observer.registrationForExistingAccount(userID: existing.user.id)
+            }
+        }
+        return Registration(email: email)
     }
 
     /// Checks the password and opens a session. Throws ``ServiceError/Code/invalidCredentials`` (one answer for an

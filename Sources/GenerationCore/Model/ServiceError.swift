@@ -7,6 +7,8 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         case malformedRequest = "malformed-request"
         /// The request parsed but a value is not allowed (too short, unknown currency, …).
         case validationFailed = "validation-failed"
+        /// Storage's answer to a second account for one address; the API does not pass it on (registration answers
+        /// the same either way, so that it does not reveal who has an account).
         case emailTaken = "email-taken"
         case invalidCredentials = "invalid-credentials"
         case unauthorized = "unauthorized"

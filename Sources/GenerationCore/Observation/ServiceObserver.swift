@@ -28,6 +28,9 @@ public enum JobAttemptOutcome: String, Sendable, CaseIterable {
 /// Every method has an empty default, so an observer implements only what it needs.
 public protocol ServiceObserver: Sendable {
     func userRegistered(_ user: User)
+    /// Someone registered an address that already has an account: the answer did not say so; the owner should be told
+    /// (a deployment's mailer hooks in here).
+    func registrationForExistingAccount(userID: String)
     func loginAttempted(succeeded: Bool)
     /// A request proved to be `userID`'s (bearer token checked).
     func authenticated(userID: String)
@@ -52,6 +55,7 @@ public protocol ServiceObserver: Sendable {
 
 extension ServiceObserver {
     public func userRegistered(_ user: User) {}
+    public func registrationForExistingAccount(userID: String) {}
     public func loginAttempted(succeeded: Bool) {}
     public func authenticated(userID: String) {}
     public func paymentSettled(_ payment: Payment) {}
@@ -77,6 +81,7 @@ public struct ServiceObservers: ServiceObserver {
     public init(_ observers: [any ServiceObserver]) { self.observers = observers }
 
     public func userRegistered(_ user: User) { for o in observers { o.userRegistered(user) } }
+    public func registrationForExistingAccount(userID: String) { for o in observers { o.registrationForExistingAccount(userID: userID) } }
     public func loginAttempted(succeeded: Bool) { for o in observers { o.loginAttempted(succeeded: succeeded) } }
     public func authenticated(userID: String) { for o in observers { o.authenticated(userID: userID) } }
     public func paymentSettled(_ payment: Payment) { for o in observers { o.paymentSettled(payment) } }
