@@ -18,7 +18,7 @@ public enum ServiceMetricsCatalog {
         labels: ["policy"], example: "sum by (policy) (rate(lookout_requests_throttled_total[5m]))"
     )
     public static let payments = MetricDefinition.counter(
-        "lookout_payments", help: "Payments settled by outcome (approved, declined, failed) and currency.",
+        "lookout_payments", help: "Payments settled by outcome (approved, declined, failed; unknown: no answer, counted again when reconciled) and currency.",
         labels: ["outcome", "currency"],
         example: #"sum(rate(lookout_payments_total{outcome="declined"}[15m])) / sum(rate(lookout_payments_total[15m]))"#
     )
