@@ -20,7 +20,7 @@ import TestSupport
     /// Registers, logs in and returns the bearer token.
     func signUp(_ base: String, email: String, password: String) async throws -> String {
         let body = #"{"email":"\#(email)","password":"\#(password)"}"#
-        #expect(try await call(.POST, "\(base)/api/v1/users", body: body).status == 201)
+        #expect(try await call(.POST, "\(base)/api/v1/users", body: body).status == 202)
         return try #require(try await call(.POST, "\(base)/api/v1/sessions", body: body).json["token"] as? String)
     }
 
