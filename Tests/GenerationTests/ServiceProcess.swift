@@ -17,6 +17,8 @@ final class ServiceProcess: Sendable {
         let lines = Mutex<[String]>([])
         let partialLine = Mutex<String>("")
         let standardError = Mutex<String>("")
+        /// Output streams read to their end (0, 1 or 2): after exit, what the process wrote may still be in the pipes.
+        let drained = Mutex(0)
     }
 
     /// Where `swift build` put the executables: `$SWIFT_BIN_PATH`, else next to the running test bundle.
@@ -69,7 +71,10 @@ final class ServiceProcess: Sendable {
         Thread {
             while true {
                 let data = out.availableData
-                if data.isEmpty { break }
+                if data.isEmpty {
+                    buffers.drained.withLock { $0 += 1 }
+                    break
+                }
                 let chunk = String(decoding: data, as: UTF8.self)
                 let lines: [String] = buffers.partialLine.withLock { partial in
                     partial += chunk
@@ -84,7 +89,10 @@ final class ServiceProcess: Sendable {
         Thread {
             while true {
                 let data = err.availableData
-                if data.isEmpty { break }
+                if data.isEmpty {
+                    buffers.drained.withLock { $0 += 1 }
+                    break
+                }
                 buffers.standardError.withLock { $0 += String(decoding: data, as: UTF8.self) }
             }
         }.start()
@@ -141,6 +149,11 @@ final class ServiceProcess: Sendable {
             Issue.record("\(name) did not exit within \(timeout); killed")
         }
         process.waitUntilExit()
+        // The exit does not wait for our readers: let them reach the end of both pipes, so that `lines` and
+        // `standardError` hold everything the process wrote. (A child that inherited the pipes could hold them open:
+        // none of ours forks, and the wait is bounded all the same.)
+        let drainDeadline = min(deadline, ContinuousClock.now + .seconds(30))
+        while buffers.drained.withLock({ $0 }) < 2, ContinuousClock.now < drainDeadline { try await Task.sleep(for: .milliseconds(10)) }
         return process.terminationStatus
     }
 
