@@ -52,14 +52,7 @@ public struct PaymentReconciler<C: Clock>: Service where C.Duration == Duration 
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            await reconcileOnce()
-            do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(for: configuration.interval) }
-            } catch {
-                return
-            }
-        }
+        await repeatUntilShutdown(every: configuration.interval, on: clock) { await reconcileOnce() }
     }
 
     /// One round (what each tick does).

@@ -57,14 +57,7 @@ public struct RetentionService<C: Clock>: Service where C.Duration == Duration {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            await purgeOnce()
-            do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(for: configuration.interval) }
-            } catch {
-                return
-            }
-        }
+        await repeatUntilShutdown(every: configuration.interval, on: clock) { await purgeOnce() }
     }
 
     /// One purge (what each tick does); a failure is logged and the next tick tries again.
