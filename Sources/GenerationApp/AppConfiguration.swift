@@ -153,6 +153,11 @@ public struct AppConfiguration: Sendable {
         public var account: ProbeAccount?
         /// Port of the standalone `prober`'s `/metrics` (on `LOOKOUT_HTTP_HOST`). `LOOKOUT_PROBER_METRICS_PORT`, default 9093.
         public var metricsPort = 9093
+        /// The secret the prober sends in `X-Lookout-Probe` and the API recognises its requests by (they count toward
+        /// `availability`, not the request SLOs and metrics). `LOOKOUT_PROBER_TOKEN` (or `_FILE`), at least 16
+        /// characters, the same for the API and the standalone prober. Default unset: `backend` with its own prober
+        /// picks a random one per process; otherwise every request counts as a user's.
+        public var token: String?
         public init() {}
 
         /// Reads ``checksFilePath`` into ``file``; a bad file stops start-up with its file, line and field.
@@ -324,6 +329,9 @@ public struct AppConfiguration: Sendable {
         }
         sloFilePath = try reader.optional("LOOKOUT_SLO_FILE", allowed: "the path of a YAML SLO file") { $0.isEmpty ? nil : $0 }
         adminToken = try reader.optional("LOOKOUT_ADMIN_TOKEN", allowed: "a token of at least 16 characters (e.g. openssl rand -hex 24)") {
+            $0.count >= 16 ? $0 : nil
+        }
+        prober.token = try reader.optional("LOOKOUT_PROBER_TOKEN", allowed: "a token of at least 16 characters (e.g. openssl rand -hex 24)") {
             $0.count >= 16 ? $0 : nil
         }
         prober.metricsPort = try reader.integer("LOOKOUT_PROBER_METRICS_PORT", default: prober.metricsPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")

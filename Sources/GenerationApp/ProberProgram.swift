@@ -80,7 +80,12 @@ public enum ProberProgram {
             )
         }
         // Last, so that it stops first.
-        services.append(ProberService(checks: checks, baseURL: { baseURL }, variables: variables, observers: observers, logger: logger))
+        if settings.token == nil {
+            logger.warning("LOOKOUT_PROBER_TOKEN is not set: the service counts the prober's requests as users' (set the same token on both)")
+        }
+        services.append(
+            ProberService(checks: checks, baseURL: { baseURL }, variables: variables, probeSecret: settings.token, observers: observers, logger: logger)
+        )
         return ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
 

@@ -48,7 +48,7 @@ extension ServiceAssembly {
         let account = settings.account ?? .random()
         let variables = (settings.file?.variables ?? [:]).merging(account.variables) { file, _ in file }
         return ProberService(
-            checks: checks, board: probeBoard, baseURL: baseURL, variables: variables, observers: observers,
+            checks: checks, board: probeBoard, baseURL: baseURL, variables: variables, probeSecret: probeSecret, observers: observers,
             logger: Logger(label: "lookout.prober")
         )
     }

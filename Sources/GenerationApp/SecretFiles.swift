@@ -9,6 +9,7 @@ public enum SecretFiles {
     /// The settings that may be given as files: every one that holds a credential.
     public static let names = [
         "SENTRY_DSN", "LOOKOUT_ADMIN_TOKEN", "LOOKOUT_METRICS_BEARER_TOKEN", "LOOKOUT_METRICS_BASIC_AUTH", "LOOKOUT_PROBER_ACCOUNT_PASSWORD",
+        "LOOKOUT_PROBER_TOKEN",
     ]
 
     /// The environment with each `NAME_FILE` replaced by `NAME` and the file's content.

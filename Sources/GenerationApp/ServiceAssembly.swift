@@ -47,9 +47,12 @@ public struct ServiceAssembly: Sendable {
     public let probeBoard = ProbeStatusBoard()
     /// The planned maintenance: the SLO file's windows and those declared through the API.
     public let maintenance: MaintenanceSchedule
+    /// The secret that marks the prober's requests (``AppConfiguration/ProberSettings/token``): the configured one, or
+    /// a random one for this process's own prober; nil when neither.
+    public let probeSecret: String?
 
-    /// Opens the database (``migrate()`` brings its schema up to date) and wires the services. `paymentProvider`
-    /// replaces the one ``AppConfiguration/paymentProvider`` names (tests count the sandbox's charges).
+    /// Opens the database (``migrate()`` brings its schema up to date) and wires the services. `paymentProvider`: the
+    /// one ``AppConfiguration/makePaymentProvider()`` made (`backend`), or a test's; default: an in-process sandbox.
     public init(
         configuration: AppConfiguration, logger: Logger, paymentProvider: (any PaymentProvider)? = nil,
         generator: (any Generator)? = nil, sentry: SentrySetup? = nil
@@ -78,13 +81,10 @@ public struct ServiceAssembly: Sendable {
             configuration: configuration.accounts,
             observer: observer
         )
-        let provider: any PaymentProvider
-        switch configuration.paymentProvider {
-        case .sandbox: provider = paymentProvider ?? SandboxPaymentProvider()
-        }
-        payments = PaymentService(store: storage, provider: provider, configuration: configuration.payments, observer: observer)
+        payments = PaymentService(store: storage, provider: paymentProvider ?? SandboxPaymentProvider(), configuration: configuration.payments, observer: observer)
         generations = GenerationService(store: storage, configuration: configuration.generations, observer: observer)
         maintenance = MaintenanceSchedule(configured: configuration.slo.maintenance, store: storage)
+        probeSecret = configuration.prober.token ?? (configuration.prober.enabled ? SecureBytes.hex(SecureBytes.random(count: 24)) : nil)
         self.generator = generator ?? SyntheticGenerator(configuration: configuration.generator)
     }
 
@@ -150,11 +150,13 @@ public struct ServiceAssembly: Sendable {
         if let metrics, let endpoint = makeMetricsEndpoint() {
             var middleware = HTTPMetricsMiddleware<APIRequestContext>.Configuration()
             middleware.excludedPaths = configuration.metrics.excludedPaths
+            middleware.probeSecret = probeSecret
             observability.middleware = [HTTPMetricsMiddleware(registry: metrics, configuration: middleware)]
             observability.metrics = { request in await endpoint.response(to: request) }
         }
         var slaMiddleware = SLARequestMiddleware<APIRequestContext>.Configuration()
         slaMiddleware.latencyThreshold = configuration.slo.latencyThreshold
+        slaMiddleware.probeSecret = probeSecret
         observability.middleware.append(SLARequestMiddleware(recorder: slaRecorder, configuration: slaMiddleware))
         observability.routes = libraryEndpoints()
         if sentry.isEnabled {

@@ -6,7 +6,7 @@ import Prometheus
 
 /// Records `http_requests_total`, `http_request_duration_seconds`, `http_requests_in_flight` and the request and
 /// response size histograms for every request that is not excluded: operational paths, and synthetic probes (the
-/// prober's requests), so that the request metrics, and the alerts on them, describe users' traffic only, as the
+/// prober's requests, by their secret), so that the request metrics, and the alerts on them, describe users' traffic only, as the
 /// request SLOs do. The prober's view has its own series (`probe_*`, `lookout_probe_*`).
 ///
 /// Label values are bounded: `route` is the matched route template (`/api/v1/generations/{id}`), or
@@ -17,10 +17,10 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     public struct Configuration: Sendable {
         /// Paths not recorded. A trailing `*` matches any suffix. Default: `/metrics`, `/health*`, `/docs`, `/openapi.json`.
         public var excludedPaths: [String] = ["/metrics", "/health*", "/docs", "/openapi.json"]
-        /// Requests whose `User-Agent` starts with one of these are not recorded. Default: `Lookout-Prober/`, the
-        /// prober's own requests: otherwise its steady trickle satisfies the alerts' minimum-traffic guards on an idle
-        /// service, and hides a drop in real traffic.
-        public var excludedUserAgentPrefixes: [String] = ["Lookout-Prober/"]
+        /// Requests carrying this secret in `X-Lookout-Probe` (``RequestFilter/probeHeader``) are not recorded: the
+        /// prober's own requests, whose steady trickle would otherwise satisfy the alerts' minimum-traffic guards on an
+        /// idle service and hide a drop in real traffic. Default: none.
+        public var probeSecret: String?
         /// The `route` label of requests that matched no route. Default: `unmatched`.
         public var unmatchedRoute = "unmatched"
 
@@ -34,7 +34,7 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     public init(registry: MetricsRegistry, configuration: Configuration = .init()) {
         self.configuration = configuration
         self.metrics = HTTPMetrics(registry: registry)
-        self.filter = RequestFilter(paths: configuration.excludedPaths, userAgentPrefixes: configuration.excludedUserAgentPrefixes)
+        self.filter = RequestFilter(paths: configuration.excludedPaths, probeSecret: configuration.probeSecret)
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -48,7 +48,8 @@ public final class HTTPProbeClient: Sendable {
         public var certificateExpiry: Date?
     }
 
-    /// The `User-Agent` every probe sends, so that logs and access metrics can tell probes from users.
+    /// The `User-Agent` every probe sends, so that access logs can tell probes from users. The service trusts only the
+    /// secret header (``ProbeRunner/probeHeader``): anyone can send a `User-Agent`.
     public static let userAgent = "Lookout-Prober/1"
 
     let group: any EventLoopGroup

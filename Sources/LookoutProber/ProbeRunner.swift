@@ -7,12 +7,22 @@ public struct ProbeRunner: Sendable {
     let baseURL: URL?
     /// Variables every step can use (`{{name}}`), besides `base_url`, `run_id` and the values captured by earlier steps.
     let variables: [String: String]
+    /// Sent in ``probeHeader`` to the base URL's origin only, so that the service can tell the prober's requests from
+    /// users' (they count toward `availability`, not the request SLOs). Never sent to other hosts: it is a secret.
+    let probeSecret: String?
     let now: @Sendable () -> Date
 
-    public init(client: HTTPProbeClient, baseURL: URL? = nil, variables: [String: String] = [:], now: @escaping @Sendable () -> Date = { Date() }) {
+    /// The header that carries ``probeSecret``; the service's `RequestFilter` reads the same one.
+    public static let probeHeader = "X-Lookout-Probe"
+
+    public init(
+        client: HTTPProbeClient, baseURL: URL? = nil, variables: [String: String] = [:], probeSecret: String? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.client = client
         self.baseURL = baseURL
         self.variables = variables
+        self.probeSecret = probeSecret.flatMap { $0.isEmpty ? nil : $0 }
         self.now = now
     }
 
@@ -99,8 +109,18 @@ public struct ProbeRunner: Sendable {
         guard let url = URL(string: text) else { throw ProbeTemplateError(description: "\(text) is not a valid URL") }
         var headers: [(name: String, value: String)] = []
         for header in step.headers { headers.append((header.name, try ProbeTemplate.substitute(header.value, variables))) }
+        if let probeSecret, let baseURL, Self.sameOrigin(url, baseURL) { headers.append((Self.probeHeader, probeSecret)) }
         let body = try step.body.map { body throws(ProbeTemplateError) in try ProbeTemplate.substitute(body, variables) }
         return HTTPProbeClient.Request(url: url, method: step.method, headers: headers, body: body, timeout: step.timeout, tls: tls)
+    }
+
+    static func sameOrigin(_ lhs: URL, _ rhs: URL) -> Bool {
+        func origin(_ url: URL) -> (String, String, Int)? {
+            guard let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased() else { return nil }
+            return (scheme, host, url.port ?? (scheme == "https" ? 443 : 80))
+        }
+        guard let left = origin(lhs), let right = origin(rhs) else { return false }
+        return left == right
     }
 
     /// Nil when the assertion holds, otherwise what was wrong.

@@ -18,16 +18,20 @@ public struct ProberService<C: Clock>: Service where C.Duration == Duration {
     let client: HTTPProbeClient
     let baseURL: @Sendable () async -> URL?
     let variables: [String: String]
+    let probeSecret: String?
     let observers: [any ProbeObserver]
     let clock: C
     let logger: Logger
 
-    /// - Parameter baseURL: where paths such as `/health` point; asked once when the service starts (the backend
-    ///   answers it once its HTTP server is listening, so that port 0 works).
+    /// - Parameters:
+    ///   - baseURL: where paths such as `/health` point; asked once when the service starts (the backend answers it once
+    ///     its HTTP server is listening, so that port 0 works).
+    ///   - probeSecret: sent to the base URL's origin in `X-Lookout-Probe` (``ProbeRunner/probeHeader``), so that the
+    ///     service leaves these requests out of its request metrics and SLOs.
     public init(
         checks: [ProbeCheck], board: ProbeStatusBoard? = nil, client: HTTPProbeClient = HTTPProbeClient(),
-        baseURL: @escaping @Sendable () async -> URL?, variables: [String: String] = [:], observers: [any ProbeObserver] = [], clock: C,
-        logger: Logger
+        baseURL: @escaping @Sendable () async -> URL?, variables: [String: String] = [:], probeSecret: String? = nil,
+        observers: [any ProbeObserver] = [], clock: C, logger: Logger
     ) {
         self.checks = checks
         self.board = board ?? ProbeStatusBoard(checks: checks)
@@ -35,6 +39,7 @@ public struct ProberService<C: Clock>: Service where C.Duration == Duration {
         self.client = client
         self.baseURL = baseURL
         self.variables = variables
+        self.probeSecret = probeSecret
         self.observers = observers
         self.clock = clock
         self.logger = logger
@@ -43,7 +48,7 @@ public struct ProberService<C: Clock>: Service where C.Duration == Duration {
     public func run() async throws {
         guard !checks.isEmpty else { return }
         let base = await cancelWhenGracefulShutdown { await baseURL() }
-        let runner = ProbeRunner(client: client, baseURL: base, variables: variables)
+        let runner = ProbeRunner(client: client, baseURL: base, variables: variables, probeSecret: probeSecret)
         logger.info("prober started", metadata: ["checks": "\(checks.map(\.name).joined(separator: ","))", "base_url": "\(base?.absoluteString ?? "-")"])
         await withDiscardingTaskGroup { group in
             for check in checks {
@@ -99,8 +104,12 @@ public struct ProberService<C: Clock>: Service where C.Duration == Duration {
 extension ProberService where C == ContinuousClock {
     public init(
         checks: [ProbeCheck], board: ProbeStatusBoard? = nil, client: HTTPProbeClient = HTTPProbeClient(),
-        baseURL: @escaping @Sendable () async -> URL?, variables: [String: String] = [:], observers: [any ProbeObserver] = [], logger: Logger
+        baseURL: @escaping @Sendable () async -> URL?, variables: [String: String] = [:], probeSecret: String? = nil,
+        observers: [any ProbeObserver] = [], logger: Logger
     ) {
-        self.init(checks: checks, board: board, client: client, baseURL: baseURL, variables: variables, observers: observers, clock: ContinuousClock(), logger: logger)
+        self.init(
+            checks: checks, board: board, client: client, baseURL: baseURL, variables: variables, probeSecret: probeSecret, observers: observers,
+            clock: ContinuousClock(), logger: logger
+        )
     }
 }

@@ -14,9 +14,9 @@ public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
         /// Paths not counted; a trailing `*` matches a prefix. Default: `/metrics`, `/health*`, `/docs`,
         /// `/openapi.json`, `/sla*`, `/status`.
         public var excludedPaths: [String] = ["/metrics", "/health*", "/docs", "/openapi.json", "/sla*", "/status"]
-        /// Requests whose `User-Agent` starts with one of these are not counted. Default: `Lookout-Prober/`, the
-        /// prober's own requests, whose results count toward `availability` instead.
-        public var excludedUserAgentPrefixes: [String] = ["Lookout-Prober/"]
+        /// Requests carrying this secret in `X-Lookout-Probe` (``RequestFilter/probeHeader``) are not counted: the
+        /// prober's own requests, whose results count toward `availability` instead. Default: none.
+        public var probeSecret: String?
         /// A request answered within this is good for `latency`. Default: 1 s.
         public var latencyThreshold: Duration = .seconds(1)
         /// The wall clock that places events in minutes.
@@ -35,7 +35,7 @@ public struct SLARequestMiddleware<Context: RequestContext>: RouterMiddleware {
     public init(recorder: SLARecorder, configuration: Configuration = Configuration()) {
         self.recorder = recorder
         self.configuration = configuration
-        self.filter = RequestFilter(paths: configuration.excludedPaths, userAgentPrefixes: configuration.excludedUserAgentPrefixes)
+        self.filter = RequestFilter(paths: configuration.excludedPaths, probeSecret: configuration.probeSecret)
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -78,7 +78,8 @@ import Yams
         func secrets(_ service: String) -> Set<String> {
             Set((services[service]?["secrets"] as? [[String: Any]] ?? []).compactMap { $0["source"] as? String })
         }
-        #expect(secrets("api").isSuperset(of: ["sentry_dsn", "lookout_metrics_token", "lookout_admin_token"]))
+        #expect(secrets("api").isSuperset(of: ["sentry_dsn", "lookout_metrics_token", "lookout_admin_token", "lookout_prober_token"]))
+        #expect(secrets("prober").isSuperset(of: ["lookout_prober_password", "lookout_prober_token"]), "the API and the prober share the probe secret")
         #expect(secrets("alertmanager") == ["pagerduty_routing_key", "smtp_password"])
         #expect(secrets("grafana") == ["grafana_admin_password"])
         #expect(secrets("prometheus") == ["lookout_metrics_token"])

@@ -107,7 +107,7 @@ import TestSupport
         try FileManager.default.createDirectory(at: secrets, withIntermediateDirectories: true)
         var text = try String(contentsOf: root.appendingPathComponent("deploy/.env.observability.template"), encoding: .utf8)
         text = text.replacingOccurrences(of: "/etc/lookout/secrets/", with: secrets.path + "/")
-        for name in ["sentry_dsn", "metrics_token", "admin_token", "prober_password", "pagerduty_routing_key", "smtp_password", "grafana_admin_password", "postgres_password"] {
+        for name in ["sentry_dsn", "metrics_token", "admin_token", "prober_password", "prober_token", "pagerduty_routing_key", "smtp_password", "grafana_admin_password", "postgres_password"] {
             try "secret-\(name)".write(to: secrets.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         for (key, value) in overrides { text += "\n\(key)=\(value)\n" }
@@ -127,7 +127,7 @@ import TestSupport
         let result = try await Self.run([Self.deployScript, "deploy", "--env-file", env.path], environment: ["PATH": path])
         #expect(result.status == 0, "\(result.output)")
         let calls = try String(contentsOf: folder.appendingPathComponent("calls"), encoding: .utf8)
-        for secret in ["sentry_dsn", "metrics_token", "admin_token", "prober_password", "pagerduty_routing_key", "grafana_admin_password", "postgres_password"] {
+        for secret in ["sentry_dsn", "metrics_token", "admin_token", "prober_password", "prober_token", "pagerduty_routing_key", "grafana_admin_password", "postgres_password"] {
             #expect(calls.contains("secret create lookout_\(secret) \(folder.path)/secrets/\(secret)"), "\(secret): \(calls)")
         }
         #expect(!calls.contains("secret create lookout_smtp_password"), "an existing secret is left as it is")

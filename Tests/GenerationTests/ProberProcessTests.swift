@@ -36,6 +36,12 @@ import TestSupport
         #expect(hour["good"] as? Int == hour["total"] as? Int)
         let requests = try #require(objectives.first { $0["name"] as? String == "request_availability" })
         #expect(((requests["windows"] as? [[String: Any]])?.first?["total"] as? Int) == 0, "probe traffic is not user traffic")
+        // It is known by the process's own secret, not by its User-Agent: a client claiming to be the prober is a user.
+        let claimed = try await call(.GET, "\(base)/api/v1/me", headers: [("User-Agent", "Lookout-Prober/1"), ("X-Lookout-Probe", "a guess")])
+        #expect(claimed.status == 401)
+        let users = try ScrapedMetrics(try await call(.GET, "\(base)/metrics").text)
+        #expect(users.value("http_requests_total", ["method": "GET", "route": "/api/v1/me", "status": "401"]) == 1)
+        #expect(users.value("http_requests_total", ["method": "GET", "route": "/api/v1/me", "status": "200"]) == nil, "the round trip's own call")
 
         // The operator's view: every dependency up, the prober fresh.
         let detailed = try await call(.GET, "\(base)/health/detailed")
@@ -66,7 +72,10 @@ import TestSupport
 
     @Test func theStandaloneProberChecksAServiceFromOutsideAndServesMetrics() async throws {
         let directory = try ServiceProcess.temporaryDirectory("prober-standalone")
-        let backend = try ServiceProcess("backend", environment: ServiceProcess.environment(directory: directory))
+        // The token both sides share (a Swarm secret in production), so that the API leaves the probes out of its
+        // request metrics and SLOs.
+        let token = ["LOOKOUT_PROBER_TOKEN": "standalone-probe-token-0123"]
+        let backend = try ServiceProcess("backend", environment: ServiceProcess.environment(directory: directory, token))
         let port = try await backend.waitForPort()
         let file = directory.appendingPathComponent("checks.yml")
         try """
@@ -93,7 +102,7 @@ import TestSupport
             environment: [
                 "LOOKOUT_PROBER_CHECKS_FILE": file.path, "LOOKOUT_PROBER_BASE_URL": "http://127.0.0.1:\(port)", "LOOKOUT_PROBER_METRICS_PORT": "0",
                 "LOOKOUT_LOG_FORMAT": "json",
-            ]
+            ].merging(token) { $1 }
         )
         let metricsPort = try await prober.waitForPort("prober metrics server listening")
         let confirmed = try await prober.waitForLog("probe confirmed down")
@@ -117,6 +126,9 @@ import TestSupport
                 && events.value("lookout_slo_good_events_total", ["objective": "availability"]) == passed
         }, "every run is an availability event, good when it passed")
         #expect(events.value("lookout_slo_events_total", ["objective": "error_rate"]) == nil)
+        // The API did not count the probes (the missing page's 404s) as users' requests.
+        let api = try ScrapedMetrics(try await call(.GET, "http://127.0.0.1:\(port)/metrics").text)
+        #expect(api.series("http_requests_total").isEmpty, "\(api.series("http_requests_total"))")
         prober.signal(SIGTERM)
         #expect(try await prober.waitForExit() == 0)
         backend.signal(SIGTERM)

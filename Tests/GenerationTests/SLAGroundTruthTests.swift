@@ -40,9 +40,9 @@ import TestSupport
         let (server, port) = await LocalHTTPServer.start(router)
         defer { server.cancel() }
 
-        // Noise that must not count: health checks (excluded path) and the prober's own requests (excluded user agent).
+        // Noise that must not count: health checks (excluded path) and the prober's own requests (its secret).
         for _ in 0..<10 { _ = try await Self.get(port, "/health") }
-        for _ in 0..<10 { #expect(try await Self.get(port, "/boom", userAgent: "Lookout-Prober/1") == 500) }
+        for _ in 0..<10 { #expect(try await Self.get(port, "/boom", probe: Self.probeSecret) == 500) }
 
         // One at a time, so that the time a slow handler adds belongs to its own request only.
         let requests = Self.mix.flatMap { Array(repeating: $0.path, count: $0.count) }.shuffled()
@@ -108,14 +108,17 @@ import TestSupport
         var configuration = SLARequestMiddleware<BasicRequestContext>.Configuration()
         configuration.latencyThreshold = .milliseconds(500)
         configuration.monotonicNow = { start.advanced(by: elapsed.total) }
+        configuration.probeSecret = probeSecret
         let router = Router()
         router.add(middleware: SLARequestMiddleware(recorder: recorder, configuration: configuration))
         return (recorder, elapsed, router)
     }
 
-    static func get(_ port: Int, _ path: String, userAgent: String? = nil) async throws -> Int {
+    static let probeSecret = "probe-secret-0123456789"
+
+    static func get(_ port: Int, _ path: String, probe: String? = nil) async throws -> Int {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        if let userAgent { request.headers.add(name: "User-Agent", value: userAgent) }
+        if let probe { request.headers.add(name: "X-Lookout-Probe", value: probe) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         _ = try await response.body.collect(upTo: 1 << 16)
         return Int(response.status.code)

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LookoutHummingbird
 import LookoutMetrics
 import LookoutMetricsHummingbird
 import NIOCore
@@ -13,9 +14,11 @@ struct Boom: Error {}
 
 @Suite struct HTTPMetricsMiddlewareTests {
     /// A bare Hummingbird app: no problem-details layer, so thrown errors reach the middleware as they are.
-    static func app(_ registry: MetricsRegistry, access: MetricsEndpoint.Access = .open) -> some ApplicationProtocol {
+    static func app(
+        _ registry: MetricsRegistry, access: MetricsEndpoint.Access = .open, configuration: HTTPMetricsMiddleware<BasicRequestContext>.Configuration = .init()
+    ) -> some ApplicationProtocol {
         let router = Router()
-        router.add(middleware: HTTPMetricsMiddleware(registry: registry))
+        router.add(middleware: HTTPMetricsMiddleware(registry: registry, configuration: configuration))
         router.get("/items/{id}") { _, _ in "hello" }
         router.post("/items") { request, _ in
             let body = try await request.body.collect(upTo: 1 << 20)
@@ -71,17 +74,21 @@ struct Boom: Error {}
     }
 
     /// The prober's requests are not users' traffic: left out, as the request SLOs leave them out, so that an idle
-    /// service does not look busy to the alerts' volume guards.
+    /// service does not look busy to the alerts' volume guards. They are known by their secret, not their User-Agent.
     @Test func syntheticProbesAreNotCounted() async throws {
         let registry = MetricsRegistry()
-        try await Self.app(registry).test(.router) { client in
+        var configuration = HTTPMetricsMiddleware<BasicRequestContext>.Configuration()
+        configuration.probeSecret = "probe-secret-0123456789"
+        try await Self.app(registry, configuration: configuration).test(.router) { client in
             for _ in 0..<4 {
-                try await client.execute(uri: "/items/1", method: .get, headers: [.userAgent: "Lookout-Prober/1.0 (+check health)"])
+                try await client.execute(uri: "/items/1", method: .get, headers: [RequestFilter.probeHeader: "probe-secret-0123456789"])
             }
-            try await client.execute(uri: "/items/2", method: .get, headers: [.userAgent: "curl/8.0"])
+            // A client claiming to be the prober, by User-Agent or a wrong secret, is counted.
+            try await client.execute(uri: "/items/2", method: .get, headers: [.userAgent: "Lookout-Prober/1"])
+            try await client.execute(uri: "/items/3", method: .get, headers: [RequestFilter.probeHeader: "guess"])
         }
         let scraped = try Self.scrape(registry)
-        #expect(scraped.value("http_requests_total", ["method": "GET", "route": "/items/{id}", "status": "200"]) == 1)
+        #expect(scraped.value("http_requests_total", ["method": "GET", "route": "/items/{id}", "status": "200"]) == 2)
     }
 
     @Test func handlersThatThrowAreRecordedWithTheirStatus() async throws {

@@ -30,6 +30,24 @@ import TestSupport
         await server.stop()
     }
 
+    /// The service tells the prober's requests from users' by a secret header: sent to the base URL's origin, and to
+    /// no other host a check may point at.
+    @Test func theProbeSecretGoesToTheServiceOnly() async throws {
+        let service = TargetServer()
+        let elsewhere = TargetServer()
+        try await service.start()
+        try await elsewhere.start()
+        let runner = ProbeRunner(client: client, baseURL: URL(string: service.base)!, probeSecret: "probe-secret-0123456789")
+        let own = await runner.run(.get("own", url: "/probe-mark", expect: .init(body: [.jsonPath("$.mark", equals: "probe-secret-0123456789")])))
+        #expect(own.success, "\(own.detail)")
+        let other = await runner.run(.get("other", url: "\(elsewhere.base)/probe-mark", expect: .init(body: [.jsonPath("$.mark", equals: "")])))
+        #expect(other.success, "\(other.detail)")
+        let unset = await self.runner(service).run(.get("unset", url: "/probe-mark", expect: .init(body: [.jsonPath("$.mark", equals: "")])))
+        #expect(unset.success, "\(unset.detail)")
+        await service.stop()
+        await elsewhere.stop()
+    }
+
     @Test func aWrongStatusOrBodyFailsAndSaysWhatWasWrong() async throws {
         let server = TargetServer()
         try await server.start()

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTLS
 import NIOCore
@@ -10,7 +11,8 @@ import TestSupport
 /// A local server for the prober to check: healthy, slow, wrong or absent on demand, over HTTP or HTTPS.
 ///
 /// Routes: `GET /ok` (`{"status":"ok"}`), `GET /degraded` (`{"status":"degraded"}`, 200), `GET /slow?ms=N`,
-/// `GET /fail` (503), `POST /login` (`{"token":"t0k"}`), `GET /me` (200 with `Authorization: Bearer t0k`, else 401).
+/// `GET /fail` (503), `POST /login` (`{"token":"t0k"}`), `GET /me` (200 with `Authorization: Bearer t0k`, else 401),
+/// `GET /probe-mark` (the `X-Lookout-Probe` header it got, in `{"mark":…}`, empty when none).
 ///
 /// It listens on a port the system picks when started; until then its port is one that refuses every connection.
 final class TargetServer: Sendable {
@@ -39,6 +41,10 @@ final class TargetServer: Sendable {
         }
         router.get("/me") { request, _ in
             request.headers[.authorization] == "Bearer t0k" ? json(#"{"email":"probe@example.com"}"#) : Response(status: .unauthorized)
+        }
+        router.get("/probe-mark") { request, _ in
+            let mark = request.headers[HTTPField.Name("X-Lookout-Probe")!] ?? ""
+            return json(#"{"mark":""# + mark + #""}"#)
         }
         return router
     }

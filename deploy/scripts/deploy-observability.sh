@@ -33,6 +33,7 @@ secrets=(
   "lookout_metrics_token:LOOKOUT_METRICS_TOKEN_SECRET_FILE"
   "lookout_admin_token:LOOKOUT_ADMIN_TOKEN_SECRET_FILE"
   "lookout_prober_password:LOOKOUT_PROBER_PASSWORD_SECRET_FILE"
+  "lookout_prober_token:LOOKOUT_PROBER_TOKEN_SECRET_FILE"
   "lookout_pagerduty_routing_key:PAGERDUTY_ROUTING_KEY_SECRET_FILE"
   "lookout_smtp_password:SMTP_PASSWORD_SECRET_FILE"
   "lookout_grafana_admin_password:GRAFANA_ADMIN_PASSWORD_SECRET_FILE"

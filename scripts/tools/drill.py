@@ -389,7 +389,8 @@ class Topology:
         (folder / "data").mkdir()
         secrets = {
             "lookout_metrics_token": "drill-metrics-token-0123456789", "lookout_admin_token": "drill-admin-token-0123456789abcdef",
-            "lookout_prober_password": "drill prober password", "pagerduty_routing_key": "drill-routing-key",
+            "lookout_prober_password": "drill prober password",
+            "lookout_prober_token": "drill-prober-token-0123456789", "pagerduty_routing_key": "drill-routing-key",
             "smtp_password": "drill", "sentry_dsn": os.environ.get("BUGSINK_DSN", ""),
         }
         for name, value in secrets.items():
