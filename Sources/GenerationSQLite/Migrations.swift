@@ -181,6 +181,31 @@ enum Migrations {
                     """
             )
         }
+        migrator.registerMigration("v11_credit_ledger") { db in
+            // Every change of a balance, kept (#16): users.credits is the sum of a user's entries. Append-only, enforced
+            // by triggers; one entry per purchase, charge and refund (UNIQUE), so a bug that would add credits twice
+            // fails its transaction instead. Existing balances open the ledger.
+            try db.execute(
+                sql: """
+                    CREATE TABLE credit_ledger (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id TEXT NOT NULL REFERENCES users(id),
+                        delta INTEGER NOT NULL CHECK (delta <> 0),
+                        reason TEXT NOT NULL CHECK (reason IN ('opening_balance', 'purchase', 'generation', 'refund')),
+                        reference TEXT NOT NULL,
+                        at REAL NOT NULL,
+                        UNIQUE (reason, reference)
+                    );
+                    CREATE INDEX credit_ledger_by_user ON credit_ledger (user_id, seq);
+                    CREATE TRIGGER credit_ledger_no_update BEFORE UPDATE ON credit_ledger
+                        BEGIN SELECT RAISE(ABORT, 'credit_ledger is append-only'); END;
+                    CREATE TRIGGER credit_ledger_no_delete BEFORE DELETE ON credit_ledger
+                        BEGIN SELECT RAISE(ABORT, 'credit_ledger is append-only'); END;
+                    INSERT INTO credit_ledger (user_id, delta, reason, reference, at)
+                        SELECT id, credits, 'opening_balance', id, CAST(strftime('%s', 'now') AS REAL) FROM users WHERE credits > 0;
+                    """
+            )
+        }
         return migrator
     }()
 }

@@ -33,6 +33,7 @@ extension SQLiteStorage: GenerationStore {
                     details: ["balance": .int(balance), "cost": .int(generation.creditCost)]
                 )
             }
+            try SQLiteStorage.appendCredits(db, userID: generation.userID, delta: -generation.creditCost, reason: .generation, reference: generation.id, now: now)
             try db.cachedStatement(
                 sql: """
                     INSERT INTO generations (id, user_id, kind, prompt, status, credit_cost, attempts, created_at, updated_at,

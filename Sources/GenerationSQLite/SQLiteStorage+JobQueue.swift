@@ -213,6 +213,13 @@ extension SQLiteStorage: JobQueue {
             arguments: [generationID, generationID]
         )
         try db.execute(
+            sql: """
+                INSERT INTO credit_ledger (user_id, delta, reason, reference, at)
+                SELECT user_id, credit_cost, 'refund', id, ? FROM generations WHERE id = ?
+                """,
+            arguments: [now.databaseValue, generationID]
+        )
+        try db.execute(
             sql: "UPDATE generations SET status = 'failed', failure_reason = ?, updated_at = ?, completed_at = ? WHERE id = ?",
             arguments: [reason, now.databaseValue, now.databaseValue, generationID]
         )

@@ -74,6 +74,7 @@ extension SQLiteStorage: PaymentStore {
             if settledNow, status == .approved {
                 // Credits added exactly once: only the update that moved the payment to approved gets here.
                 try db.execute(sql: "UPDATE users SET credits = credits + ? WHERE id = ?", arguments: [payment.credits, payment.userID])
+                try SQLiteStorage.appendCredits(db, userID: payment.userID, delta: payment.credits, reason: .purchase, reference: payment.id, now: now)
             }
             return payment
         }
