@@ -46,7 +46,7 @@ public struct AppConfiguration: Sendable {
     public var retention = RetentionService<ContinuousClock>.Configuration()
     public var payments = PaymentService.Configuration()
     /// Settles payments whose answer was lost. `LOOKOUT_PAYMENT_RECONCILE_SECONDS` (interval, 30); a pending payment is
-    /// abandoned after the provider timeout plus 50 s.
+    /// abandoned after `LOOKOUT_PAYMENT_PENDING_GRACE_SECONDS` (default: the provider timeout plus 50 s).
     public var reconciler = PaymentReconciler<ContinuousClock>.Configuration()
     public var accounts = AccountService.Configuration()
     public var http = HTTPSettings()
@@ -83,6 +83,9 @@ public struct AppConfiguration: Sendable {
     /// `LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION`, default false: the sandbox grants credits for `tok_visa` and fails on
     /// demand (`tok_provider_error`, `tok_timeout`), which in production is free credits and pages at will.
     public var sandboxInProduction = false
+    /// A file where the sandbox keeps its charges across restarts, as a real provider would keep them
+    /// (`SandboxPaymentProvider`'s ledger). `LOOKOUT_PAYMENT_SANDBOX_LEDGER`, default unset: charges live in the process.
+    public var sandboxLedgerPath: String?
 
     /// The payment providers `LOOKOUT_PAYMENT_PROVIDER` can name.
     public enum PaymentProviderKind: String, Sendable, CaseIterable {
@@ -246,7 +249,15 @@ public struct AppConfiguration: Sendable {
         ) { CreditPrices.defaults.overridden(by: $0) }
         payments.providerTimeout = try reader.seconds("LOOKOUT_PAYMENT_TIMEOUT_SECONDS", default: payments.providerTimeout, in: 0.001...600)
         reconciler.interval = try reader.seconds("LOOKOUT_PAYMENT_RECONCILE_SECONDS", default: reconciler.interval, in: 0.1...3600)
-        reconciler.pendingGrace = payments.providerTimeout + .seconds(50)
+        reconciler.pendingGrace = try reader.seconds(
+            "LOOKOUT_PAYMENT_PENDING_GRACE_SECONDS", default: payments.providerTimeout + .seconds(50), in: 0.001...86_400
+        )
+        if reconciler.pendingGrace <= payments.providerTimeout {
+            throw ConfigurationError(
+                variable: "LOOKOUT_PAYMENT_PENDING_GRACE_SECONDS", value: "\(reconciler.pendingGrace.timeInterval)",
+                allowed: "more than LOOKOUT_PAYMENT_TIMEOUT_SECONDS (\(payments.providerTimeout.timeInterval)): a live request keeps its payment pending that long"
+            )
+        }
         passwordHashRounds = try reader.integer(
             "LOOKOUT_PASSWORD_HASH_ROUNDS", default: passwordHashRounds, in: PasswordHasher.minimumRounds...10_000_000,
             allowed: "an integer of at least \(PasswordHasher.minimumRounds)"
@@ -340,6 +351,9 @@ public struct AppConfiguration: Sendable {
             "LOOKOUT_PAYMENT_PROVIDER", default: paymentProvider, allowed: PaymentProviderKind.allCases.map(\.rawValue).joined(separator: ", ")
         ) { PaymentProviderKind(rawValue: $0.lowercased()) }
         sandboxInProduction = try reader.boolean("LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION", default: sandboxInProduction)
+        sandboxLedgerPath = try reader.optional("LOOKOUT_PAYMENT_SANDBOX_LEDGER", allowed: "the path of a file the sandbox may create and append to") {
+            $0.isEmpty ? nil : $0
+        }
         buildRevision = try reader.string("LOOKOUT_BUILD_REVISION", default: buildRevision, allowed: "a source revision, e.g. a git commit")
         sentry = try SentryOptions(reading: &reader)
         try reader.rejectUnknown()
@@ -354,6 +368,22 @@ public struct AppConfiguration: Sendable {
             variable: "LOOKOUT_PAYMENT_PROVIDER", value: paymentProvider.rawValue,
             allowed: "a real payment provider when LOOKOUT_ENVIRONMENT=production: the sandbox grants credits for tok_visa and fails on demand; set LOOKOUT_PAYMENT_SANDBOX_IN_PRODUCTION=true for a demonstration stack"
         )
+    }
+
+    /// The provider ``paymentProvider`` names, as `backend` takes payments through it.
+    public func makePaymentProvider() throws(ConfigurationError) -> any PaymentProvider {
+        switch paymentProvider {
+        case .sandbox:
+            guard let sandboxLedgerPath else { return SandboxPaymentProvider() }
+            do {
+                return try SandboxPaymentProvider(ledgerPath: sandboxLedgerPath)
+            } catch {
+                throw ConfigurationError(
+                    variable: "LOOKOUT_PAYMENT_SANDBOX_LEDGER", value: sandboxLedgerPath,
+                    allowed: "a file the sandbox can create, read and append to, holding only its own lines (\(error.problem))"
+                )
+            }
+        }
     }
 
     /// Reads the files the settings name: the SLO file and, when `checks` is true, the prober's checks file. A bad

@@ -1,4 +1,5 @@
 import Foundation
+import GenerationCore
 import GenerationSQLite
 import Logging
 import LookoutSentry
@@ -36,9 +37,13 @@ public enum Entrypoint {
             return 2
         }
         var configuration: AppConfiguration
+        var paymentProvider: (any PaymentProvider)?
         do {
             configuration = try AppConfiguration(environment: environment)
-            if role == .backend { try configuration.checkPaymentProvider() }
+            if role == .backend {
+                try configuration.checkPaymentProvider()
+                paymentProvider = try configuration.makePaymentProvider()
+            }
             try configuration.loadFiles(checks: role == .backend && configuration.prober.enabled, environment: environment)
         } catch {
             FileHandle.standardError.write(Data("\(role.rawValue): \(error)\n".utf8))
@@ -57,7 +62,7 @@ public enum Entrypoint {
             ])
         }
         do {
-            let assembly = try ServiceAssembly(configuration: configuration, logger: logger, sentry: sentry)
+            let assembly = try ServiceAssembly(configuration: configuration, logger: logger, paymentProvider: paymentProvider, sentry: sentry)
             try assembly.migrate()
             logger.info("starting", metadata: ["role": .string(role.rawValue), "database": "\(configuration.database)"])
             switch role {

@@ -58,6 +58,8 @@ import Testing
         ("LOOKOUT_PASSWORD_HASH_QUEUE", "0", "1-10000"),
         ("LOOKOUT_MAX_SESSIONS_PER_USER", "0", "1-1000"),
         ("LOOKOUT_CREDIT_PRICES", "USD=cheap", "MINOR_UNITS_PER_100_CREDITS"),
+        ("LOOKOUT_PROBER_TOKEN", "too-short", "at least 16 characters"),
+        ("LOOKOUT_PAYMENT_PENDING_GRACE_SECONDS", "5", "more than LOOKOUT_PAYMENT_TIMEOUT_SECONDS"),
         // The Sentry client's settings go through the same reader: named, typos refused, the DSN never printed.
         ("SENTRY_TRACES_SAMPLE_RATE", "2", "from 0 to 1"),
         ("SENTRY_TRACE_SAMPLE_RATE", "0.5", "did you mean SENTRY_TRACES_SAMPLE_RATE?"),

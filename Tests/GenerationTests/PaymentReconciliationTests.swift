@@ -1,4 +1,5 @@
 import Foundation
+import GenerationApp
 import GenerationCore
 import HTTPTypes
 import HummingbirdTesting
@@ -102,6 +103,35 @@ import Testing
             let results = try await [first, second]
             #expect(results.allSatisfy { $0.status == .approved })
             #expect(try await client.credits(token) == 500)
+        }
+    }
+
+    /// With a ledger file the sandbox remembers its charges across restarts, as a real provider does: what the
+    /// reconciler of a restarted process needs to ask it about.
+    @Test func theSandboxLedgerKeepsChargesAcrossRestartsAndRefusesAForeignFile() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-ledger-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("ledger.jsonl").path
+        let before = try SandboxPaymentProvider(ledgerPath: path)
+        let charge = { (reference: String, card: String) in ChargeRequest(reference: reference, amountMinor: 500, currency: .eur, cardToken: card) }
+        #expect(try await before.charge(charge("pay_1", "tok_visa")) == .approved(providerReference: "sandbox_ch_pay_1"))
+        #expect(try await before.charge(charge("pay_2", "tok_declined")) == .declined(reason: "card declined"))
+
+        let after = try SandboxPaymentProvider(ledgerPath: path)
+        #expect(after.distinctCharges == 2)
+        #expect(try await after.lookup(reference: "pay_1") == .approved(providerReference: "sandbox_ch_pay_1"))
+        #expect(try await after.lookup(reference: "pay_2") == .declined(reason: "card declined"))
+        #expect(try await after.lookup(reference: "pay_3") == .notFound)
+        #expect(try await after.charge(charge("pay_1", "tok_visa")) == .approved(providerReference: "sandbox_ch_pay_1"), "idempotent by reference")
+        #expect(after.distinctCharges == 2)
+
+        let foreign = directory.appendingPathComponent("notes.txt").path
+        try "shopping list\n".write(toFile: foreign, atomically: true, encoding: .utf8)
+        #expect {
+            try AppConfiguration(environment: ["LOOKOUT_PAYMENT_SANDBOX_LEDGER": foreign]).makePaymentProvider()
+        } throws: { error in
+            let message = String(describing: error)
+            return message.contains("LOOKOUT_PAYMENT_SANDBOX_LEDGER") && message.contains("line 1 is not a sandbox charge")
         }
     }
 }
