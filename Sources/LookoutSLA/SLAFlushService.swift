@@ -28,12 +28,9 @@ public struct SLAFlushService<C: Clock>: Service where C.Duration == Duration {
 
     /// Writes what is pending now.
     public func flush() async {
-        let buckets = recorder.drain()
-        guard !buckets.isEmpty else { return }
         do {
-            try await store.addSLABuckets(buckets)
+            try await recorder.flush { try await store.addSLABuckets($0) }
         } catch {
-            recorder.restore(buckets)
             logger.warning("writing SLA counts failed; they will be written with the next flush", metadata: ["error": "\(error)"])
         }
     }

@@ -56,8 +56,15 @@ extension SLAStatusService {
         calculator.budgetWindow = window
         calculator.burnRateWindows = []
         let minutes = window.minutes(at: now)
-        let pending = recorder.snapshot()
         let maintenance = try await self.maintenance()
+        let lines = try await recorder.reading { pending in try await monthLines(calculator, pending: pending, now: now, maintenance: maintenance) }
+        let inMonth = maintenance.filter { $0.minutes.overlaps(minutes) }
+        return SLAMonthlyReport(month: window.description, source: "local", generatedAt: now, objectives: lines, maintenance: inMonth)
+    }
+
+    private func monthLines(
+        _ calculator: SLACalculator, pending: [String: [MinuteBucket]], now: Date, maintenance: [MaintenanceWindow]
+    ) async throws -> [SLAMonthlyReport.Line] {
         var lines: [SLAMonthlyReport.Line] = []
         for objective in objectives {
             let counts = try await calculator.counts(
@@ -72,7 +79,6 @@ extension SLAStatusService {
                     excludedMinutes: result.excludedMinutes, budgetConsumedRatio: status.budget.consumedRatio
                 ))
         }
-        let inMonth = maintenance.filter { $0.minutes.overlaps(minutes) }
-        return SLAMonthlyReport(month: window.description, source: "local", generatedAt: now, objectives: lines, maintenance: inMonth)
+        return lines
     }
 }

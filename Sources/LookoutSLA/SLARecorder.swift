@@ -3,6 +3,11 @@ import Synchronization
 
 /// Counts good and total events per objective and minute on the hot path, until ``SLAFlushService`` moves them to an
 /// ``SLAStore``. One short lock per event; nothing waits for the store.
+///
+/// A report adds what is pending here to what is stored. A flush takes the counts from here and then writes them, so a
+/// report read between the two would find them in neither place (or, the other way round, in both): the move
+/// (``flush(into:)``) and the reads that add both up (``reading(_:)``) take turns through one gate. Recording never
+/// waits for it.
 public final class SLARecorder: Sendable {
     private struct Key: Hashable {
         var objective: String
@@ -11,6 +16,7 @@ public final class SLARecorder: Sendable {
 
     private let pending = Mutex<[Key: (good: Int64, total: Int64)]>([:])
     private let sink: (any SLAEventSink)?
+    private let handoff = AsyncGate()
 
     /// - Parameter sink: also told of every event (the service exports them as counters, so that Prometheus can sum
     ///   every replica's events).
@@ -57,6 +63,27 @@ public final class SLARecorder: Sendable {
             result[key.objective, default: []].append(MinuteBucket(minute: key.minute, good: counts.good, total: counts.total))
         }
         return result.mapValues { $0.sorted { $0.minute < $1.minute } }
+    }
+
+    /// Moves everything counted so far to the store through `write`; when it throws, the counts are put back (to be
+    /// written next time) and the error is rethrown. Reports wait while the move is under way.
+    public func flush(into write: ([String: [MinuteBucket]]) async throws -> Void) async throws {
+        try await handoff.run {
+            let buckets = drain()
+            guard !buckets.isEmpty else { return }
+            do {
+                try await write(buckets)
+            } catch {
+                restore(buckets)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` with what is pending, while no flush moves counts to the store: what `body` reads from the store
+    /// and the pending counts it is given add up to everything counted, each event once.
+    public func reading<T>(_ body: ([String: [MinuteBucket]]) async throws -> T) async rethrows -> T {
+        try await handoff.run { try await body(snapshot()) }
     }
 
     /// Puts counts back after a failed write, so that a store outage loses nothing.
@@ -141,5 +168,35 @@ extension MinuteBucket {
             sums[bucket.minute] = sum
         }
         return sums.values.sorted { $0.minute < $1.minute }
+    }
+}
+
+/// A lock for async code: one `run` at a time, the others wait in order (without blocking a thread). Not reentrant.
+final class AsyncGate: Sendable {
+    private let state = Mutex<(busy: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func run<T>(_ body: () async throws -> T) async rethrows -> T {
+        await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state in
+                guard state.busy else {
+                    state.busy = true
+                    return true
+                }
+                state.waiting.append(turn)
+                return false
+            }
+            if now { turn.resume() }
+        }
+        defer {
+            let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard !state.waiting.isEmpty else {
+                    state.busy = false
+                    return nil
+                }
+                return state.waiting.removeFirst()
+            }
+            next?.resume()
+        }
+        return try await body()
     }
 }

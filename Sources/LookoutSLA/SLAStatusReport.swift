@@ -98,14 +98,16 @@ public struct SLAStatusService: Sendable {
     }
 
     public func report(now: Date) async throws -> SLAStatusReport {
-        let pending = recorder.snapshot()
         let maintenance = try await self.maintenance()
-        var statuses: [ObjectiveStatus] = []
-        for objective in objectives {
-            let counts = try await calculator.counts(
-                objective.name, store: store, pending: pending[objective.name] ?? [], now: now, maintenance: maintenance
-            )
-            statuses.append(calculator.status(objective, now: now) { counts[$0] ?? WindowCounts(good: 0, total: 0) })
+        let statuses = try await recorder.reading { pending in
+            var statuses: [ObjectiveStatus] = []
+            for objective in objectives {
+                let counts = try await calculator.counts(
+                    objective.name, store: store, pending: pending[objective.name] ?? [], now: now, maintenance: maintenance
+                )
+                statuses.append(calculator.status(objective, now: now) { counts[$0] ?? WindowCounts(good: 0, total: 0) })
+            }
+            return statuses
         }
         // The windows that touch the budget window, or are still to come: what an operator planning or explaining needs.
         let budget = calculator.budgetWindow.minutes(at: now)

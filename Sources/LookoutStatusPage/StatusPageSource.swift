@@ -25,13 +25,16 @@ public struct StatusPageSource: Sendable {
         let report = try await sla.report(now: now)
         let days = StatusPageModel.days(endingAt: now)
         let minutes = (days[0] * 1440)..<((days[days.count - 1] + 1) * 1440)
-        let pending = sla.local.recorder.snapshot()
-        var rows: [StatusPageModel.CheckRow] = []
-        for status in board.statuses() {
-            let key = SLAProbeRecorder.perCheck(status.check)
-            let stored = try await sla.local.store.slaDailyBuckets(objective: key, minutes: minutes)
-            let daily = MinuteBucket.merged(stored, MinuteBucket.daily(pending[key] ?? []))
-            rows.append(.init(status: status, days: StatusPageModel.align(daily, days: days), recent: board.history(status.check)))
+        let store = sla.local.store
+        let rows = try await sla.local.recorder.reading { pending in
+            var rows: [StatusPageModel.CheckRow] = []
+            for status in board.statuses() {
+                let key = SLAProbeRecorder.perCheck(status.check)
+                let stored = try await store.slaDailyBuckets(objective: key, minutes: minutes)
+                let daily = MinuteBucket.merged(stored, MinuteBucket.daily(pending[key] ?? []))
+                rows.append(StatusPageModel.CheckRow(status: status, days: StatusPageModel.align(daily, days: days), recent: board.history(status.check)))
+            }
+            return rows
         }
         return StatusPageModel(
             title: title, generatedAt: now, checks: rows, sla: report, incidents: board.incidents(), availabilityTarget: availabilityTarget,

@@ -63,6 +63,44 @@ import TestSupport
         #expect(store.stored.withLock { $0 } == ["availability": [MinuteBucket(minute: minute, good: 1, total: 2)]])
     }
 
+    /// A report computed while a flush is writing finds every event once: not in neither place (taken from the
+    /// recorder, not yet in the database) nor in both. Under load, with every commit synced, that window is long.
+    @Test func aReportDuringAFlushCountsEveryEventOnce() async throws {
+        final class HeldStore: SLAStore {
+            let database: SQLiteStorage
+            let writing = AsyncStream<Void>.makeStream()
+            let release = AsyncStream<Void>.makeStream()
+            init(_ database: SQLiteStorage) { self.database = database }
+            func addSLABuckets(_ buckets: [String: [MinuteBucket]]) async throws {
+                writing.continuation.yield()
+                for await _ in release.stream { break }
+                try await database.addSLABuckets(buckets)
+            }
+            func slaBuckets(objective: String, minutes: Range<Int64>) async throws -> [MinuteBucket] {
+                try await database.slaBuckets(objective: objective, minutes: minutes)
+            }
+            func slaSums(objective: String, ranges: [Range<Int64>]) async throws -> [WindowCounts] {
+                try await database.slaSums(objective: objective, ranges: ranges)
+            }
+        }
+        let store = HeldStore(try SQLiteStorage.migrated(location: .inMemory))
+        let recorder = SLARecorder()
+        for second in 0..<10 { recorder.record("error_rate", good: second != 0, at: noon.addingTimeInterval(Double(second))) }
+        let flusher = SLAFlushService(recorder: recorder, store: store, logger: Logger(label: "test"))
+        let service = SLAStatusService(objectives: [.errorRate], recorder: recorder, store: store)
+
+        let flushing = Task { await flusher.flush() }
+        for await _ in store.writing.stream { break }  // the counts have left the recorder and are not stored yet
+        let report = Task { try await service.report(now: noon.addingTimeInterval(120)) }
+        // Time for a report that did not wait to run in the gap (and count nothing); one that waits is right however long.
+        try await Task.sleep(for: .milliseconds(200))
+        store.release.continuation.yield()
+        await flushing.value
+        let hour = try #require(try await report.value.objectives.first?.windows.first { $0.window == "1h" })
+        #expect(hour.total == 10)
+        #expect(hour.good == 9)
+    }
+
     @Test func theServiceFlushesOnItsClockAndAtShutdown() async throws {
         let clock = ManualClock()
         let recorder = SLARecorder()
