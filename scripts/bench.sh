@@ -9,14 +9,18 @@
 #   ./scripts/bench.sh --report BENCHMARKS.md --svg docs/benchmarks.svg   # record the run
 #
 # Needs: Swift (builds the release backend and Benchmarks/bare-hummingbird), python3 (a venv in .venv-bench gets
-# fastapi, uvicorn, prometheus-fastapi-instrumentator and sentry-sdk from PyPI), wrk (installed with apt when missing).
+# fastapi, uvicorn, prometheus-fastapi-instrumentator and sentry-sdk from PyPI), wrk and prometheus (installed with apt
+# when missing).
 # See scripts/tools/bench.py --help for every option.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v wrk >/dev/null; then
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v prometheus >/dev/null || missing+=(prometheus)   # the lookout-prometheus servers
+if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd=sudo
-  $sudo_cmd apt-get install -y -qq wrk >&2
+  $sudo_cmd apt-get install -y -qq "${missing[@]}" >&2
 fi
 if [ ! -x .venv-bench/bin/python ] || ! .venv-bench/bin/python -c 'import fastapi, uvicorn, prometheus_fastapi_instrumentator, sentry_sdk' 2>/dev/null; then
   echo "==> preparing .venv-bench (fastapi, uvicorn[standard], prometheus-fastapi-instrumentator, sentry-sdk)" >&2

@@ -15,6 +15,11 @@ Servers, one at a time, each started fresh on an empty database:
                     status routes only: what a computation costs)
   lookout-syncnormal as deployed, with LOOKOUT_SQLITE_SYNCHRONOUS=normal: what syncing every commit (the default, full)
                     costs the writes
+  lookout-prometheus as deployed with several replicas: two backends scraped every second by a real Prometheus loaded
+                    with the shipped deploy/prometheus/rules/lookout-slo.rules.yml, LOOKOUT_SLA_PROMETHEUS_URL set, so
+                    /sla/status and /status read the recorded sums (two instant queries per window, whatever the history)
+                    (the status routes /sla/status and /status only; Prometheus's own CPU is printed, not counted)
+  lookout-prometheus-nocache the same with LOOKOUT_STATUS_CACHE_SECONDS=0: what one computation from Prometheus costs
 wrk is one client: every Lookout server runs with the status routes' per-client limit off (LOOKOUT_RATE_LIMIT_STATUS),
 or the runs would measure 429s after the first 120 requests.
 Routes: GET /health, GET /api/v1/me (bearer token, one database read), GET /api/v1/unknown-route (404) and
@@ -72,7 +77,8 @@ ROUTE_TITLES = {
 }
 GENERATION_BODY = '{"prompt":"a lighthouse at dusk","kind":"image"}'
 SERVERS = ["bare", "lookout-off", "lookout-metrics", "lookout-deployed", "lookout-info", "lookout-scraped",
-           "lookout-nocache", "lookout-syncnormal", "fastapi-1", "fastapi-2"]
+           "lookout-nocache", "lookout-syncnormal", "lookout-prometheus", "lookout-prometheus-nocache", "fastapi-1", "fastapi-2"]
+PROMETHEUS_SERVERS = ["lookout-prometheus", "lookout-prometheus-nocache"]
 SERVER_TITLES = {
     "bare": "bare Hummingbird 2",
     "lookout-off": "Lookout, observability off",
@@ -82,6 +88,8 @@ SERVER_TITLES = {
     "lookout-scraped": "Lookout as deployed, /metrics scraped every second",
     "lookout-nocache": "Lookout as deployed, status reports not cached",
     "lookout-syncnormal": "Lookout as deployed, SQLite synchronous=NORMAL",
+    "lookout-prometheus": "Lookout as deployed, 2 replicas, SLA from Prometheus",
+    "lookout-prometheus-nocache": "Lookout, 2 replicas, SLA from Prometheus, not cached",
     "fastapi-1": "FastAPI + instrumentator + sentry-sdk, 1 worker",
     "fastapi-2": "FastAPI + instrumentator + sentry-sdk, 2 workers",
 }
@@ -94,6 +102,8 @@ SVG_TITLES = {
     "lookout-scraped": "Lookout as deployed, scraped every second",
     "lookout-nocache": "Lookout, status reports not cached",
     "lookout-syncnormal": "Lookout, synchronous=NORMAL",
+    "lookout-prometheus": "Lookout, SLA from Prometheus",
+    "lookout-prometheus-nocache": "Lookout, Prometheus, not cached",
     "fastapi-1": "FastAPI stack, 1 worker",
     "fastapi-2": "FastAPI stack, 2 workers",
 }
@@ -120,10 +130,13 @@ class Server:
     def __init__(self, name, args, work):
         self.name, self.args, self.work = name, args, work
         self.process = None
+        self.companions = []  # the second replica and Prometheus (lookout-prometheus*), stopped with the server
         self.port = None
         self.token = "bench-token-0123456789abcdef"
 
     def supports(self, route):
+        if self.name in PROMETHEUS_SERVERS:
+            return route in ("sla-status", "status")
         if route in STATUS_ROUTES:
             return self.name.startswith("lookout")
         return self.name != "lookout-nocache" and (self.name != "bare" or route in ("health", "unknown"))
@@ -143,10 +156,14 @@ class Server:
                 "LOOKOUT_METRICS_ENABLED": "false" if self.name == "lookout-off" else "true",
                 "LOOKOUT_RATE_LIMIT_STATUS": "off",
             })
-            if self.name in ("lookout-deployed", "lookout-info", "lookout-scraped", "lookout-nocache", "lookout-syncnormal"):
+            if self.name in ("lookout-deployed", "lookout-info", "lookout-scraped", "lookout-nocache", "lookout-syncnormal",
+                             *PROMETHEUS_SERVERS):
                 env.update({"SENTRY_DSN": f"http://public@127.0.0.1:{free_port()}/1", "SENTRY_TRACES_SAMPLE_RATE": "0"})
-            if self.name == "lookout-nocache":
+            if self.name in ("lookout-nocache", "lookout-prometheus-nocache"):
                 env["LOOKOUT_STATUS_CACHE_SECONDS"] = "0"
+            if self.name in PROMETHEUS_SERVERS:
+                prometheus_port = free_port()
+                env["LOOKOUT_SLA_PROMETHEUS_URL"] = f"http://127.0.0.1:{prometheus_port}"
             if self.name == "lookout-syncnormal":
                 env["LOOKOUT_SQLITE_SYNCHRONOUS"] = "normal"
             if self.name == "lookout-info":
@@ -174,8 +191,55 @@ class Server:
                 time.sleep(0.1)
         if self.name.startswith("lookout"):
             self.seed_lookout()
-            if any(route in STATUS_ROUTES for route in self.args.routes_list):
+            if self.name in PROMETHEUS_SERVERS:
+                self.start_replica_and_prometheus(folder, env, prometheus_port)
+            elif any(route in STATUS_ROUTES for route in self.args.routes_list):
                 fill_sla_history(os.path.join(folder, "db.sqlite"), self.args.history_days)
+
+    def start_replica_and_prometheus(self, folder, env, prometheus_port):
+        """A second replica and a Prometheus scraping both every second with the shipped SLO rules, then waits until
+        /sla/status answers from Prometheus (the rules have recorded every objective)."""
+        replica_folder = os.path.join(folder, "replica")
+        os.mkdir(replica_folder)
+        replica_port = free_port()
+        replica_env = {**env, "LOOKOUT_HTTP_PORT": str(replica_port), "LOOKOUT_DATABASE_URL": f"sqlite://{replica_folder}/db.sqlite"}
+        self.companions.append(subprocess.Popen([os.path.join(self.args.bin, "backend")], env=replica_env,
+                                                stdout=open(os.path.join(replica_folder, "server.log"), "w"),
+                                                stderr=subprocess.STDOUT, start_new_session=True))
+        rules = os.path.join(ROOT, "deploy", "prometheus", "rules", "lookout-slo.rules.yml")
+        config = os.path.join(folder, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+                    f"rule_files: [{json.dumps(rules)}]\n"
+                    "scrape_configs:\n  - job_name: lookout-api\n    static_configs:\n"
+                    f"      - targets: ['127.0.0.1:{self.port}', '127.0.0.1:{replica_port}']\n")
+        prometheus = shutil.which("prometheus")
+        if not prometheus:
+            raise SystemExit("prometheus is not installed (./scripts/bench.sh installs it for lookout-prometheus)")
+        self.prometheus = subprocess.Popen(
+            [prometheus, f"--config.file={config}", f"--storage.tsdb.path={folder}/tsdb",
+             f"--web.listen-address=127.0.0.1:{prometheus_port}"],
+            stdout=open(os.path.join(folder, "prometheus.log"), "w"), stderr=subprocess.STDOUT, start_new_session=True)
+        self.companions.append(self.prometheus)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                _, body = request(self.url("/sla/status"))
+                status = json.loads(body)
+                if status.get("source") == "prometheus" and "source_error" not in status:
+                    break
+            except (OSError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{self.name}: /sla/status never answered from Prometheus; see {folder}/prometheus.log")
+            time.sleep(0.5)
+        self.prometheus_cpu_before = self.process_cpu(self.prometheus.pid)
+        print(f"    /sla/status answers from Prometheus (2 replicas scraped every second)", file=sys.stderr)
+
+    @staticmethod
+    def process_cpu(pid):
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def seed_lookout(self):
         json_header = {"Content-Type": "application/json"}
@@ -219,13 +283,14 @@ class Server:
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        for process in [self.process, *self.companions]:
+            if process and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
 
 
 def wrk(server, route, duration, args):
@@ -310,6 +375,14 @@ def measure(server, route, args):
         if scraper:
             scraper.stopped.set()
             scraper.join()
+    if server.name in PROMETHEUS_SERVERS:
+        spent = server.process_cpu(server.prometheus.pid) - server.prometheus_cpu_before
+        server.prometheus_cpu_before += spent
+        source = json.loads(request(server.url("/sla/status"))[1]).get("source")
+        print(f"    Prometheus: {spent:.1f} CPU seconds over this route (its scrapes, rules and queries); "
+              f"/sla/status answers from {source}", file=sys.stderr)
+        if source != "prometheus":
+            raise SystemExit(f"{server.name}: /sla/status fell back to its own figures during the run; the numbers are not the Prometheus source's")
     if scraper and scraper.seconds:
         print(f"    {len(scraper.seconds)} scrapes of {max(scraper.sizes):,} bytes, "
               f"slowest {max(scraper.seconds) * 1000:.1f} ms under load", file=sys.stderr)
@@ -375,7 +448,8 @@ def markdown(results, servers, routes, args, started):
 def svg(results, servers, routes):
     """Horizontal bars, one panel per route, each scaled to its fastest server, labelled with req/s."""
     colours = {"bare": "#9e9e9e", "lookout-off": "#1f77b4", "lookout-metrics": "#4a9bd6", "lookout-deployed": "#0b4f8a",
-               "lookout-info": "#6baed6", "lookout-scraped": "#08306b", "lookout-nocache": "#9ecae1", "lookout-syncnormal": "#c6dbef", "fastapi-1": "#d62728", "fastapi-2": "#ff7f0e"}
+               "lookout-info": "#6baed6", "lookout-scraped": "#08306b", "lookout-nocache": "#9ecae1", "lookout-syncnormal": "#c6dbef",
+               "lookout-prometheus": "#2ca02c", "lookout-prometheus-nocache": "#98df8a", "fastapi-1": "#d62728", "fastapi-2": "#ff7f0e"}
     bar, gap, label_width, width = 16, 4, 230, 700
     y, parts = 10, []
     for route in routes:
