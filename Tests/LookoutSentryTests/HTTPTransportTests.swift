@@ -234,6 +234,19 @@ import TestSupport
         #expect(fallback.isLimited("error", now: now.advanced(by: .seconds(59))))
         #expect(!fallback.isLimited("error", now: now.advanced(by: .seconds(61))))
     }
+
+    /// `Duration.seconds(1e30)` traps: a hostile or broken header must neither crash the process nor mute it for ever.
+    @Test func hugeLimitsAreClampedToADay() {
+        var limits = RateLimits()
+        limits.update(status: 429, rateLimits: "1e30::org, 1e308:error:key", retryAfter: nil, now: now)
+        #expect(limits.isLimited("transaction", now: now.advanced(by: .seconds(86_399))))
+        #expect(!limits.isLimited("transaction", now: now.advanced(by: .seconds(86_401))))
+        #expect(!limits.isLimited("error", now: now.advanced(by: .seconds(86_401))))
+        var retry = RateLimits()
+        retry.update(status: 429, rateLimits: nil, retryAfter: "1e30", now: now)
+        #expect(retry.isLimited("error", now: now.advanced(by: .seconds(86_399))))
+        #expect(!retry.isLimited("error", now: now.advanced(by: .seconds(86_401))))
+    }
 }
 
 /// `flush(timeout:)` waits for the drain itself, not for a poll, and gives up at its timeout on the transport's clock.
