@@ -5,7 +5,7 @@ import Foundation
 /// - Keys: any key (header, cookie, body field, extra, context, breadcrumb or span data, at any depth) whose name,
 ///   lowercased with `-` read as `_`, contains a denylisted word has its value replaced by `[Filtered]`. The list covers
 ///   sentry-python's default denylist (password, secret, token, api_key, authorization, cookie, session, csrf, …).
-/// - Text: e-mail addresses become `[email]` and card-number-like runs of 13–19 digits become `[card]`, in messages,
+/// - Text: e-mail addresses become `[email]` and runs of 13–19 digits that pass the Luhn check become `[card]`, in messages,
 ///   exception values, breadcrumb messages and every string value.
 /// - User: only `id` is kept unless PII sending is on; `ip_address` is always dropped unless PII sending is on.
 public struct Scrubber: Sendable {
@@ -75,12 +75,35 @@ public struct Scrubber: Sendable {
         guard hasAt || digits >= 13 else { return text }
         var result = text
         if hasAt { result = Self.replace(Self.emailPattern, in: result, with: "[email]") }
-        if digits >= 13 { result = Self.replace(Self.cardPattern, in: result, with: "[card]") }
+        if digits >= 13 { result = Self.maskCards(in: result) }
         return result
     }
 
     private static let emailPattern = try! NSRegularExpression(pattern: #"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"#)
-    private static let cardPattern = try! NSRegularExpression(pattern: #"\b(?:\d[ -]?){12,18}\d\b"#)
+    /// ASCII digits only (`\d` would take other scripts' digits too), 13–19 of them, single spaces or dashes between.
+    private static let cardPattern = try! NSRegularExpression(pattern: #"\b(?:[0-9][ -]?){12,18}[0-9]\b"#)
+
+    /// Replaces the card-like runs whose digits pass the Luhn check, as every card number does: a 13-digit timestamp
+    /// or an order number usually does not, and stays readable.
+    private static func maskCards(in text: String) -> String {
+        var result = text
+        // From the last match back, so that each replacement leaves the earlier matches' offsets as they were.
+        for match in cardPattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).reversed() {
+            guard let range = Range(match.range, in: result) else { continue }
+            if passesLuhn(result[range].compactMap(\.wholeNumberValue)) { result.replaceSubrange(range, with: "[card]") }
+        }
+        return result
+    }
+
+    /// The Luhn checksum: every second digit from the right doubled (less 9 when over 9), the sum a multiple of 10.
+    static func passesLuhn(_ digits: [Int]) -> Bool {
+        var sum = 0
+        for (position, digit) in digits.reversed().enumerated() {
+            let value = position % 2 == 1 ? digit * 2 : digit
+            sum += value > 9 ? value - 9 : value
+        }
+        return sum % 10 == 0
+    }
 
     private static func replace(_ pattern: NSRegularExpression, in text: String, with template: String) -> String {
         // NSRegularExpression is immutable once made and documented as safe to use from several threads.

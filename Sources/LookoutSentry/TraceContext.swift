@@ -76,8 +76,11 @@ public struct TraceContext: Sendable, Equatable {
         return (sentry, foreign)
     }
 
+    /// ASCII hex only: `Character.isHexDigit` also takes fullwidth digits and letters, which would pass an id on that
+    /// no other service could read.
     static func isHex(_ value: Substring, count: Int) -> Bool {
-        value.count == count && value.allSatisfy(\.isHexDigit)
+        value.utf8.count == count
+            && value.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0 | 0x20) }
     }
 
     /// The outgoing headers for a span of this trace.

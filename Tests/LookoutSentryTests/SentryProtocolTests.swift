@@ -68,6 +68,15 @@ import TestSupport
         #expect(scrubber.scrub(text: "payment by ada@example.com with 4242 4242 4242 4242 failed") == "payment by [email] with [card] failed")
         #expect(scrubber.scrub(text: "card 4000-0566-5566-5556 declined") == "card [card] declined")
         #expect(scrubber.scrub(text: "order 12345 for 3 items") == "order 12345 for 3 items", "short numbers stay")
+        #expect(scrubber.scrub(text: "amex 378282246310005 and visa 4111111111111111") == "amex [card] and visa [card]")
+    }
+
+    /// Only digit runs that pass the Luhn check are cards: timestamps and ids of the same length stay, so that what
+    /// matters to debug an event is not masked away.
+    @Test func digitRunsThatFailTheLuhnCheckStay() {
+        #expect(scrubber.scrub(text: "at 1764676800000 ms") == "at 1764676800000 ms", "a millisecond timestamp")
+        #expect(scrubber.scrub(text: "card 4111 1111 1111 1112 declined") == "card 4111 1111 1111 1112 declined", "one digit off")
+        #expect(scrubber.scrub(text: "order 5500 0000 0000 0004 ok") == "order [card] ok")
     }
 
     @Test func eventsLoseSecretsUserPIIAndQueryStrings() {

@@ -16,6 +16,10 @@ import Tracing
         #expect(TraceContext(sentryTrace: "\(traceID)-\(spanID)", baggage: nil, traceparent: nil)?.sampled == nil, "deferred decision")
         #expect(TraceContext(sentryTrace: "nonsense", baggage: nil, traceparent: nil) == nil)
         #expect(TraceContext(sentryTrace: "\(traceID)-\(spanID)-7", baggage: nil, traceparent: nil) == nil)
+        // Fullwidth digits are hex digits to Character.isHexDigit, not to any other service.
+        let fullwidth = String(traceID.dropLast()) + "\u{FF11}"
+        #expect(TraceContext(sentryTrace: "\(fullwidth)-\(spanID)-1", baggage: nil, traceparent: nil) == nil)
+        #expect(TraceContext(sentryTrace: "\(traceID.uppercased())-\(spanID)-1", baggage: nil, traceparent: nil) != nil, "either case")
     }
 
     @Test func readsW3CTraceparentAndPrefersSentryTrace() throws {
