@@ -157,7 +157,13 @@ import TestSupport
             #expect(first.statistics.lastError != nil)
         }
         #expect(first.discards.totals.isEmpty, "nothing counted as lost: it is on disk")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).count == 5)
+        let names = try FileManager.default.contentsOfDirectory(atPath: spool.path)
+        #expect(names.count == 5)
+        for name in names {
+            // Events carry what users sent: the spool is for this process's user alone.
+            let mode = try FileManager.default.attributesOfItem(atPath: spool.appendingPathComponent(name).path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(name): \(String(mode ?? 0, radix: 8))")
+        }
 
         let server = try await ScriptedSentryServer()
         // A generous timeout: a send that times out after the server stored it is sent again (at least once; Sentry
