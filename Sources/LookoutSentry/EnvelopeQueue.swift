@@ -17,6 +17,9 @@ final class EnvelopeQueue: Sendable {
 
         var id: UInt64
         var storage: Storage
+        /// When it was accepted (a spooled file's name says, across restarts): ``HTTPTransport`` drops an envelope
+        /// older than its maximum age instead of retrying it for ever.
+        var acceptedAt: Date
     }
 
     private struct State {
@@ -31,14 +34,15 @@ final class EnvelopeQueue: Sendable {
 
         var isDrained: Bool { pending.isEmpty && inStream == 0 }
 
-        mutating func append(_ storage: Pending.Storage) {
+        mutating func append(_ storage: Pending.Storage, acceptedAt: Date) {
             nextID += 1
-            pending.append(Pending(id: nextID, storage: storage))
+            pending.append(Pending(id: nextID, storage: storage, acceptedAt: acceptedAt))
         }
     }
 
     private let state = Mutex(State())
-    /// Without a spool, at most this many envelopes wait in memory; the oldest is dropped for a newer one.
+    /// At most this many envelopes wait in memory, with a spool or without (one that cannot be written keeps them in
+    /// memory); the oldest in memory is dropped for a newer one.
     private let memoryLimit: Int
 
     init(memoryLimit: Int) {
@@ -67,7 +71,7 @@ final class EnvelopeQueue: Sendable {
     /// Takes over a spool and queues what an earlier run left in it, oldest first.
     func adopt(_ spool: EnvelopeSpool) {
         state.withLock { state in
-            for file in spool.files { state.append(.spooled(file)) }
+            for file in spool.files { state.append(.spooled(file), acceptedAt: EnvelopeSpool.writtenAt(file) ?? Date()) }
             state.spool = spool
         }
     }
@@ -93,16 +97,24 @@ final class EnvelopeQueue: Sendable {
     /// An envelope arrived from the intake stream: queues it (`nil` when it was neither kept in memory nor spooled),
     /// and forgets the spool files deleted to make room for it. Returns the envelope dropped to stay under the memory
     /// limit, if any.
-    func arrived(_ storage: Pending.Storage?, evicted: [EnvelopeSpool.File]) -> Envelope? {
+    func arrived(_ storage: Pending.Storage?, evicted: [EnvelopeSpool.File], at now: Date = Date()) -> Envelope? {
         change { state in
             state.inStream -= 1
             if !evicted.isEmpty {
                 state.pending.removeAll { if case .spooled(let file) = $0.storage { evicted.contains(file) } else { false } }
             }
-            if let storage { state.append(storage) }
-            guard state.spool == nil, state.pending.count > memoryLimit, case .memory(let oldest) = state.pending.removeFirst().storage
-            else { return nil }
-            return oldest
+            guard let storage else { return nil }
+            state.append(storage, acceptedAt: now)
+            guard case .memory = storage else { return nil }
+            let inMemory = state.pending.lazy.filter { if case .memory = $0.storage { true } else { false } }.count
+            guard inMemory > memoryLimit else { return nil }
+            // Not the head while it is being sent: the oldest in memory after it.
+            for index in state.pending.indices.dropFirst() {
+                guard case .memory(let oldest) = state.pending[index].storage else { continue }
+                state.pending.remove(at: index)
+                return oldest
+            }
+            return nil
         }
     }
 

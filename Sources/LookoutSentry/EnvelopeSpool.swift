@@ -110,5 +110,11 @@ struct EnvelopeSpool {
 
     func contains(_ file: File) -> Bool { files.contains(file) }
 
+    /// When a file was written, from its name (wall-clock nanoseconds); nil for a name this spool did not make.
+    static func writtenAt(_ file: File) -> Date? {
+        guard let prefix = file.name.split(separator: "-").first, prefix.count == 20, let nanoseconds = UInt64(prefix) else { return nil }
+        return Date(timeIntervalSince1970: Double(nanoseconds) / 1_000_000_000)
+    }
+
     private func url(of file: File) -> URL { directory.appendingPathComponent(file.name) }
 }

@@ -15,8 +15,11 @@ import Synchronization
 /// - 2xx: delivered (the spool file is deleted);
 /// - 429: dropped by the server (not reported, as the protocol says), limits recorded;
 /// - 413 and other 4xx: dropped and counted (`send_error`);
-/// - network errors and 5xx: kept and retried with exponential backoff (5xx at most ``Configuration/maxServerErrorAttempts``
-///   times, network errors until Sentry is back, since that is an outage).
+/// - network errors and 5xx: kept and retried with exponential backoff and jitter, 5xx at most
+///   ``Configuration/maxServerErrorAttempts`` times, network errors (an outage, or an envelope that always times out) at
+///   most ``Configuration/maxNetworkErrorAttempts`` times in a row; an envelope older than ``Configuration/maxEnvelopeAge``
+///   (spooled ones keep their age across restarts) is dropped, so that none can hold up the queue for ever. Those drops
+///   are counted (`send_error`, `network_error`).
 /// Every response's `X-Sentry-Rate-Limits` / `Retry-After` update per-category limits; limited items are dropped before
 /// sending and counted (`ratelimit_backoff`). Discard counts ride along as a `client_report` item, or alone when idle.
 /// On graceful shutdown the transport keeps sending for `SentryOptions.shutdownTimeout`; what is left stays in the spool
@@ -34,6 +37,11 @@ public final class HTTPTransport: EnvelopeSink, Service {
         public var maxBackoff: Duration = .seconds(60)
         /// Sends of one envelope answered by a 5xx before it is dropped (`send_error`). Default 8.
         public var maxServerErrorAttempts = 8
+        /// Sends of one envelope in a row that get no answer (refused, reset, timed out) before it is dropped
+        /// (`network_error`). Default 40: with the default backoff, about half an hour of trying.
+        public var maxNetworkErrorAttempts = 40
+        /// An envelope accepted longer ago than this is dropped rather than sent (`network_error`). Default 1 day.
+        public var maxEnvelopeAge: Duration = .seconds(86_400)
         /// How often discard counts are sent when no envelope carries them. Default 30 s.
         public var clientReportInterval: Duration = .seconds(30)
         /// Gzip request bodies. Default true.
@@ -210,6 +218,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
     private func sendLoop(dsn: DSN) async {
         var backoff = configuration.initialBackoff
         var serverErrors = 0
+        var networkErrors = 0
         var wakeUpIterator = wakeUps.makeAsyncIterator()
         while !Task.isCancelled {
             guard let head = queue.head else {
@@ -217,6 +226,12 @@ public final class HTTPTransport: EnvelopeSink, Service {
                     _ = await send(Envelope(eventID: nil, dsn: dsn, items: []), dsn: dsn)
                 }
                 if await wakeUpIterator.next() == nil, queue.head == nil { return }
+                continue
+            }
+            if Date().timeIntervalSince(head.acceptedAt) > Double(configuration.maxEnvelopeAge.components.seconds) {
+                logger.warning("dropping a Sentry envelope older than the maximum age", metadata: ["accepted_at": "\(head.acceptedAt)"])
+                if let envelope = try? pendingEnvelope(head) { countDrop(envelope, .networkError) }
+                queue.finish(head)
                 continue
             }
             let envelope: Envelope
@@ -237,20 +252,35 @@ public final class HTTPTransport: EnvelopeSink, Service {
             case .done:
                 queue.finish(head)
                 backoff = configuration.initialBackoff
-                serverErrors = 0
+                (serverErrors, networkErrors) = (0, 0)
             case .serverError where serverErrors + 1 >= configuration.maxServerErrorAttempts:
                 countDrop(envelope, .sendError)
                 queue.finish(head)
-                serverErrors = 0
+                (serverErrors, networkErrors) = (0, 0)
+            case .networkError where networkErrors + 1 >= configuration.maxNetworkErrorAttempts:
+                logger.warning("dropping a Sentry envelope that got no answer after every attempt", metadata: ["attempts": "\(networkErrors + 1)"])
+                countDrop(envelope, .networkError)
+                queue.finish(head)
+                (serverErrors, networkErrors) = (0, 0)
             case .serverError, .networkError:
-                if case .serverError = outcome { serverErrors += 1 }
-                do { try await clock.sleep(for: backoff) } catch { return }
+                if case .serverError = outcome { serverErrors += 1 } else { networkErrors += 1 }
+                // Equal jitter: half the backoff, plus up to as much again, so that many processes do not retry in step.
+                let wait = backoff / 2 + (backoff / 2) * Double.random(in: 0...1)
+                do { try await clock.sleep(for: wait) } catch { return }
                 backoff = min(backoff * 2, configuration.maxBackoff)
             }
         }
     }
 
     private enum SendOutcome { case done, serverError, networkError }
+
+    /// The envelope a pending entry holds, read from the spool when it is there.
+    private func pendingEnvelope(_ pending: EnvelopeQueue.Pending) throws -> Envelope {
+        switch pending.storage {
+        case .memory(let envelope): envelope
+        case .spooled(let file): try Envelope(parsing: try queue.read(file))
+        }
+    }
 
     /// One attempt. Drops limited items first and attaches the pending client report.
     private func send(_ envelope: Envelope, dsn: DSN) async -> SendOutcome {

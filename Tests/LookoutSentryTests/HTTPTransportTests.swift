@@ -197,6 +197,64 @@ import TestSupport
         }
     }
 
+    /// No envelope holds up the queue for ever: one that never gets an answer is dropped after its attempts, and the
+    /// next is tried.
+    @Test func anEnvelopeThatNeverGetsAnAnswerIsDroppedAfterItsAttempts() async throws {
+        let dsn = try DSN("http://publickey@127.0.0.1:\(TestPorts.refusing)/1")
+        var configuration = Self.fast
+        configuration.maxNetworkErrorAttempts = 3
+        let transport = HTTPTransport(options: Self.options(dsn), discards: DiscardCounter(), configuration: configuration)
+        try await Self.running(transport) {
+            for index in 0..<2 { transport.enqueue(Self.event("stuck \(index)", dsn: dsn)) }
+            #expect(await eventually { transport.discards.totals[.init(reason: .networkError, category: "error")] == 2 })
+            #expect(transport.statistics.queued == 0)
+            #expect(transport.statistics.failedAttempts == 6, "three attempts each")
+        }
+    }
+
+    /// A spooled envelope keeps its age across restarts; one older than the maximum is dropped, not sent a day late.
+    @Test func anEnvelopeOlderThanTheMaximumAgeIsDroppedNotSent() async throws {
+        let server = try await ScriptedSentryServer()
+        defer { Task { await server.stop() } }
+        let spool = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: spool) }
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true)
+        // Written two days ago by an earlier run (the name carries the time it was written).
+        let twoDaysAgo = UInt64((Date().timeIntervalSince1970 - 2 * 86_400) * 1_000_000_000)
+        let stale = Self.event("from two days ago", dsn: server.dsn)
+        try Data(stale.serialized()).write(to: spool.appendingPathComponent(String(format: "%020llu-000001.envelope", twoDaysAgo)))
+        let transport = HTTPTransport(options: Self.options(server.dsn, spool: spool), discards: DiscardCounter(), configuration: Self.fast)
+        let fresh = Self.event("from now", dsn: server.dsn)
+        try await Self.running(transport) {
+            transport.enqueue(fresh)
+            #expect(await eventually { server.received.count == 1 })
+            #expect(await transport.flush(timeout: .seconds(5)))
+        }
+        // (The drop itself reaches Sentry too, as a client report in an envelope of its own, without an event id.)
+        #expect(server.received.compactMap(\.envelope.eventID) == [fresh.eventID])
+        #expect(transport.discards.totals[.init(reason: .networkError, category: "error")] == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+    }
+
+    /// A spool that cannot be written (disk full, folder gone) keeps envelopes in memory, within the same bound as
+    /// without a spool: the oldest are dropped and counted, memory stays flat.
+    @Test func anUnwritableSpoolKeepsMemoryBounded() async throws {
+        let dsn = try DSN("http://publickey@127.0.0.1:\(TestPorts.refusing)/1")
+        let spool = Self.temporaryDirectory()
+        let transport = HTTPTransport(options: Self.options(dsn, spool: spool, queueSize: 5), discards: DiscardCounter(), configuration: Self.fast)
+        try await Self.running(transport) {
+            #expect(await eventually { FileManager.default.fileExists(atPath: spool.path) })
+            try FileManager.default.removeItem(at: spool)  // every write fails from now on
+            for index in 0..<20 {
+                transport.enqueue(Self.event("kept in memory \(index)", dsn: dsn))
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(await eventually { transport.statistics.queued <= 6 })
+            let dropped = transport.discards.totals[.init(reason: .queueOverflow, category: "error")] ?? 0
+            #expect(dropped + transport.statistics.queued == 20, "every envelope kept or counted")
+        }
+    }
+
     @Test func withoutASpoolWhatIsLeftAtShutdownIsCountedAsLost() async throws {
         let dsn = try DSN("http://publickey@127.0.0.1:\(TestPorts.refusing)/1")
         let transport = HTTPTransport(options: Self.options(dsn), discards: DiscardCounter(), configuration: Self.fast)
