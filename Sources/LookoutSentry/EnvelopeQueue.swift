@@ -145,6 +145,12 @@ final class EnvelopeQueue: Sendable {
         }
     }
 
+    /// At the very end: lets go of the spool, and so of its folder's lock, for the next process to take over what is
+    /// left in it.
+    func releaseSpool() {
+        state.withLock { $0.spool = nil }
+    }
+
     func recordSuccess(at date: Date) {
         state.withLock { state in
             state.statistics.sentEnvelopes += 1

@@ -175,6 +175,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         let lost = queue.abandon()
         for envelope in lost { countDrop(envelope, .networkError) }
         if !lost.isEmpty { logger.warning("Sentry envelopes not delivered before shutdown", metadata: ["count": "\(lost.count)"]) }
+        queue.releaseSpool()
     }
 
     private func takeFromStream() async {

@@ -49,6 +49,12 @@ import TestSupport
         try await task.value
     }
 
+    /// The envelope files in a spool folder, whichever process's folder inside it holds them.
+    static func spooledFiles(_ spool: URL) -> [URL] {
+        let enumerator = FileManager.default.enumerator(at: spool, includingPropertiesForKeys: nil)
+        return (enumerator?.allObjects as? [URL] ?? []).filter { $0.pathExtension == "envelope" }
+    }
+
     static func temporaryDirectory() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("lookout-spool-\(UUID().uuidString)")
         return url
@@ -157,12 +163,12 @@ import TestSupport
             #expect(first.statistics.lastError != nil)
         }
         #expect(first.discards.totals.isEmpty, "nothing counted as lost: it is on disk")
-        let names = try FileManager.default.contentsOfDirectory(atPath: spool.path)
-        #expect(names.count == 5)
-        for name in names {
+        let files = Self.spooledFiles(spool)
+        #expect(files.count == 5)
+        for file in files {
             // Events carry what users sent: the spool is for this process's user alone.
-            let mode = try FileManager.default.attributesOfItem(atPath: spool.appendingPathComponent(name).path)[.posixPermissions] as? Int
-            #expect(mode == 0o600, "\(name): \(String(mode ?? 0, radix: 8))")
+            let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file.lastPathComponent): \(String(mode ?? 0, radix: 8))")
         }
 
         let server = try await ScriptedSentryServer()
@@ -177,9 +183,60 @@ import TestSupport
         }
         await server.stop()
         #expect(server.received.map(\.envelope.eventID) == sent.map(\.eventID), "in order, each once")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+        #expect(Self.spooledFiles(spool).isEmpty)
         let stamped = try #require(server.received.first?.envelope)
         #expect(stamped.items.first?.type == "event")
+    }
+
+    /// Processes sharing one spool folder (replicas on one volume): each writes to a folder of its own; a live one's
+    /// envelopes are never taken by another; a stopped one's are taken over by exactly one of those that start after it.
+    @Test func processesSharingASpoolDeliverEachEnvelopeOnce() async throws {
+        let down = try DSN("http://publickey@127.0.0.1:\(TestPorts.refusing)/1")
+        let spool = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: spool) }
+        let server = try await ScriptedSentryServer()
+        defer { Task { await server.stop() } }
+        var patient = Self.fast
+        patient.maxNetworkErrorAttempts = 1_000_000  // the processes that cannot reach Sentry keep what they hold
+
+        // A live process that cannot reach Sentry holds two envelopes of its own.
+        let live = HTTPTransport(options: Self.options(down, spool: spool), discards: DiscardCounter(), configuration: patient)
+        let held = (0..<2).map { Self.event("held by a live process \($0)", dsn: down) }
+        let left = (0..<3).map { Self.event("left by a stopped process \($0)", dsn: down) }
+        try await Self.running(live) {
+            for envelope in held { live.enqueue(envelope) }
+            #expect(await eventually { live.statistics.spoolFiles == 2 })
+            // Another process spools three and stops.
+            let stopped = HTTPTransport(options: Self.options(down, spool: spool), discards: DiscardCounter(), configuration: patient)
+            try await Self.running(stopped) {
+                for envelope in left { stopped.enqueue(envelope) }
+                #expect(await eventually { stopped.statistics.spoolFiles == 3 })
+            }
+            // Two processes start at once: one of them takes the stopped one's three, neither the live one's.
+            let starters = (0..<2).map { _ in
+                HTTPTransport(options: Self.options(server.dsn, spool: spool), discards: DiscardCounter(), configuration: Self.fast)
+            }
+            try await Self.running(starters[0]) {
+                try await Self.running(starters[1]) {
+                    #expect(await eventually { server.received.count == 3 })
+                    #expect(await starters[0].flush(timeout: .seconds(5)))
+                    #expect(await starters[1].flush(timeout: .seconds(5)))
+                }
+            }
+            #expect(Set(server.received.compactMap(\.envelope.eventID)) == Set(left.map(\.eventID)), "the stopped one's, each once")
+            #expect(live.statistics.spoolFiles == 2, "the live one's untouched")
+            #expect(Self.spooledFiles(spool).count == 2)
+        }
+        // The live one stops; the next process to start delivers its two.
+        let next = HTTPTransport(options: Self.options(server.dsn, spool: spool), discards: DiscardCounter(), configuration: Self.fast)
+        try await Self.running(next) {
+            #expect(await eventually { server.received.count == 5 })
+            #expect(await next.flush(timeout: .seconds(5)))
+        }
+        let delivered = server.received.compactMap(\.envelope.eventID)
+        #expect(delivered.count == 5)
+        #expect(Set(delivered) == Set(held.map(\.eventID) + left.map(\.eventID)), "each envelope once")
+        #expect(Self.spooledFiles(spool).isEmpty)
     }
 
     @Test func aFullSpoolDropsTheOldestAndCountsThem() async throws {
@@ -233,7 +290,7 @@ import TestSupport
         // (The drop itself reaches Sentry too, as a client report in an envelope of its own, without an event id.)
         #expect(server.received.compactMap(\.envelope.eventID) == [fresh.eventID])
         #expect(transport.discards.totals[.init(reason: .networkError, category: "error")] == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: spool.path).isEmpty)
+        #expect(Self.spooledFiles(spool).isEmpty)
     }
 
     /// A spool that cannot be written (disk full, folder gone) keeps envelopes in memory, within the same bound as
