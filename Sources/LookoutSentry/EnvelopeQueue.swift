@@ -108,8 +108,7 @@ final class EnvelopeQueue: Sendable {
             guard case .memory = storage else { return nil }
             let inMemory = state.pending.lazy.filter { if case .memory = $0.storage { true } else { false } }.count
             guard inMemory > memoryLimit else { return nil }
-            // Not the head while it is being sent: the oldest in memory after it.
-            for index in state.pending.indices.dropFirst() {
+            for index in state.pending.indices {
                 guard case .memory(let oldest) = state.pending[index].storage else { continue }
                 state.pending.remove(at: index)
                 return oldest

@@ -89,6 +89,7 @@ import Testing
         }
         #expect(queue.statistics.spoolFiles == 3)
         #expect(queue.abandon().isEmpty)
+        queue.releaseSpool()  // the process stops: its spool folder's lock is free
         #expect(try EnvelopeSpool(directory: directory.path, maxBytes: 1 << 20).files.count == 3, "the next start sends them")
     }
 }
