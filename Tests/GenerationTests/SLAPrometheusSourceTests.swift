@@ -58,7 +58,12 @@ import TestSupport
         // Replica b: 15 requests, all good (404 is the client's mistake, not an outage).
         for _ in 0..<15 { #expect(try await call(.GET, "http://\(b)/api/v1/generations/nope", token: "x").status == 401) }
 
-        // 40 events, 35 good, once Prometheus has scraped and evaluated the rules.
+        // Prometheus has scraped every request once the counters sum to 40, and they hold exactly the 40 requests of
+        // both replicas. Waited for first: increase() extrapolates, so the rule below can reach 40 a scrape earlier.
+        let raw = #"sum(lookout_slo_events_total{objective="request_availability"})"#
+        #expect(try await eventually { (try await query(raw) ?? 0) >= 40 })
+        #expect(try await query(raw) == 40)
+        // 40 events, 35 good, once Prometheus has also evaluated the rules.
         let summed = try await eventually {
             (try await query(#"lookout:slo_events:increase1h{objective="request_availability"}"#) ?? 0) >= 40
         }
@@ -74,8 +79,6 @@ import TestSupport
         let hour = try #require(Self.hour("request_availability", status.json))
         let total = hour["total"] as? Int ?? 0
         let good = hour["good"] as? Int ?? 0
-        // The counters themselves hold exactly the 40 requests of both replicas.
-        #expect(try await query(#"sum(lookout_slo_events_total{objective="request_availability"})"#) == 40)
         // increase() extrapolates past the samples it has, by how far depends on when the scrapes fell (the machine's
         // pace), so the count is bounded, not exact: not before the first sample (the counters started at 0), and at
         // most 1.1 scrape intervals after the last, with at least three samples (two intervals) in the window, waited
