@@ -82,9 +82,11 @@ let package = Package(
             dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "LookoutBacktrace", swiftSettings: swiftSettings),
         .target(
             name: "LookoutSentry",
             dependencies: [
+                "LookoutBacktrace",
                 "LookoutConfiguration",
                 "LookoutJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -237,6 +239,7 @@ let package = Package(
         .target(
             name: "GenerationCore",
             dependencies: [
+                "LookoutBacktrace",
                 "BoundedCache",
                 "LookoutRateLimit",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -330,6 +333,7 @@ let package = Package(
         .executableTarget(
             name: "sentry-microbench",
             dependencies: [
+                "LookoutBacktrace",
                 "LookoutSentry",
                 "LookoutSentryHummingbird",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -395,6 +399,7 @@ let package = Package(
         .testTarget(
             name: "LookoutSentryTests",
             dependencies: [
+                "LookoutBacktrace",
                 "LookoutSentry",
                 "LookoutSLA",
                 "TestSupport",

@@ -1,5 +1,6 @@
 import Foundation
 import Instrumentation
+import LookoutBacktrace
 
 /// Where finished envelopes go. Implementations must never make the caller wait: queue, and drop (counting) when full.
 public protocol EnvelopeSink: Sendable {
@@ -32,6 +33,7 @@ public final class SentryClient: Sendable {
         self.random = random
         self.scrubber = Scrubber(sendDefaultPII: options.sendDefaultPII)
         self.baseContexts = Self.runtimeContexts()
+        if options.isEnabled && options.attachStacktrace { CapturedBacktrace.prepare() }
     }
 
     /// Captures a Swift error. Returns the event id, or nil when nothing was sent (disabled, sampled out, dropped).
@@ -57,6 +59,7 @@ public final class SentryClient: Sendable {
             return nil
         }
         var event = ScopeBox.current?.scope.apply(to: event) ?? event
+        if options.attachStacktrace, event.backtrace == nil { event.backtrace = CapturedBacktrace.here() }
         event.release = event.release ?? options.release
         event.environment = event.environment ?? options.environment
         event.serverName = event.serverName ?? options.serverName
@@ -77,10 +80,13 @@ public final class SentryClient: Sendable {
             event = kept
         }
         // Scrubbing and serialising are left to the transport's task: the caller only snapshots (see Envelope.Item).
-        let (scrubber, sdk, snapshot) = (scrubber, sdk, event)
-        var envelope = Envelope(
-            eventID: event.eventID, dsn: dsn, sdk: sdk, items: [.init(type: "event") { scrubber.scrub(snapshot).json(sdk: sdk).serialized }]
-        )
+        // So are the ids taken out of exception values and the symbolication of its backtraces.
+        let (scrubber, sdk, snapshot, inApp) = (scrubber, sdk, event, options.inApp)
+        var envelope = Envelope(eventID: event.eventID, dsn: dsn, sdk: sdk, items: [.init(type: "event") {
+            var event = snapshot
+            event.parameterizeExceptionValues()
+            return scrubber.scrub(event).json(sdk: sdk, inApp: inApp).serialized
+        }])
         envelope.trace = trace
         sink.enqueue(envelope)
         return event.eventID

@@ -1,4 +1,5 @@
 import Foundation
+import LookoutBacktrace
 
 /// Severity, as Sentry spells it.
 public enum SentryLevel: String, Sendable, CaseIterable {
@@ -42,33 +43,55 @@ public struct SentryException: Sendable, Equatable {
     public var module: String?
     /// `handled: false` marks errors that escaped to a top-level handler (a request that became a 500).
     public var mechanism: (type: String, handled: Bool)
+    /// Where the error was made, for errors that record it (``BacktraceCarrying``); sent as the exception's stack trace.
+    public var backtrace: CapturedBacktrace?
 
-    public init(type: String, value: String, module: String? = nil, mechanismType: String = "generic", handled: Bool = true) {
+    public init(
+        type: String, value: String, module: String? = nil, mechanismType: String = "generic", handled: Bool = true,
+        backtrace: CapturedBacktrace? = nil
+    ) {
         self.type = type
         self.value = value
         self.module = module
         self.mechanism = (mechanismType, handled)
+        self.backtrace = backtrace
     }
 
-    /// Describes a Swift error: its type name (module-qualified when Swift gives one) and its description.
+    /// Describes a Swift error: its type name (module-qualified when Swift gives one, without the build-specific
+    /// `(unknown context at $…)` of private types), its description, and where it was made if it recorded that.
     public init(error: any Error, handled: Bool, mechanismType: String = "generic") {
-        let fullType = String(reflecting: Swift.type(of: error))
+        let fullType = Self.stableTypeName(String(reflecting: Swift.type(of: error)))
         let parts = fullType.split(separator: ".", maxSplits: 1)
         self.init(
             type: parts.count == 2 ? String(parts[1]) : fullType, value: String(describing: error),
-            module: parts.count == 2 ? String(parts[0]) : nil, mechanismType: mechanismType, handled: handled
+            module: parts.count == 2 ? String(parts[0]) : nil, mechanismType: mechanismType, handled: handled,
+            backtrace: (error as? any BacktraceCarrying)?.backtrace
         )
+    }
+
+    /// `Module.(unknown context at $55d1c0e8).Failure` → `Module.Failure`: the address changes with every build and would
+    /// split one issue into one per release.
+    static func stableTypeName(_ name: String) -> String {
+        var name = name
+        while let start = name.range(of: "(unknown context at $") {
+            guard let end = name[start.upperBound...].firstIndex(of: ")") else { break }
+            var upper = name.index(after: end)
+            if upper < name.endIndex, name[upper] == "." { upper = name.index(after: upper) }
+            name.removeSubrange(start.lowerBound..<upper)
+        }
+        return name
     }
 
     public static func == (lhs: SentryException, rhs: SentryException) -> Bool {
         lhs.type == rhs.type && lhs.value == rhs.value && lhs.module == rhs.module && lhs.mechanism == rhs.mechanism
     }
 
-    var json: JSONValue {
+    func json(stacktrace: SentryStacktrace?) -> JSONValue {
         var object: [String: JSONValue] = [
             "type": .string(type), "value": .string(value), "mechanism": ["type": .string(mechanism.type), "handled": .bool(mechanism.handled)],
         ]
         if let module { object["module"] = .string(module) }
+        if let stacktrace, !stacktrace.frames.isEmpty { object["stacktrace"] = stacktrace.json }
         return .object(object)
     }
 }
@@ -119,6 +142,9 @@ public struct SentryEvent: Sendable, Equatable {
     public var request: SentryRequest?
     public var breadcrumbs: [Breadcrumb]
     public var fingerprint: [String]
+    /// Where the event was captured; sent as the current thread's stack (``SentryOptions/attachStacktrace``). An
+    /// exception's own ``SentryException/backtrace`` says where the error was made, which is what issues group on.
+    public var backtrace: CapturedBacktrace?
 
     public init(
         eventID: String = SentryEvent.newID(), timestamp: Date = Date(), level: SentryLevel = .error, message: String? = nil,
@@ -143,8 +169,9 @@ public struct SentryEvent: Sendable, Equatable {
     /// A new random event id: 32 lowercase hex digits (128 random bits, as a UUID v4 without dashes).
     public static func newID() -> String { RandomID.hex128() }
 
-    /// The payload as a JSON object.
-    public func json(sdk: SDKInfo) -> JSONValue {
+    /// The payload as a JSON object. Symbolicates the backtraces (tens of microseconds each once the symbols are
+    /// loaded): call it off the request path, as the transport does.
+    public func json(sdk: SDKInfo, inApp: InAppRule = InAppRule()) -> JSONValue {
         var object: [String: JSONValue] = [
             "event_id": .string(eventID), "timestamp": .timestamp(timestamp), "level": .string(level.rawValue), "platform": .string(platform),
             "sdk": sdk.json,
@@ -155,7 +182,18 @@ public struct SentryEvent: Sendable, Equatable {
         if let release { object["release"] = .string(release) }
         if let environment { object["environment"] = .string(environment) }
         if let message { object["logentry"] = ["formatted": .string(message)] }
-        if !exceptions.isEmpty { object["exception"] = ["values": .array(exceptions.map(\.json))] }
+        var images: [JSONValue] = []
+        func stacktrace(_ backtrace: CapturedBacktrace?, errorType: String? = nil) -> SentryStacktrace? {
+            guard let backtrace else { return nil }
+            let stacktrace = SentryStacktrace(backtrace, inApp: inApp, errorType: errorType)
+            images += stacktrace.images.filter { !images.contains($0) }
+            return stacktrace
+        }
+        if !exceptions.isEmpty { object["exception"] = ["values": .array(exceptions.map { $0.json(stacktrace: stacktrace($0.backtrace, errorType: $0.type)) })] }
+        if let backtrace, let thread = stacktrace(backtrace), !thread.frames.isEmpty {
+            object["threads"] = ["values": [["id": .int(Int64(backtrace.threadID)), "current": true, "crashed": false, "stacktrace": thread.json]]]
+        }
+        if !images.isEmpty { object["debug_meta"] = ["images": .array(images)] }
         if !tags.isEmpty { object["tags"] = .object(tags.mapValues { .string($0) }) }
         if !extra.isEmpty { object["extra"] = .object(extra) }
         if !contexts.isEmpty { object["contexts"] = .object(contexts) }
@@ -177,4 +215,40 @@ public struct SDKInfo: Sendable, Equatable {
     public var json: JSONValue { ["name": .string(name), "version": .string(version)] }
     /// `lookout.swift/0.1.0`, for `sentry_client`.
     public var clientName: String { "\(name)/\(version)" }
+}
+
+extension SentryEvent {
+    /// Replaces ids in exception values (UUIDs, prefixed ids such as `usr_…`, long hex and long numbers) with
+    /// placeholders, so that one bug is one issue whatever ids its message names; the original values go to `extra`
+    /// (`exception_value`, `exception_value.1`, …).
+    mutating func parameterizeExceptionValues() {
+        for index in exceptions.indices {
+            let original = exceptions[index].value
+            let parameterized = ExceptionValue.parameterized(original)
+            guard parameterized != original else { continue }
+            exceptions[index].value = parameterized
+            extra[index == 0 ? "exception_value" : "exception_value.\(index)"] = .string(original)
+        }
+    }
+}
+
+/// The placeholders of ``SentryEvent/parameterizeExceptionValues()``, applied in this order.
+enum ExceptionValue {
+    static let patterns: [(NSRegularExpression, String)] = [
+        (#"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"#, "<uuid>"),
+        (#"\b[a-z]{2,8}_[A-Za-z0-9_-]{8,}"#, "<id>"),
+        (#"\b(?:0x)?(?=[0-9a-fA-F]*[0-9])(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"#, "<hex>"),
+        (#"\b[0-9]{4,}\b"#, "<n>"),
+    ].map { (try! NSRegularExpression(pattern: $0.0), $0.1) }
+
+    static func parameterized(_ value: String) -> String {
+        // The common case, no digit at all, costs one pass over the bytes.
+        guard value.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return value }
+        var result = value
+        for (pattern, placeholder) in patterns {
+            // NSRegularExpression is immutable once made and documented as safe to use from several threads.
+            result = pattern.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result), withTemplate: placeholder)
+        }
+        return result
+    }
 }

@@ -22,6 +22,13 @@ public struct SentryOptions: Sendable {
     public var tracesSampler: (@Sendable (_ transactionName: String) -> Double)?
     /// Breadcrumbs kept per scope. `SENTRY_MAX_BREADCRUMBS`, default 100.
     public var maxBreadcrumbs = 100
+    /// Attach the stack where an event is captured (as the current thread's) to every event; errors that record where
+    /// they were made (`BacktraceCarrying`) carry that stack as well, in the exception. `SENTRY_ATTACH_STACKTRACE`,
+    /// default true.
+    public var attachStacktrace = true
+    /// Which stack frames are the application's (`in_app`), by module, and whether they carry files and lines.
+    /// `SENTRY_IN_APP_INCLUDE`, `SENTRY_IN_APP_EXCLUDE`, `SENTRY_STACKTRACE_SOURCE_LOCATIONS`.
+    public var inApp = InAppRule()
     /// Send user e-mail, user name and IP address. `SENTRY_SEND_DEFAULT_PII`, default false.
     public var sendDefaultPII = false
     /// Last look at an error event before it is queued; return nil to drop it.
@@ -96,5 +103,12 @@ public struct SentryOptions: Sendable {
             shutdownTimeout = try reader.seconds("SENTRY_SHUTDOWN_TIMEOUT", default: shutdownTimeout, in: 0...300)
         }
         if given("SENTRY_DEBUG") != nil { debug = try reader.boolean("SENTRY_DEBUG", default: debug) }
+        if given("SENTRY_ATTACH_STACKTRACE") != nil { attachStacktrace = try reader.boolean("SENTRY_ATTACH_STACKTRACE", default: attachStacktrace) }
+        func modules(_ raw: String) -> [String] { raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let raw = given("SENTRY_IN_APP_INCLUDE") { inApp.include = modules(raw) }
+        if let raw = given("SENTRY_IN_APP_EXCLUDE") { inApp.exclude += modules(raw) }
+        if given("SENTRY_STACKTRACE_SOURCE_LOCATIONS") != nil {
+            inApp.sourceLocations = try reader.boolean("SENTRY_STACKTRACE_SOURCE_LOCATIONS", default: inApp.sourceLocations)
+        }
     }
 }

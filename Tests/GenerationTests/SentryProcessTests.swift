@@ -58,6 +58,13 @@ import TestSupport
         let exception = try #require(((event["exception"] as? [String: Any])?["values"] as? [[String: Any]])?.first)
         #expect(exception["type"] as? String == "ServiceError")
         #expect((exception["value"] as? String)?.contains("payment-provider-error") == true)
+        // Where the error was made, not where the middleware caught it: the service's own frame is the innermost in-app one.
+        let frames = ((exception["stacktrace"] as? [String: Any])?["frames"] as? [[String: Any]]) ?? []
+        let inApp = frames.filter { $0["in_app"] as? Bool == true }.compactMap { $0["function"] as? String }
+        #expect(inApp.last?.contains("PaymentService.throwIfUnsuccessful") == true, "\(inApp.suffix(4))")
+        #expect(frames.allSatisfy { ($0["instruction_addr"] as? String)?.hasPrefix("0x") == true })
+        let images = ((event["debug_meta"] as? [String: Any])?["images"] as? [[String: Any]]) ?? []
+        #expect(images.contains { ($0["code_file"] as? String)?.hasSuffix("/backend") == true && $0["code_id"] != nil }, "\(images.prefix(2))")
         #expect(event["release"] as? String == "lookout@e2e")
         #expect(event["environment"] as? String == environmentName)
         #expect(event["transaction"] as? String == "POST /api/v1/payments")

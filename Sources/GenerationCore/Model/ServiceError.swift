@@ -1,7 +1,9 @@
+import LookoutBacktrace
+
 /// An error the service reports to its caller: a stable code and a message a user can act on.
 ///
 /// The HTTP adapter maps each ``Code`` to a status and an RFC 9457 problem type; the core knows no HTTP.
-public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ServiceError: Error, BacktraceCarrying, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, CaseIterable {
         /// The request could not be parsed: malformed JSON, a wrong type, a missing field.
         case malformedRequest = "malformed-request"
@@ -36,6 +38,8 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     public var message: String
     /// Extra facts for the client, e.g. the balance that was too low.
     public var details: [String: Detail]
+    /// Where the error was made, for error reports (a few microseconds; not part of equality).
+    public var backtrace = CapturedBacktrace.here()
 
     public init(_ code: Code, _ message: String, details: [String: Detail] = [:]) {
         self.code = code
