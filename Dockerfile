@@ -33,6 +33,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 ca
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /var/lib/lookout --create-home lookout
 COPY --from=build /out/ /usr/local/bin/
+# Swift's backtracer, in the build that needs no Swift libraries, beside the binaries where the runtime looks for it:
+# with SWIFT_BACKTRACE (docker-compose.prod.yml) a crash writes a JSON crash log that the next start sends to Sentry.
+COPY --from=build /usr/libexec/swift/linux/swift-backtrace-static /usr/local/bin/swift-backtrace
 COPY deploy/slo.yml /etc/lookout/slo.yml
 COPY deploy/prober/checks.yml /etc/lookout/checks.yml
 ENV LOOKOUT_HTTP_HOST=0.0.0.0 \

@@ -70,6 +70,9 @@ public struct AppConfiguration: Sendable {
     /// Bearer token of the admin API (`POST`/`DELETE /sla/maintenance`). `LOOKOUT_ADMIN_TOKEN`, at least 16 characters;
     /// default unset: the admin API refuses every call.
     public var adminToken: String?
+    /// `POST /admin/crash` (admin token required) traps the process on purpose, to check that crashes reach Sentry
+    /// (docs/sentry.md, "Crashes"). `LOOKOUT_ADMIN_CRASH_ROUTE`, default false: no such route.
+    public var adminCrashRoute = false
     /// Sentry: the `SENTRY_*` variables (docs/sentry.md). No `SENTRY_DSN`: disabled. Release defaults to
     /// `lookout@<version>`.
     public var sentry = SentryOptions()
@@ -342,6 +345,7 @@ public struct AppConfiguration: Sendable {
         adminToken = try reader.optional("LOOKOUT_ADMIN_TOKEN", allowed: "a token of at least 16 characters (e.g. openssl rand -hex 24)") {
             $0.count >= 16 ? $0 : nil
         }
+        adminCrashRoute = try reader.boolean("LOOKOUT_ADMIN_CRASH_ROUTE", default: adminCrashRoute)
         prober.token = try reader.optional("LOOKOUT_PROBER_TOKEN", allowed: "a token of at least 16 characters (e.g. openssl rand -hex 24)") {
             $0.count >= 16 ? $0 : nil
         }

@@ -55,12 +55,16 @@ public enum Entrypoint {
         LoggingSetup.bootstrap(format: configuration.logFormat, level: configuration.logLevel, sentry: sentry)
         sentry.bootstrapTracing()
         let logger = Logger(label: "lookout.\(role.rawValue)")
+        let crashes = CrashReports(swiftBacktrace: environment["SWIFT_BACKTRACE"])
         if sentry.isEnabled {
             logger.info("Sentry enabled", metadata: [
                 "release": .string(configuration.sentry.release ?? "-"), "environment": .string(configuration.sentry.environment),
                 "traces_sample_rate": "\(configuration.sentry.tracesSampleRate)", "spool": .string(configuration.sentry.spoolDirectory ?? "none"),
+                "crash_logs": .string(crashes?.directory ?? "none (SWIFT_BACKTRACE)"),
             ])
         }
+        // Crashes of earlier runs, written by the Swift backtracer, go out first (queued: the transport starts below).
+        crashes?.sendPending(client: sentry.client, logger: logger)
         do {
             let assembly = try ServiceAssembly(configuration: configuration, logger: logger, paymentProvider: paymentProvider, sentry: sentry)
             try assembly.migrate()

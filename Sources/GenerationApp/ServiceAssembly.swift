@@ -206,11 +206,21 @@ public struct ServiceAssembly: Sendable {
         let endpoints: [Endpoint<APIRequestContext>] = SLARoutes(
             status: sla, admin: BearerTokenGate(token: configuration.adminToken, settingName: "LOOKOUT_ADMIN_TOKEN"),
             body: JSONBody(maxBytes: configuration.http.maxBodyBytes), cache: cache
-        ).endpoints + StatusPageRoutes(source: statusPage, cache: cache).endpoints
+        ).endpoints + StatusPageRoutes(source: statusPage, cache: cache).endpoints + crashEndpoints
         // The public reports are limited per client; the admin routes have their token.
         guard let throttle = throttle("status", configuration.rateLimits.status) else { return endpoints }
         let reports: Set<String> = ["/status", "/sla/status", "/sla/report"]
         return endpoints.map { reports.contains($0.path) ? throttle.guarding($0) : $0 }
+    }
+
+    /// `POST /admin/crash` when `LOOKOUT_ADMIN_CRASH_ROUTE=true`: checks, end to end, that a crash reaches Sentry.
+    private var crashEndpoints: [Endpoint<APIRequestContext>] {
+        guard configuration.adminCrashRoute else { return [] }
+        let admin = BearerTokenGate(token: configuration.adminToken, settingName: "LOOKOUT_ADMIN_TOKEN")
+        return [Endpoint(.post, "/admin/crash") { request, _ in
+            try admin.require(request)
+            CrashRoute.crash()
+        }]
     }
 
     /// `/health/detailed`: the database, the queue, the worker's heartbeat, Sentry's delivery and the in-process prober.

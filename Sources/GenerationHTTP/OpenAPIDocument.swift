@@ -290,6 +290,13 @@ enum OpenAPIDocument {
           "401": {"description": "Metrics are protected and the credentials are missing or wrong", "content": {"text/plain": {"schema": {"type": "string"}}}}
         }}
     },
+    "/admin/crash": {
+      "post": {"summary": "Crash the process on purpose", "description": "Admin API, served only with LOOKOUT_ADMIN_CRASH_ROUTE=true: traps the process, as a bug would, to check that crashes reach Sentry after the restart (docs/sentry.md, Crashes). There is no answer: the connection closes.", "operationId": "crash", "tags": ["observability"],
+        "security": [{"admin": []}],
+        "responses": {
+          "401": {"$ref": "#/components/responses/Problem"}
+        }}
+    },
     "/sla/maintenance": {
       "get": {"summary": "Maintenance windows", "description": "Every planned maintenance window: the SLO file's (source configuration) and those declared through this API (source api). Their minutes are left out of every SLA window.", "operationId": "listMaintenance", "tags": ["observability"],
         "responses": {"200": {"description": "The windows, earliest first", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MaintenanceList"}}}}}},

@@ -12,12 +12,33 @@ import Synchronization
 /// Uses the Swift runtime's `Backtrace` (SE-0419). Release builds unwind by frame pointers, so optimised async code may
 /// show fewer callers than a debug build; names, files and lines need the binary's symbols (debug info for lines).
 public struct CapturedBacktrace: Sendable, Equatable, CustomStringConvertible {
-    #if canImport(Runtime)
-    let backtrace: Backtrace
-    let images: ImageMap
-    #endif
+    enum Storage: Sendable {
+        #if canImport(Runtime)
+        /// Taken in this process: raw addresses, symbolicated on demand.
+        case live(Backtrace, ImageMap)
+        #endif
+        /// Read from elsewhere (a crash log), already symbolicated.
+        case resolved([BacktraceFrame], [BacktraceImage])
+    }
+
+    let storage: Storage
     /// The thread that took it (`pthread_self`).
     public var threadID: Int = Self.currentThreadID()
+
+    #if canImport(Runtime)
+    init(backtrace: Backtrace, images: ImageMap) {
+        storage = .live(backtrace, images)
+    }
+    #endif
+
+    /// A stack symbolicated elsewhere, such as the crashed thread of a crash log: `frames` innermost first.
+    public init(frames: [BacktraceFrame], images: [BacktraceImage], threadID: Int = 0) {
+        storage = .resolved(frames, images)
+        self.threadID = threadID
+    }
+
+    /// No stack at all: set on an event, it keeps the capture's own stack off (a crash reported at the next start).
+    public static let none = CapturedBacktrace(frames: [], images: [])
 
     /// The stack of the caller of `here`, or nil where backtraces are not available.
     ///
@@ -51,7 +72,22 @@ public struct CapturedBacktrace: Sendable, Equatable, CustomStringConvertible {
     /// backtrace in a 170 MB debug build on this project's 2-core machine, so off by default; a symbol server with
     /// the uploaded debug files gives the same from the addresses and images. Call it off the request path either way.
     public func symbolicated(sourceLocations: Bool = false) -> (frames: [BacktraceFrame], images: [BacktraceImage]) {
+        switch storage {
+        case .resolved(let frames, let images): return (frames, images)
         #if canImport(Runtime)
+        case .live(let backtrace, let images):
+            // An error storm repeats the same few stacks: each is looked up once (about 0.4 ms in a release build).
+            let key = SymbolCache.Key(addresses: backtrace.frames.map { $0.originalProgramCounter }, sourceLocations: sourceLocations)
+            if let known = SymbolCache.shared.value(for: key) { return known }
+            let result = Self.symbolicate(backtrace, images: images, sourceLocations: sourceLocations)
+            SymbolCache.shared.store(result, for: key)
+            return result
+        #endif
+        }
+    }
+
+    #if canImport(Runtime)
+    private static func symbolicate(_ backtrace: Backtrace, images: ImageMap, sourceLocations: Bool) -> ([BacktraceFrame], [BacktraceImage]) {
         let options: Backtrace.SymbolicationOptions = sourceLocations ? .default : [.useSymbolCache]
         guard let symbolicated = backtrace.symbolicated(with: images, options: options) else {
             return ([], [])
@@ -81,10 +117,8 @@ public struct CapturedBacktrace: Sendable, Equatable, CustomStringConvertible {
             )
         }
         return (frames, imageList)
-        #else
-        return ([], [])
-        #endif
     }
+    #endif
 
     static func currentThreadID() -> Int {
         #if canImport(Glibc)
@@ -98,11 +132,12 @@ public struct CapturedBacktrace: Sendable, Equatable, CustomStringConvertible {
     public static func == (lhs: CapturedBacktrace, rhs: CapturedBacktrace) -> Bool { true }
 
     public var description: String {
+        switch storage {
         #if canImport(Runtime)
-        backtrace.description
-        #else
-        "(no backtrace)"
+        case .live(let backtrace, _): backtrace.description
         #endif
+        case .resolved(let frames, _): frames.map { $0.function ?? "0x" + String($0.address, radix: 16) }.joined(separator: "\n")
+        }
     }
 
     /// The Swift module a mangled symbol belongs to (`$s13LookoutSentry…` → `LookoutSentry`; standard library
@@ -140,6 +175,22 @@ public struct BacktraceFrame: Sendable, Equatable {
     public var isSystem: Bool
     /// A function inlined into the frame below it (same address).
     public var isInlined: Bool
+
+    public init(
+        address: UInt64, function: String? = nil, rawName: String? = nil, module: String? = nil, imageIndex: Int? = nil, file: String? = nil,
+        line: Int? = nil, column: Int? = nil, isSystem: Bool = false, isInlined: Bool = false
+    ) {
+        self.address = address
+        self.function = function
+        self.rawName = rawName
+        self.module = module
+        self.imageIndex = imageIndex
+        self.file = file
+        self.line = line
+        self.column = column
+        self.isSystem = isSystem
+        self.isInlined = isInlined
+    }
 }
 
 /// An executable or shared library loaded in the process.
@@ -150,6 +201,14 @@ public struct BacktraceImage: Sendable, Equatable {
     public var buildID: [UInt8]?
     public var baseAddress: UInt64
     public var endOfText: UInt64
+
+    public init(path: String?, name: String?, buildID: [UInt8]?, baseAddress: UInt64, endOfText: UInt64) {
+        self.path = path
+        self.name = name
+        self.buildID = buildID
+        self.baseAddress = baseAddress
+        self.endOfText = endOfText
+    }
 }
 
 /// An error that records where it was made, so that error reports show the code that failed rather than the code that
@@ -171,6 +230,31 @@ final class ImageCache: Sendable {
             let captured = ImageMap.capture()
             images = captured
             return captured
+        }
+    }
+}
+#endif
+
+#if canImport(Runtime)
+/// Symbolicated stacks by their addresses, bounded: when full, it starts over.
+final class SymbolCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var addresses: [Backtrace.Address]
+        var sourceLocations: Bool
+    }
+
+    static let shared = SymbolCache(capacity: 256)
+    private let capacity: Int
+    private let entries = Mutex<[Key: ([BacktraceFrame], [BacktraceImage])]>([:])
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func value(for key: Key) -> ([BacktraceFrame], [BacktraceImage])? { entries.withLock { $0[key] } }
+
+    func store(_ value: ([BacktraceFrame], [BacktraceImage]), for key: Key) {
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = value
         }
     }
 }

@@ -90,6 +90,47 @@ import TestSupport
         #expect(try await backend.waitForExit() == 0)
     }
 
+    /// A trap in a request handler: the Swift backtracer writes a JSON crash log as the process dies, and the next start
+    /// sends it to bugsink as a fatal, unhandled event whose top in-app frame is the function that trapped.
+    @Test func aCrashInARequestReachesBugsinkAfterTheRestart() async throws {
+        let bugsink = try Bugsink.fromEnvironment()
+        let environmentName = "crash-\(UUID().uuidString.prefix(8).lowercased())"
+        let crashes = directory.appendingPathComponent("crashes")
+        let admin = "crash-test-admin-token-0123456789"
+        let settings = environment([
+            "SENTRY_DSN": bugsink.dsn, "SENTRY_ENVIRONMENT": environmentName, "LOOKOUT_ADMIN_TOKEN": admin, "LOOKOUT_ADMIN_CRASH_ROUTE": "true",
+            "SWIFT_BACKTRACE": "enable=yes,format=json,output-to=\(crashes.path),interactive=no",
+        ])
+        let first = try ServiceProcess("backend", environment: settings)
+        let base = "http://127.0.0.1:\(try await first.waitForPort())"
+        #expect(FileManager.default.fileExists(atPath: crashes.path), "made at start, for the backtracer to write into")
+        #expect(try await call(.POST, "\(base)/admin/crash").status == 401, "the admin token is needed")
+        _ = try? await call(.POST, "\(base)/admin/crash", token: admin)
+        let status = try await first.waitForExit()
+        #expect(status != 0, "the process died")
+        let logs = try FileManager.default.contentsOfDirectory(atPath: crashes.path).filter { $0.hasSuffix(".json") }
+        #expect(logs.count == 1, "one crash log: \(logs)")
+
+        let second = try ServiceProcess("backend", environment: settings)
+        _ = try await second.waitForPort()
+        var events: [[String: Any]] = []
+        #expect(try await eventually {
+            events = try await bugsink.events(environment: environmentName)
+            return !events.isEmpty
+        }, "the crash reaches bugsink")
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event["level"] as? String == "fatal")
+        let exception = try #require(((event["exception"] as? [String: Any])?["values"] as? [[String: Any]])?.first)
+        #expect((exception["mechanism"] as? [String: Any])?["handled"] as? Bool == false)
+        let frames = ((exception["stacktrace"] as? [String: Any])?["frames"] as? [[String: Any]]) ?? []
+        let inApp = frames.filter { $0["in_app"] as? Bool == true }.compactMap { $0["function"] as? String }
+        #expect(inApp.last?.contains("CrashRoute.crash()") == true, "\(inApp.suffix(3))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: crashes.path).filter { $0.hasSuffix(".json") }.isEmpty, "sent once, then deleted")
+        second.signal(SIGTERM)
+        #expect(try await second.waitForExit() == 0)
+    }
+
     /// A job that fails for good is one event with its job id, generation id and attempt, in the trace of its job.
     @Test func aFailedJobReachesBugsinkWithItsJobAndAttempt() async throws {
         let bugsink = try Bugsink.fromEnvironment()
