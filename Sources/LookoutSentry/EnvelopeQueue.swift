@@ -8,6 +8,10 @@ import Synchronization
 /// A class around one lock rather than an actor: ``HTTPTransport/enqueue(_:)`` runs on the request path and must not
 /// hop to another executor. Every change goes through a method of this type, and each one that can empty the queue
 /// wakes the waiters itself, so no caller can forget to.
+///
+/// The spool has a lock of its own, and its file I/O (writes with `fsync`, reads, deletes) happens under that one only:
+/// the request path (``entering()``) and the metrics scrape (``statistics``) take the bookkeeping lock, which is never
+/// held across a disk operation. Only the transport's own tasks touch the spool.
 final class EnvelopeQueue: Sendable {
     struct Pending {
         enum Storage {
@@ -24,7 +28,12 @@ final class EnvelopeQueue: Sendable {
 
     private struct State {
         var pending: [Pending] = []
-        var spool: EnvelopeSpool?
+        var spooling = false
+        /// The spool's size, copied after each of its changes, for ``statistics``.
+        var spoolFiles = 0
+        var spoolBytes = 0
+        /// Envelopes in memory (not spooled) among `pending`.
+        var inMemory = 0
         var statistics = HTTPTransport.Statistics()
         var inStream = 0
         var nextID: UInt64 = 0
@@ -37,10 +46,17 @@ final class EnvelopeQueue: Sendable {
         mutating func append(_ storage: Pending.Storage, acceptedAt: Date) {
             nextID += 1
             pending.append(Pending(id: nextID, storage: storage, acceptedAt: acceptedAt))
+            if case .memory = storage { inMemory += 1 }
+        }
+
+        mutating func remove(at index: Int) {
+            if case .memory = pending[index].storage { inMemory -= 1 }
+            pending.remove(at: index)
         }
     }
 
     private let state = Mutex(State())
+    private let spoolFolder = Mutex<EnvelopeSpool?>(nil)
     /// At most this many envelopes wait in memory, with a spool or without (one that cannot be written keeps them in
     /// memory); the oldest in memory is dropped for a newer one.
     private let memoryLimit: Int
@@ -52,7 +68,7 @@ final class EnvelopeQueue: Sendable {
     // MARK: Reading
 
     var isDrained: Bool { state.withLock { $0.isDrained } }
-    var isSpooling: Bool { state.withLock { $0.spool != nil } }
+    var isSpooling: Bool { state.withLock { $0.spooling } }
     /// The envelope to send next, oldest first.
     var head: Pending? { state.withLock { $0.pending.first } }
 
@@ -60,8 +76,8 @@ final class EnvelopeQueue: Sendable {
         state.withLock { state in
             var statistics = state.statistics
             statistics.queued = state.pending.count + state.inStream
-            statistics.spoolFiles = state.spool?.files.count ?? 0
-            statistics.spoolBytes = state.spool?.totalBytes ?? 0
+            statistics.spoolFiles = state.spoolFiles
+            statistics.spoolBytes = state.spoolBytes
             return statistics
         }
     }
@@ -70,10 +86,24 @@ final class EnvelopeQueue: Sendable {
 
     /// Takes over a spool and queues what an earlier run left in it, oldest first.
     func adopt(_ spool: EnvelopeSpool) {
+        spoolFolder.withLock { $0 = spool }
         state.withLock { state in
             for file in spool.files { state.append(.spooled(file), acceptedAt: EnvelopeSpool.writtenAt(file) ?? Date()) }
-            state.spool = spool
+            state.spooling = true
+            (state.spoolFiles, state.spoolBytes) = (spool.files.count, spool.totalBytes)
         }
+    }
+
+    /// Runs `body` on the spool under its own lock, then copies its size into the bookkeeping.
+    private func withSpool<T>(_ body: (inout EnvelopeSpool) throws -> T) rethrows -> T? {
+        let outcome = try spoolFolder.withLock { spool -> (T, Int, Int)? in
+            guard spool != nil else { return nil }
+            let result = try body(&spool!)
+            return (result, spool!.files.count, spool!.totalBytes)
+        }
+        guard let (result, files, bytes) = outcome else { return nil }
+        state.withLock { (state: inout State) in (state.spoolFiles, state.spoolBytes) = (files, bytes) }
+        return result
     }
 
     /// An envelope was yielded to the intake stream.
@@ -88,10 +118,7 @@ final class EnvelopeQueue: Sendable {
 
     /// Writes an envelope's bytes to the spool. Returns nil when there is no spool.
     func spool(_ bytes: [UInt8]) throws -> (stored: EnvelopeSpool.File?, evicted: [EnvelopeSpool.Eviction])? {
-        try state.withLock { state in
-            guard state.spool != nil else { return nil }
-            return try state.spool!.append(bytes)
-        }
+        try withSpool { try $0.append(bytes) }
     }
 
     /// An envelope arrived from the intake stream: queues it (`nil` when it was neither kept in memory nor spooled),
@@ -101,16 +128,15 @@ final class EnvelopeQueue: Sendable {
         change { state in
             state.inStream -= 1
             if !evicted.isEmpty {
+                // Spooled entries only: the in-memory count stays as it is.
                 state.pending.removeAll { if case .spooled(let file) = $0.storage { evicted.contains(file) } else { false } }
             }
             guard let storage else { return nil }
             state.append(storage, acceptedAt: now)
-            guard case .memory = storage else { return nil }
-            let inMemory = state.pending.lazy.filter { if case .memory = $0.storage { true } else { false } }.count
-            guard inMemory > memoryLimit else { return nil }
+            guard case .memory = storage, state.inMemory > memoryLimit else { return nil }
             for index in state.pending.indices {
                 guard case .memory(let oldest) = state.pending[index].storage else { continue }
-                state.pending.remove(at: index)
+                state.remove(at: index)
                 return oldest
             }
             return nil
@@ -119,18 +145,19 @@ final class EnvelopeQueue: Sendable {
 
     /// Reads a spooled envelope's bytes.
     func read(_ file: EnvelopeSpool.File) throws -> [UInt8] {
-        try state.withLock { state in
-            guard let spool = state.spool else { throw CocoaError(.fileNoSuchFile) }
+        try spoolFolder.withLock { spool in
+            guard let spool else { throw CocoaError(.fileNoSuchFile) }
             return try spool.read(file)
         }
     }
 
     /// Delivered or dropped: removes it (and its spool file).
     func finish(_ pending: Pending) {
+        // The file first: once the entry is gone the queue may look drained, and a flush may return.
+        if case .spooled(let file) = pending.storage { withSpool { $0.remove(file) } }
         change { state in
             guard let index = state.pending.firstIndex(where: { $0.id == pending.id }) else { return }
-            state.pending.remove(at: index)
-            if case .spooled(let file) = pending.storage { state.spool?.remove(file) }
+            state.remove(at: index)
         }
     }
 
@@ -138,8 +165,11 @@ final class EnvelopeQueue: Sendable {
     /// there for the next start, and nothing is returned.
     func abandon() -> [Envelope] {
         change { state in
-            guard state.spool == nil else { return [] }
-            defer { state.pending.removeAll() }
+            guard !state.spooling else { return [] }
+            defer {
+                state.pending.removeAll()
+                state.inMemory = 0
+            }
             return state.pending.compactMap { if case .memory(let envelope) = $0.storage { envelope } else { nil } }
         }
     }
@@ -147,7 +177,7 @@ final class EnvelopeQueue: Sendable {
     /// At the very end: lets go of the spool, and so of its folder's lock, for the next process to take over what is
     /// left in it.
     func releaseSpool() {
-        state.withLock { $0.spool = nil }
+        spoolFolder.withLock { $0 = nil }
     }
 
     func recordSuccess(at date: Date) {

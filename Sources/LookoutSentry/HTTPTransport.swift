@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -26,6 +27,11 @@ import Synchronization
 /// for the next start (without a spool it is counted as `network_error`). ``flush(timeout:)`` waits for the queue to
 /// drain (it is woken by the last delivery or drop, it does not poll). Backoff, the client-report interval and the
 /// deadlines run on the injected clock.
+///
+/// Work that blocks (making an envelope's bytes, which scrubs and symbolicates stack traces; the spool's writes with
+/// `fsync`, reads and deletes) runs on a thread of its own (``blockingPool``), never on Swift's cooperative pool, which
+/// on a two-core machine has two threads for every request of the process; and not on NIO's shared blocking pool either,
+/// where password hashing queues up during a login storm, just when errors need reporting.
 public final class HTTPTransport: EnvelopeSink, Service {
     /// Timings of delivery. Defaults suit production; tests shorten them.
     public struct Configuration: Sendable {
@@ -82,14 +88,17 @@ public final class HTTPTransport: EnvelopeSink, Service {
     private let rateLimits = Mutex(RateLimits())
     /// Times the backoff, the client-report interval and the shutdown deadline; tests give one they move.
     private let clock: any Clock<Duration>
+    /// Where blocking work runs.
+    private let blockingPool: NIOThreadPool
 
     public init(
         options: SentryOptions, discards: DiscardCounter, configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "lookout.sentry.transport"), httpClient: HTTPClient = .shared,
-        clock: any Clock<Duration> = ContinuousClock()
+        clock: any Clock<Duration> = ContinuousClock(), blockingPool: NIOThreadPool = HTTPTransport.blockingPool
     ) {
         self.options = options
         self.clock = clock
+        self.blockingPool = blockingPool
         self.discards = discards
         self.configuration = configuration
         var logger = logger
@@ -144,7 +153,8 @@ public final class HTTPTransport: EnvelopeSink, Service {
         guard let dsn = options.dsn else { return }
         if let directory = options.spoolDirectory {
             do {
-                let spool = try EnvelopeSpool(directory: directory, maxBytes: options.spoolMaxBytes)
+                let maxBytes = options.spoolMaxBytes
+                let spool = try await offThePool { try EnvelopeSpool(directory: directory, maxBytes: maxBytes) }
                 queue.adopt(spool)
                 if !spool.files.isEmpty { logger.info("sending envelopes spooled by an earlier run", metadata: ["count": "\(spool.files.count)"]) }
             } catch {
@@ -186,7 +196,8 @@ public final class HTTPTransport: EnvelopeSink, Service {
             if spooling {
                 // `sent_at` is stamped again at send time; the spooled copy's value is ignored.
                 do {
-                    if let result = try queue.spool(envelope.serialized(sentAt: Date())) {
+                    let queue = self.queue
+                    if let result = try await offThePool({ try queue.spool(envelope.serialized(sentAt: Date())) }) {
                         evicted = result.evicted
                         if let file = result.stored {
                             storage = .spooled(file)
@@ -232,18 +243,21 @@ public final class HTTPTransport: EnvelopeSink, Service {
             if Date().timeIntervalSince(head.acceptedAt) > Double(configuration.maxEnvelopeAge.components.seconds) {
                 logger.warning("dropping a Sentry envelope older than the maximum age", metadata: ["accepted_at": "\(head.acceptedAt)"])
                 if let envelope = try? pendingEnvelope(head) { countDrop(envelope, .networkError) }
-                queue.finish(head)
+                await finish(head)
                 continue
             }
             let envelope: Envelope
+            let queue = self.queue
             switch head.storage {
             case .memory(let value):
                 envelope = value
+                // Its items' bytes are made here, once (see Envelope.Item's deferred payload), off the cooperative pool.
+                _ = try? await offThePool { value.items.reduce(0) { $0 + $1.payload.count } }
             case .spooled(let file):
-                guard let bytes = try? queue.read(file), let parsed = try? Envelope(parsing: bytes) else {
+                guard let bytes = try? await offThePool({ try queue.read(file) }), let parsed = try? Envelope(parsing: bytes) else {
                     logger.warning("dropping an unreadable spooled Sentry envelope", metadata: ["file": "\(file.name)"])
                     discards.record(.eventProcessor, category: "error")
-                    queue.finish(head)
+                    await finish(head)
                     continue
                 }
                 envelope = parsed
@@ -251,17 +265,17 @@ public final class HTTPTransport: EnvelopeSink, Service {
             let outcome = await send(envelope, dsn: dsn)
             switch outcome {
             case .done:
-                queue.finish(head)
+                await finish(head)
                 backoff = configuration.initialBackoff
                 (serverErrors, networkErrors) = (0, 0)
             case .serverError where serverErrors + 1 >= configuration.maxServerErrorAttempts:
                 countDrop(envelope, .sendError)
-                queue.finish(head)
+                await finish(head)
                 (serverErrors, networkErrors) = (0, 0)
             case .networkError where networkErrors + 1 >= configuration.maxNetworkErrorAttempts:
                 logger.warning("dropping a Sentry envelope that got no answer after every attempt", metadata: ["attempts": "\(networkErrors + 1)"])
                 countDrop(envelope, .networkError)
-                queue.finish(head)
+                await finish(head)
                 (serverErrors, networkErrors) = (0, 0)
             case .serverError, .networkError:
                 if case .serverError = outcome { serverErrors += 1 } else { networkErrors += 1 }
@@ -274,6 +288,30 @@ public final class HTTPTransport: EnvelopeSink, Service {
     }
 
     private enum SendOutcome { case done, serverError, networkError }
+
+    /// The transports' thread for blocking work: one, for the whole process, started on first use.
+    public static let blockingPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+
+    /// Runs blocking work on ``blockingPool`` and waits for it. Not cancellable on purpose: at shutdown the transport's
+    /// tasks are cancelled, and a spool write or read given up half-way would lose an envelope (or delete it as
+    /// unreadable). On a pool that has stopped, the work runs here.
+    private func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            // A stopped pool calls this too (state .cancelled): the work is done either way.
+            blockingPool.submit { _ in continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// Delivered or dropped: forgets it, deleting its spool file off the cooperative pool.
+    private func finish(_ pending: EnvelopeQueue.Pending) async {
+        let queue = self.queue
+        guard case .spooled = pending.storage else { return queue.finish(pending) }
+        do { try await offThePool { queue.finish(pending) } } catch { queue.finish(pending) }
+    }
 
     /// The envelope a pending entry holds, read from the spool when it is there.
     private func pendingEnvelope(_ pending: EnvelopeQueue.Pending) throws -> Envelope {

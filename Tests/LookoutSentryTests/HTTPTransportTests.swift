@@ -7,12 +7,29 @@ import TestSupport
 
 /// The transport against a scripted local server: each failure mode Sentry can show, and what the caller sees.
 @Suite struct HTTPTransportTests {
+    /// Short backoffs and report intervals; a patient request timeout, so that a server answering late on a loaded
+    /// machine is waited for (a timeout would send the envelope again: at least once is the protocol's promise).
     static var fast: HTTPTransport.Configuration {
         var configuration = HTTPTransport.Configuration()
-        configuration.requestTimeout = .milliseconds(500)
+        configuration.requestTimeout = .seconds(30)
         configuration.initialBackoff = .milliseconds(50)
         configuration.maxBackoff = .milliseconds(200)
         configuration.clientReportInterval = .milliseconds(200)
+        return configuration
+    }
+
+    /// For the tests whose Sentry refuses connections (nothing listens): AsyncHTTPClient retries a refused connection
+    /// until the request's deadline, so each attempt lasts this long whatever the machine's speed.
+    static var unreachable: HTTPTransport.Configuration {
+        var configuration = fast
+        configuration.requestTimeout = .milliseconds(500)
+        return configuration
+    }
+
+    /// For the tests whose server hangs on purpose: each hang costs one request timeout.
+    static var hanging: HTTPTransport.Configuration {
+        var configuration = fast
+        configuration.requestTimeout = .seconds(2)
         return configuration
     }
 
@@ -120,7 +137,7 @@ import TestSupport
 
     @Test func serverErrorsAndHangsAreRetriedUntilDeliveredExactlyOnce() async throws {
         let server = try await ScriptedSentryServer(script: [.status(500), .hang, .status(503)])
-        let transport = HTTPTransport(options: Self.options(server.dsn), discards: DiscardCounter(), configuration: Self.fast)
+        let transport = HTTPTransport(options: Self.options(server.dsn), discards: DiscardCounter(), configuration: Self.hanging)
         let envelope = Self.event("survives a bad minute", dsn: server.dsn)
         try await Self.running(transport) {
             transport.enqueue(envelope)
@@ -136,7 +153,7 @@ import TestSupport
     /// While Sentry hangs, the caller keeps going: enqueueing never waits, and a full queue drops the oldest, counted.
     @Test func aHangingSentryNeverBlocksTheCallerAndTheQueueIsBounded() async throws {
         let server = try await ScriptedSentryServer(script: [.hang, .hang, .hang])
-        let transport = HTTPTransport(options: Self.options(server.dsn, queueSize: 10), discards: DiscardCounter(), configuration: Self.fast)
+        let transport = HTTPTransport(options: Self.options(server.dsn, queueSize: 10), discards: DiscardCounter(), configuration: Self.hanging)
         try await Self.running(transport) {
             #expect(await eventually { transport.enqueue(Self.event("first", dsn: server.dsn)); return server.requests >= 1 })
             for index in 0..<1000 { transport.enqueue(Self.event("burst \(index)", dsn: server.dsn)) }
@@ -156,7 +173,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: spool) }
         let sent = (0..<5).map { Self.event("during the outage \($0)", dsn: dsn) }
 
-        let first = HTTPTransport(options: Self.options(dsn, spool: spool), discards: DiscardCounter(), configuration: Self.fast)
+        let first = HTTPTransport(options: Self.options(dsn, spool: spool), discards: DiscardCounter(), configuration: Self.unreachable)
         try await Self.running(first) {
             for envelope in sent { first.enqueue(envelope) }
             #expect(await eventually { first.statistics.spoolFiles == 5 && first.statistics.failedAttempts >= 1 })
@@ -172,11 +189,7 @@ import TestSupport
         }
 
         let server = try await ScriptedSentryServer()
-        // A generous timeout: a send that times out after the server stored it is sent again (at least once; Sentry
-        // drops the repeat by event id), which on a loaded machine would make "each once" fail for the wrong reason.
-        var patient = Self.fast
-        patient.requestTimeout = .seconds(10)
-        let second = HTTPTransport(options: Self.options(server.dsn, spool: spool), discards: DiscardCounter(), configuration: patient)
+        let second = HTTPTransport(options: Self.options(server.dsn, spool: spool), discards: DiscardCounter(), configuration: Self.fast)
         try await Self.running(second) {
             #expect(await eventually { server.received.count == 5 })
             #expect(await second.flush(timeout: .seconds(5)))
@@ -196,7 +209,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: spool) }
         let server = try await ScriptedSentryServer()
         defer { Task { await server.stop() } }
-        var patient = Self.fast
+        var patient = Self.unreachable
         patient.maxNetworkErrorAttempts = 1_000_000  // the processes that cannot reach Sentry keep what they hold
 
         // A live process that cannot reach Sentry holds two envelopes of its own.
@@ -245,7 +258,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: spool) }
         let size = Self.event("x", dsn: dsn).serialized().count
         let transport = HTTPTransport(
-            options: Self.options(dsn, spool: spool, spoolMaxBytes: size * 3 + size / 2), discards: DiscardCounter(), configuration: Self.fast
+            options: Self.options(dsn, spool: spool, spoolMaxBytes: size * 3 + size / 2), discards: DiscardCounter(), configuration: Self.unreachable
         )
         try await Self.running(transport) {
             for index in 0..<10 { transport.enqueue(Self.event("y\(index)", dsn: dsn)) }
@@ -258,7 +271,7 @@ import TestSupport
     /// next is tried.
     @Test func anEnvelopeThatNeverGetsAnAnswerIsDroppedAfterItsAttempts() async throws {
         let dsn = try DSN("http://publickey@127.0.0.1:\(TestPorts.refusing)/1")
-        var configuration = Self.fast
+        var configuration = Self.unreachable
         configuration.maxNetworkErrorAttempts = 3
         let transport = HTTPTransport(options: Self.options(dsn), discards: DiscardCounter(), configuration: configuration)
         try await Self.running(transport) {
@@ -298,7 +311,7 @@ import TestSupport
     @Test func anUnwritableSpoolKeepsMemoryBounded() async throws {
         let dsn = try DSN("http://publickey@127.0.0.1:\(TestPorts.refusing)/1")
         let spool = Self.temporaryDirectory()
-        let transport = HTTPTransport(options: Self.options(dsn, spool: spool, queueSize: 5), discards: DiscardCounter(), configuration: Self.fast)
+        let transport = HTTPTransport(options: Self.options(dsn, spool: spool, queueSize: 5), discards: DiscardCounter(), configuration: Self.unreachable)
         try await Self.running(transport) {
             #expect(await eventually { FileManager.default.fileExists(atPath: spool.path) })
             try FileManager.default.removeItem(at: spool)  // every write fails from now on
@@ -314,7 +327,7 @@ import TestSupport
 
     @Test func withoutASpoolWhatIsLeftAtShutdownIsCountedAsLost() async throws {
         let dsn = try DSN("http://publickey@127.0.0.1:\(TestPorts.refusing)/1")
-        let transport = HTTPTransport(options: Self.options(dsn), discards: DiscardCounter(), configuration: Self.fast)
+        let transport = HTTPTransport(options: Self.options(dsn), discards: DiscardCounter(), configuration: Self.unreachable)
         try await Self.running(transport) {
             for index in 0..<3 { transport.enqueue(Self.event("z\(index)", dsn: dsn)) }
             #expect(await eventually { transport.statistics.failedAttempts >= 1 })
