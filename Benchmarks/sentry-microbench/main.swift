@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Instrumentation
 import Logging
+import LookoutBacktrace
 import LookoutSentry
 import LookoutSentryHummingbird
 import Synchronization
@@ -104,6 +105,60 @@ await ScopeBox.withScope(scope) {
     }
     say(String(format: "   a capture costs the caller %.1f µs (%.1f µs of it the queue); disabled: %.3f µs", queued / 1000, (queued - sink) / 1000, off / 1000))
     say(String(format: "   scrubbing and serialising, on the transport's task: %.1f µs more", (whole - sink) / 1000))
+}
+
+// MARK: 1b. Stack traces
+
+/// An error that records where it was made, three calls down.
+struct LedgerOff: Error, BacktraceCarrying, CustomStringConvertible {
+    var backtrace = CapturedBacktrace.here()
+    var description: String { "ledger off by 12500" }
+}
+@inline(never) func makeDeep3() -> LedgerOff { LedgerOff() }
+@inline(never) func makeDeep2() -> LedgerOff { makeDeep3() }
+@inline(never) func makeDeep1() -> LedgerOff { makeDeep2() }
+
+/// Each call timed on its own: the 50th and 90th percentiles of `rounds` calls, after `rounds / 10` warm-up calls.
+func percentiles(_ name: String, rounds: Int, _ body: () -> Void) -> (p50: Double, p90: Double) {
+    for _ in 0..<(rounds / 10) { body() }
+    var samples: [Double] = []
+    samples.reserveCapacity(rounds)
+    for _ in 0..<rounds {
+        let start = ContinuousClock.now
+        body()
+        samples.append(nanoseconds(ContinuousClock.now - start))
+    }
+    samples.sort()
+    let result = (samples[rounds / 2], samples[rounds * 9 / 10])
+    say("\(name.padding(toLength: 66, withPad: " ", startingAt: 0)) p50 \(String(format: "%7.2f", result.0 / 1000)) µs, p90 \(String(format: "%7.2f", result.1 / 1000)) µs")
+    return result
+}
+
+say("")
+say("1b. stack traces: each capture timed alone (same scope as above)")
+func stackClient(attach: Bool, sink: any EnvelopeSink) -> SentryClient {
+    var options = SentryOptions(dsn: dsn)
+    options.attachStacktrace = attach
+    return SentryClient(options: options, sink: sink)
+}
+let noStack = stackClient(attach: false, sink: CountingSink())
+let threadStack = stackClient(attach: true, sink: CountingSink())
+let noStackSerialised = stackClient(attach: false, sink: SerialisingSink())
+let stackSerialised = stackClient(attach: true, sink: SerialisingSink())
+await ScopeBox.withScope(scope) {
+    let base = percentiles("capture, no stack (SENTRY_ATTACH_STACKTRACE=false)", rounds: 20_000) { blackHole(noStack.capture(error: PaymentFailed())) }
+    let thread = percentiles("capture with the capturing thread's stack (the default)", rounds: 20_000) {
+        blackHole(threadStack.capture(error: PaymentFailed()))
+    }
+    let made = percentiles("an error recording where it was made, made and captured", rounds: 20_000) {
+        blackHole(threadStack.capture(error: makeDeep1()))
+    }
+    say(String(format: "   on the caller, p90: +%.1f µs for the thread's stack, +%.1f µs with the error's own too", (thread.p90 - base.p90) / 1000, (made.p90 - base.p90) / 1000))
+    let plain = percentiles("… serialised at once, no stack", rounds: 5_000) { blackHole(noStackSerialised.capture(error: PaymentFailed())) }
+    let symbolicated = percentiles("… serialised at once, both stacks symbolicated (names only)", rounds: 5_000) {
+        blackHole(stackSerialised.capture(error: makeDeep1()))
+    }
+    say(String(format: "   symbolicating, on the transport's task, p90: +%.1f µs", (symbolicated.p90 - plain.p90) / 1000))
 }
 
 // MARK: 2. The request path
