@@ -310,7 +310,8 @@ public final class HTTPTransport: EnvelopeSink, Service {
     private func finish(_ pending: EnvelopeQueue.Pending) async {
         let queue = self.queue
         guard case .spooled = pending.storage else { return queue.finish(pending) }
-        do { try await offThePool { queue.finish(pending) } } catch { queue.finish(pending) }
+        // The work cannot throw, and offThePool runs it whether or not the pool still runs.
+        _ = try? await offThePool { queue.finish(pending) }
     }
 
     /// The envelope a pending entry holds, read from the spool when it is there.

@@ -105,7 +105,7 @@ public struct Scrubber: Sendable {
         return sum % 10 == 0
     }
 
-    private static func replace(_ pattern: NSRegularExpression, in text: String, with template: String) -> String {
+    static func replace(_ pattern: NSRegularExpression, in text: String, with template: String) -> String {
         // NSRegularExpression is immutable once made and documented as safe to use from several threads.
         pattern.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
     }

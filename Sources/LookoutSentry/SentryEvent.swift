@@ -245,10 +245,7 @@ enum ExceptionValue {
         // The common case, no digit at all, costs one pass over the bytes.
         guard value.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return value }
         var result = value
-        for (pattern, placeholder) in patterns {
-            // NSRegularExpression is immutable once made and documented as safe to use from several threads.
-            result = pattern.stringByReplacingMatches(in: result, range: NSRange(result.startIndex..., in: result), withTemplate: placeholder)
-        }
+        for (pattern, placeholder) in patterns { result = Scrubber.replace(pattern, in: result, with: placeholder) }
         return result
     }
 }

@@ -61,7 +61,8 @@ struct LedgerMismatch: Error, BacktraceCarrying, CustomStringConvertible {
         #expect(plainFrames.last { $0["in_app"] as? Bool == true }?["function"] as? String == "reconcileAccount()")
         #expect(plainFrames.allSatisfy { $0["lineno"] == nil && $0["abs_path"] == nil })
         #expect((top["instruction_addr"] as? String)?.hasPrefix("0x") == true)
-        #expect(frames.contains { $0["module"] as? String == "Swift" && $0["in_app"] as? Bool == false } || frames.count >= 3)
+        // The test runner's own frames are below ours, and are not the application's.
+        #expect(frames.contains { $0["module"] as? String == "Testing" && $0["in_app"] as? Bool == false }, "\(frames.compactMap { $0["module"] as? String })")
     }
 
     @Test func theImagesLetSentrySymbolicateFromDebugFiles() throws {
