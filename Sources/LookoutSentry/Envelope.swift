@@ -57,6 +57,10 @@ public struct Envelope: Sendable {
         self.init(eventID: event.eventID, dsn: dsn, sdk: sdk, items: [Item(type: "event", value: event.json(sdk: sdk))])
     }
 
+    /// The bytes its items' payloads take, making deferred payloads now: what it holds in memory once they are made
+    /// (headers aside). Call it where a payload may be made (the transport's thread), not on the caller's.
+    public var payloadBytes: Int { items.reduce(0) { $0 + $1.payload.count } }
+
     /// The wire form. `sentAt` is stamped once, when the envelope is actually sent.
     public func serialized(sentAt: Date = Date()) -> [UInt8] {
         var header: [String: JSONValue] = ["sdk": sdk.json, "sent_at": .string(Self.rfc3339(sentAt))]

@@ -21,6 +21,8 @@ final class EnvelopeQueue: Sendable {
 
         var id: UInt64
         var storage: Storage
+        /// The payload bytes it holds in memory (0 when spooled).
+        var bytes: Int
         /// When it was accepted (a spooled file's name says, across restarts): ``HTTPTransport`` drops an envelope
         /// older than its maximum age instead of retrying it for ever.
         var acceptedAt: Date
@@ -32,8 +34,9 @@ final class EnvelopeQueue: Sendable {
         /// The spool's size, copied after each of its changes, for ``statistics``.
         var spoolFiles = 0
         var spoolBytes = 0
-        /// Envelopes in memory (not spooled) among `pending`.
+        /// Envelopes in memory (not spooled) among `pending`, and their payload bytes.
         var inMemory = 0
+        var inMemoryBytes = 0
         var statistics = HTTPTransport.Statistics()
         var inStream = 0
         var nextID: UInt64 = 0
@@ -43,26 +46,29 @@ final class EnvelopeQueue: Sendable {
 
         var isDrained: Bool { pending.isEmpty && inStream == 0 }
 
-        mutating func append(_ storage: Pending.Storage, acceptedAt: Date) {
+        mutating func append(_ storage: Pending.Storage, bytes: Int, acceptedAt: Date) {
             nextID += 1
-            pending.append(Pending(id: nextID, storage: storage, acceptedAt: acceptedAt))
-            if case .memory = storage { inMemory += 1 }
+            let isInMemory = if case .memory = storage { true } else { false }
+            pending.append(Pending(id: nextID, storage: storage, bytes: isInMemory ? bytes : 0, acceptedAt: acceptedAt))
+            if isInMemory { (inMemory, inMemoryBytes) = (inMemory + 1, inMemoryBytes + bytes) }
         }
 
         mutating func remove(at index: Int) {
-            if case .memory = pending[index].storage { inMemory -= 1 }
+            if case .memory = pending[index].storage { (inMemory, inMemoryBytes) = (inMemory - 1, inMemoryBytes - pending[index].bytes) }
             pending.remove(at: index)
         }
     }
 
     private let state = Mutex(State())
     private let spoolFolder = Mutex<EnvelopeSpool?>(nil)
-    /// At most this many envelopes wait in memory, with a spool or without (one that cannot be written keeps them in
-    /// memory); the oldest in memory is dropped for a newer one.
+    /// At most this many envelopes, of at most this many payload bytes together, wait in memory, with a spool or
+    /// without (one that cannot be written keeps them in memory); the oldest in memory are dropped for a newer one.
     private let memoryLimit: Int
+    private let memoryByteLimit: Int
 
-    init(memoryLimit: Int) {
+    init(memoryLimit: Int, memoryByteLimit: Int = .max) {
         self.memoryLimit = max(1, memoryLimit)
+        self.memoryByteLimit = max(1, memoryByteLimit)
     }
 
     // MARK: Reading
@@ -88,7 +94,7 @@ final class EnvelopeQueue: Sendable {
     func adopt(_ spool: EnvelopeSpool) {
         spoolFolder.withLock { $0 = spool }
         state.withLock { state in
-            for file in spool.files { state.append(.spooled(file), acceptedAt: EnvelopeSpool.writtenAt(file) ?? Date()) }
+            for file in spool.files { state.append(.spooled(file), bytes: 0, acceptedAt: EnvelopeSpool.writtenAt(file) ?? Date()) }
             state.spooling = true
             (state.spoolFiles, state.spoolBytes) = (spool.files.count, spool.totalBytes)
         }
@@ -121,25 +127,30 @@ final class EnvelopeQueue: Sendable {
         try withSpool { try $0.append(bytes) }
     }
 
-    /// An envelope arrived from the intake stream: queues it (`nil` when it was neither kept in memory nor spooled),
-    /// and forgets the spool files deleted to make room for it. Returns the envelope dropped to stay under the memory
-    /// limit, if any.
-    func arrived(_ storage: Pending.Storage?, evicted: [EnvelopeSpool.File], at now: Date = Date()) -> Envelope? {
+    /// An envelope arrived from the intake stream: queues it (`nil` when it was neither kept in memory nor spooled;
+    /// `bytes`, its payload bytes when kept in memory), and forgets the spool files deleted to make room for it.
+    /// Returns the envelopes dropped to stay under the memory limits, oldest first: the oldest in memory (the one being
+    /// sent included: its send finishes, and its removal finds nothing), or the newcomer alone when it is larger than
+    /// the byte limit by itself.
+    func arrived(_ storage: Pending.Storage?, bytes: Int = 0, evicted: [EnvelopeSpool.File], at now: Date = Date()) -> [Envelope] {
         change { state in
             state.inStream -= 1
             if !evicted.isEmpty {
                 // Spooled entries only: the in-memory count stays as it is.
                 state.pending.removeAll { if case .spooled(let file) = $0.storage { evicted.contains(file) } else { false } }
             }
-            guard let storage else { return nil }
-            state.append(storage, acceptedAt: now)
-            guard case .memory = storage, state.inMemory > memoryLimit else { return nil }
-            for index in state.pending.indices {
-                guard case .memory(let oldest) = state.pending[index].storage else { continue }
+            guard let storage else { return [] }
+            if case .memory(let envelope) = storage, bytes > memoryByteLimit { return [envelope] }
+            state.append(storage, bytes: bytes, acceptedAt: now)
+            var dropped: [Envelope] = []
+            while state.inMemory > memoryLimit || state.inMemoryBytes > memoryByteLimit {
+                guard let index = state.pending.firstIndex(where: { if case .memory = $0.storage { true } else { false } }),
+                    case .memory(let oldest) = state.pending[index].storage
+                else { break }
                 state.remove(at: index)
-                return oldest
+                dropped.append(oldest)
             }
-            return nil
+            return dropped
         }
     }
 
@@ -168,7 +179,7 @@ final class EnvelopeQueue: Sendable {
             guard !state.spooling else { return [] }
             defer {
                 state.pending.removeAll()
-                state.inMemory = 0
+                (state.inMemory, state.inMemoryBytes) = (0, 0)
             }
             return state.pending.compactMap { if case .memory(let envelope) = $0.storage { envelope } else { nil } }
         }

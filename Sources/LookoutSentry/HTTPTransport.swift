@@ -105,7 +105,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         logger.logLevel = options.debug ? .debug : max(logger.logLevel, .info)
         self.logger = logger
         self.exporter = HTTPEnvelopeExporter(client: httpClient, timeout: configuration.requestTimeout, compress: configuration.compress)
-        self.queue = EnvelopeQueue(memoryLimit: options.queueSize)
+        self.queue = EnvelopeQueue(memoryLimit: options.queueSize, memoryByteLimit: options.queueMaxBytes)
         (stream, continuation) = AsyncStream.makeStream(of: Envelope.self, bufferingPolicy: .bufferingNewest(max(1, options.queueSize)))
         (wakeUps, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -214,7 +214,11 @@ public final class HTTPTransport: EnvelopeSink, Service {
                 logger.warning("Sentry spool full, dropped the oldest envelope", metadata: ["file": "\(eviction.file.name)"])
                 if let envelope = try? Envelope(parsing: eviction.bytes) { countDrop(envelope, .cacheOverflow) }
             }
-            if let overflow = queue.arrived(storage, evicted: evicted.map(\.file)) { countDrop(overflow, .queueOverflow) }
+            // Kept in memory: its payloads are made now (they would be at its send anyway), so the byte limit counts
+            // what it really holds.
+            var bytes = 0
+            if case .memory = storage { bytes = (try? await offThePool { envelope.payloadBytes }) ?? 0 }
+            for overflow in queue.arrived(storage, bytes: bytes, evicted: evicted.map(\.file)) { countDrop(overflow, .queueOverflow) }
             wakeUp.yield()
         }
         wakeUp.finish()

@@ -31,6 +31,11 @@ public struct SentryOptions: Sendable {
     public var inApp = InAppRule()
     /// Send user e-mail, user name and IP address. `SENTRY_SEND_DEFAULT_PII`, default false.
     public var sendDefaultPII = false
+    /// Error types never reported, by name: an event whose exception has one of these types (`CancellationError`, a
+    /// nested type by its own name or its path: `Importer.Skipped`, `Skipped`) or module-qualified types
+    /// (`GenerationCore.ServiceError`) is dropped before any work, counted as `event_processor`.
+    /// `SENTRY_IGNORE_ERRORS` (comma-separated), default none.
+    public var ignoreErrors: [String] = []
     /// Last look at an error event before it is queued; return nil to drop it.
     public var beforeSend: (@Sendable (SentryEvent) -> SentryEvent?)?
     /// Last look at a transaction before it is queued; return nil to drop it.
@@ -39,6 +44,9 @@ public struct SentryOptions: Sendable {
     public var beforeBreadcrumb: (@Sendable (Breadcrumb) -> Breadcrumb?)?
     /// Envelopes waiting in memory before the oldest are dropped (and counted). `SENTRY_QUEUE_SIZE`, default 1000.
     public var queueSize = 1000
+    /// Payload bytes waiting in memory before the oldest envelopes are dropped (and counted), whatever their number:
+    /// a storm of large events cannot take more. `SENTRY_QUEUE_MAX_BYTES`, default 16 MiB.
+    public var queueMaxBytes = 16 << 20
     /// Folder where envelopes wait while Sentry cannot be reached, surviving restarts. `SENTRY_SPOOL_DIR`; unset: no spool.
     public var spoolDirectory: String?
     /// Largest total size of the spool; beyond it the oldest envelopes are dropped (and counted).
@@ -96,6 +104,10 @@ public struct SentryOptions: Sendable {
         if given("SENTRY_QUEUE_SIZE") != nil {
             queueSize = try reader.integer("SENTRY_QUEUE_SIZE", default: queueSize, in: 1...1_000_000, allowed: "an integer from 1 to 1000000")
         }
+        if given("SENTRY_QUEUE_MAX_BYTES") != nil {
+            queueMaxBytes = try reader.integer(
+                "SENTRY_QUEUE_MAX_BYTES", default: queueMaxBytes, in: (64 << 10)...(1 << 34), allowed: "a number of bytes from 65536 (64 KiB) to 2^34")
+        }
         if given("SENTRY_SPOOL_MAX_BYTES") != nil {
             spoolMaxBytes = try reader.integer("SENTRY_SPOOL_MAX_BYTES", default: spoolMaxBytes, in: 0...(1 << 40), allowed: "a number of bytes from 0 to 2^40")
         }
@@ -105,10 +117,21 @@ public struct SentryOptions: Sendable {
         if given("SENTRY_DEBUG") != nil { debug = try reader.boolean("SENTRY_DEBUG", default: debug) }
         if given("SENTRY_ATTACH_STACKTRACE") != nil { attachStacktrace = try reader.boolean("SENTRY_ATTACH_STACKTRACE", default: attachStacktrace) }
         func modules(_ raw: String) -> [String] { raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let raw = given("SENTRY_IGNORE_ERRORS") { ignoreErrors = modules(raw) }
         if let raw = given("SENTRY_IN_APP_INCLUDE") { inApp.include = modules(raw) }
         if let raw = given("SENTRY_IN_APP_EXCLUDE") { inApp.exclude += modules(raw) }
         if given("SENTRY_STACKTRACE_SOURCE_LOCATIONS") != nil {
             inApp.sourceLocations = try reader.boolean("SENTRY_STACKTRACE_SOURCE_LOCATIONS", default: inApp.sourceLocations)
+        }
+    }
+
+    /// Whether ``ignoreErrors`` names the type of one of the event's exceptions.
+    func ignores(_ event: SentryEvent) -> Bool {
+        guard !ignoreErrors.isEmpty else { return false }
+        return event.exceptions.contains { exception in
+            ignoreErrors.contains { name in
+                name == exception.type || exception.type.hasSuffix(".\(name)") || exception.module.map { "\($0).\(exception.type)" } == name
+            }
         }
     }
 }

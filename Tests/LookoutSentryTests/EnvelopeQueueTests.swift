@@ -16,7 +16,7 @@ import Testing
         let envelopes = (0..<3).map { Self.envelope("e\($0)") }
         for envelope in envelopes {
             queue.entering()
-            #expect(queue.arrived(.memory(envelope), evicted: []) == nil)
+            #expect(queue.arrived(.memory(envelope), evicted: []).isEmpty)
         }
         queue.entering()  // a fourth on its way in
         #expect(queue.statistics.queued == 4)
@@ -36,10 +36,34 @@ import Testing
         var dropped: [Envelope] = []
         for envelope in envelopes {
             queue.entering()
-            if let oldest = queue.arrived(.memory(envelope), evicted: []) { dropped.append(oldest) }
+            dropped += queue.arrived(.memory(envelope), evicted: [])
         }
         #expect(dropped.map(\.eventID) == [envelopes[0].eventID])
         #expect(queue.statistics.queued == 2)
+    }
+
+    /// The byte limit holds whatever the count: large envelopes push the oldest out, several at once if need be, and one
+    /// larger than the limit by itself is refused without costing the others their place.
+    @Test func theOldestAreDroppedOverTheByteLimit() throws {
+        let queue = EnvelopeQueue(memoryLimit: 100, memoryByteLimit: 1000)
+        let envelopes = (0..<4).map { Self.envelope("e\($0)") }
+        var dropped: [Envelope] = []
+        for (envelope, bytes) in zip(envelopes, [300, 300, 300, 700]) {
+            queue.entering()
+            dropped += queue.arrived(.memory(envelope), bytes: bytes, evicted: [])
+        }
+        // 300 + 300 + 300 fit; the 700 needs two of them gone.
+        #expect(dropped.map(\.eventID) == [envelopes[0].eventID, envelopes[1].eventID])
+        #expect(queue.statistics.queued == 2)
+
+        let huge = Self.envelope("huge")
+        queue.entering()
+        #expect(queue.arrived(.memory(huge), bytes: 1001, evicted: []).map(\.eventID) == [huge.eventID])
+        #expect(queue.statistics.queued == 2, "the newcomer alone went")
+
+        while let head = queue.head { queue.finish(head) }
+        queue.entering()
+        #expect(queue.arrived(.memory(Self.envelope("after")), bytes: 1000, evicted: []).isEmpty, "finished envelopes give their bytes back")
     }
 
     @Test func aWaiterIsWokenByTheChangeThatEmptiesTheQueue() async throws {
@@ -85,7 +109,7 @@ import Testing
         for index in 0..<3 {
             queue.entering()
             let written = try #require(try queue.spool(Self.envelope("e\(index)").serialized(sentAt: Date())))
-            #expect(queue.arrived(.spooled(try #require(written.stored)), evicted: []) == nil, "the memory limit is not the spool's")
+            #expect(queue.arrived(.spooled(try #require(written.stored)), evicted: []).isEmpty, "the memory limit is not the spool's")
         }
         #expect(queue.statistics.spoolFiles == 3)
         #expect(queue.abandon().isEmpty)
