@@ -53,12 +53,12 @@ extension SentryClient {
     func capture(transaction: SentryTransaction, scope: Scope?) {
         guard let dsn = options.dsn else { return }
         var transaction = transaction
-        if let scope {
-            transaction.tags = scope.tags.merging(transaction.tags) { $1 }
-            if transaction.user.isEmpty { transaction.user = scope.user }
-            transaction.contexts = scope.contexts.merging(transaction.contexts) { $1 }
-            if transaction.request == nil { transaction.request = scope.request }
-        }
+        let global = globalScope.scope
+        let scope = scope?.merged(over: global) ?? global
+        transaction.tags = scope.tags.merging(transaction.tags) { $1 }
+        if transaction.user.isEmpty { transaction.user = scope.user }
+        transaction.contexts = scope.contexts.merging(transaction.contexts) { $1 }
+        if transaction.request == nil { transaction.request = scope.request }
         transaction.release = transaction.release ?? options.release
         transaction.environment = transaction.environment ?? options.environment
         transaction.serverName = transaction.serverName ?? options.serverName

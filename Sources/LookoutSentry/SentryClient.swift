@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Instrumentation
 import LookoutBacktrace
 
@@ -21,6 +22,11 @@ public final class SentryClient: Sendable {
     let sdk: SDKInfo
     let baseContexts: [String: JSONValue]
     let random: @Sendable () -> Double
+    /// Process-wide scope values under every unit of work's (``Scope``): set tags or contexts that hold for the whole
+    /// process here (`client.globalScope.update { $0.tags["replica"] = "2" }`); breadcrumbs recorded outside a request
+    /// or job land here too, so that the next event anywhere shows what happened before it.
+    public let globalScope: ScopeBox
+    private let eventProcessors = Mutex<[@Sendable (SentryEvent) -> SentryEvent?]>([])
 
     public init(
         options: SentryOptions, sink: any EnvelopeSink, discards: DiscardCounter = DiscardCounter(), sdk: SDKInfo = .lookout,
@@ -33,6 +39,7 @@ public final class SentryClient: Sendable {
         self.random = random
         self.scrubber = Scrubber(sendDefaultPII: options.sendDefaultPII)
         self.baseContexts = Self.runtimeContexts()
+        self.globalScope = ScopeBox(Scope(maxBreadcrumbs: options.maxBreadcrumbs))
         if options.isEnabled && options.attachStacktrace { CapturedBacktrace.prepare() }
     }
 
@@ -58,7 +65,11 @@ public final class SentryClient: Sendable {
             discards.record(.sampleRate, category: "error")
             return nil
         }
-        var event = ScopeBox.current?.scope.apply(to: event) ?? event
+        if options.ignores(event) {
+            discards.record(.eventProcessor, category: "error")
+            return nil
+        }
+        var event = currentScope.apply(to: event)
         if options.attachStacktrace, event.backtrace == nil { event.backtrace = CapturedBacktrace.here() }
         event.release = event.release ?? options.release
         event.environment = event.environment ?? options.environment
@@ -71,6 +82,13 @@ public final class SentryClient: Sendable {
             if let parent = span.parentSpanID { traceContext["parent_span_id"] = .string(parent) }
             event.contexts["trace"] = .object(traceContext)
             trace = span.transaction.dynamicSamplingContext
+        }
+        for processor in eventProcessors.withLock({ $0 }) {
+            guard let kept = processor(event) else {
+                discards.record(.eventProcessor, category: "error")
+                return nil
+            }
+            event = kept
         }
         if let beforeSend = options.beforeSend {
             guard let kept = beforeSend(event) else {
@@ -92,9 +110,25 @@ public final class SentryClient: Sendable {
         return event.eventID
     }
 
-    /// Records a breadcrumb in the current unit of work's scope (after `beforeBreadcrumb`).
+    /// The scope an event captured now gets: the current unit of work's (and temporary) scope over the global one.
+    var currentScope: Scope {
+        let global = globalScope.scope
+        guard let current = ScopeBox.current else { return global }
+        return current.scope.merged(over: global)
+    }
+
+    /// Adds a function every error event passes through after its scope is applied and before `beforeSend`, in the
+    /// order added: it may change the event or drop it (`nil`, counted as `event_processor`). Runs on the capturing
+    /// caller: keep it cheap.
+    public func addEventProcessor(_ processor: @escaping @Sendable (SentryEvent) -> SentryEvent?) {
+        eventProcessors.withLock { $0.append(processor) }
+    }
+
+    /// Records a breadcrumb (after `beforeBreadcrumb`) in the current unit of work's scope, or in the global scope
+    /// outside any.
     public func addBreadcrumb(_ breadcrumb: Breadcrumb) {
-        guard options.isEnabled, let box = ScopeBox.current else { return }
+        guard options.isEnabled else { return }
+        let box = ScopeBox.current ?? globalScope
         guard let kept = options.beforeBreadcrumb.map({ $0(breadcrumb) }) ?? breadcrumb else { return }
         let limit = options.maxBreadcrumbs
         box.update { scope in
