@@ -59,7 +59,7 @@ public enum Entrypoint {
         if sentry.isEnabled {
             logger.info("Sentry enabled", metadata: [
                 "release": .string(configuration.sentry.release ?? "-"), "environment": .string(configuration.sentry.environment),
-                "traces_sample_rate": "\(configuration.sentry.tracesSampleRate)", "spool": .string(configuration.sentry.spoolDirectory ?? "none"),
+                "traces_sample_rate": .string(configuration.sentry.tracesSampleRate.map { "\($0)" } ?? "unset (tracing off)"), "spool": .string(configuration.sentry.spoolDirectory ?? "none"),
                 "crash_logs": .string(crashes?.directory ?? "none (SWIFT_BACKTRACE)"),
             ])
         }

@@ -5,35 +5,69 @@ import Synchronization
 extension SentryClient {
     /// Starts a transaction: the root span of a unit of work (a request, a job).
     ///
-    /// The sampling decision is the caller's when the incoming trace carries one; otherwise ``SentryOptions/tracesSampler``
-    /// (given `name`) or ``SentryOptions/tracesSampleRate`` decides. Returns nil when Sentry is disabled. An unsampled
-    /// transaction records nothing but still carries the trace id, so that downstream services stay in the same trace.
-    /// Bind it with `InstrumentationContext.$current.withValue(span.context)` so that child spans find it.
+    /// The sampling decision follows Sentry's trace propagation spec:
+    /// - ``SentryOptions/tracesSampler``, when set, decides from a ``SamplingContext`` (which carries the caller's
+    ///   decision and rate, so it may follow or override them);
+    /// - else the caller's decision, when the incoming trace carries one;
+    /// - else ``SentryOptions/tracesSampleRate``;
+    /// - with neither set, tracing is off: nothing is recorded and the decision stays **deferred** (`sentry-trace`
+    ///   without its flag, no `sentry-sampled`), so that a downstream service that does trace still decides for itself.
+    /// A decision by rate compares the trace's `sample_rand` (the caller's, from its baggage, or ours, consistent with
+    /// the caller's decision) with the rate, so that every service of a trace that uses the same rate decides alike.
+    ///
+    /// Returns nil when Sentry is disabled. A span that does not record still carries the trace id, so that errors link
+    /// to it and downstream services stay in the same trace. Bind it with
+    /// `InstrumentationContext.$current.withValue(span.context)` so that child spans find it.
     public func startTransaction(
         name: String, op: String, source: TransactionSource, continuing incoming: TraceContext? = nil, scope: ScopeBox? = ScopeBox.current,
-        start: Date = Date()
+        attributes: [String: String] = [:], start: Date = Date()
     ) -> SentrySpan? {
         guard options.isEnabled else { return nil }
-        let sampled: Bool
+        let parentRate = incoming?.dynamicSamplingContext["sample_rate"].flatMap(Double.init).map(Self.clampedRate)
+        let sampleRand = incoming?.dynamicSamplingContext["sample_rand"].flatMap(Double.init).flatMap { (0..<1).contains($0) ? $0 : nil }
+            ?? Self.sampleRand(consistentWith: incoming?.sampled, rate: parentRate, random: random())
         var rate: Double?
-        if let upstream = incoming?.sampled {
-            sampled = upstream
+        var decision: Bool?
+        if let sampler = options.tracesSampler {
+            let context = SamplingContext(
+                name: name, op: op, source: source, parentSampled: incoming?.sampled, parentSampleRate: parentRate, attributes: attributes
+            )
+            rate = Self.clampedRate(sampler(context))
+        } else if let upstream = incoming?.sampled {
+            decision = upstream
+            rate = parentRate
         } else {
-            let chosen = options.tracesSampler?(name) ?? options.tracesSampleRate
-            rate = chosen
-            sampled = chosen > 0 && random() < chosen
-            if !sampled, chosen > 0 { discards.record(.sampleRate, category: "transaction") }
+            rate = options.tracesSampleRate.map(Self.clampedRate)
         }
+        if decision == nil, let rate {
+            decision = sampleRand < rate
+            if rate > 0, decision == false { discards.record(.sampleRate, category: "transaction") }
+        }
+        let recording = options.tracingEnabled && decision == true
         let traceID = incoming?.traceID ?? TraceContext.newTraceID()
         let spanID = TraceContext.newSpanID()
         let recorder = TransactionRecorder(
             client: self, traceID: traceID, rootSpanID: spanID, name: name, source: source, incoming: incoming, sampleRate: rate,
-            sampled: sampled, scope: scope
+            sampleRand: sampleRand, decision: decision, recording: recording, scope: scope
         )
         return SentrySpan(
-            transaction: recorder, traceID: traceID, spanID: spanID, parentSpanID: incoming?.spanID, sampled: sampled, op: op,
+            transaction: recorder, traceID: traceID, spanID: spanID, parentSpanID: incoming?.spanID, sampled: recording, op: op,
             description: nil, start: start
         )
+    }
+
+    static func clampedRate(_ rate: Double) -> Double { rate.isNaN ? 0 : min(max(rate, 0), 1) }
+
+    /// A new `sample_rand` in [0, 1) with six decimals (as it is propagated). When the caller decided with a known rate
+    /// but sent no `sample_rand`, it is drawn from the part of [0, 1) that gives the same decision at that rate (below
+    /// the rate when sampled, above it when not), so that our descendants decide as the caller did.
+    static func sampleRand(consistentWith sampled: Bool?, rate: Double?, random: Double) -> Double {
+        var low = 0.0, high = 1.0
+        if let sampled, let rate {
+            if sampled { high = rate } else { low = rate }
+        }
+        let value = low + (high - low) * random
+        return min(floor(value * 1_000_000) / 1_000_000, 0.999_999)
     }
 
     /// Renames a transaction (a request's route is known only after routing).
@@ -41,7 +75,7 @@ extension SentryClient {
         span.transaction.source.withLock { $0 = (name, source) }
     }
 
-    /// The dynamic sampling context this SDK puts at the head of a trace.
+    /// The dynamic sampling context this SDK puts at the head of a trace (the decision's members are the recorder's).
     func dynamicSamplingContext(traceID: String) -> [String: String] {
         var dsc = ["trace_id": traceID, "environment": options.environment]
         if let key = options.dsn?.publicKey { dsc["public_key"] = key }
@@ -77,5 +111,32 @@ extension SentryClient {
         )
         envelope.trace = transaction.dynamicSamplingContext
         sink.enqueue(envelope)
+    }
+}
+
+/// What ``SentryOptions/tracesSampler`` decides from.
+public struct SamplingContext: Sendable {
+    /// The transaction's name as it starts (for a request: method and path, before routing names it).
+    public var name: String
+    /// `http.server`, `queue.process`, …
+    public var op: String
+    public var source: TransactionSource
+    /// The caller's decision, when its trace carries one.
+    public var parentSampled: Bool?
+    /// The rate the caller decided with, from its baggage.
+    public var parentSampleRate: Double?
+    /// What the integration knows of the work: for a request `http.request.method` and `url.path`.
+    public var attributes: [String: String]
+
+    public init(
+        name: String, op: String, source: TransactionSource, parentSampled: Bool? = nil, parentSampleRate: Double? = nil,
+        attributes: [String: String] = [:]
+    ) {
+        self.name = name
+        self.op = op
+        self.source = source
+        self.parentSampled = parentSampled
+        self.parentSampleRate = parentSampleRate
+        self.attributes = attributes
     }
 }

@@ -16,10 +16,20 @@ public struct SentryOptions: Sendable {
     public var serverName: String? = ProcessInfo.processInfo.hostName
     /// Share of error events sent, 0…1. `SENTRY_SAMPLE_RATE`, default 1.
     public var sampleRate = 1.0
-    /// Share of transactions sent, 0…1. `SENTRY_TRACES_SAMPLE_RATE`, default 0 (tracing off).
-    public var tracesSampleRate = 0.0
-    /// Decides a transaction's sample rate from its name; overrides ``tracesSampleRate`` when set.
-    public var tracesSampler: (@Sendable (_ transactionName: String) -> Double)?
+    /// Share of transactions sent, 0…1. `SENTRY_TRACES_SAMPLE_RATE`; unset (the default) turns tracing off: no
+    /// transaction is recorded, and the trace is still continued with the decision left to downstream services (a rate
+    /// of 0 would tell them not to trace). Errors carry their trace either way.
+    public var tracesSampleRate: Double?
+    /// Decides each transaction's sample rate from its ``SamplingContext`` (name, op, the caller's decision and rate,
+    /// request attributes); when set, it wins over ``tracesSampleRate`` and over the caller's decision (return
+    /// `context.parentSampled.map { $0 ? 1 : 0 } ?? 0.1` to follow callers).
+    public var tracesSampler: (@Sendable (SamplingContext) -> Double)?
+    /// Send W3C `traceparent` beside `sentry-trace` on outgoing requests. `SENTRY_PROPAGATE_TRACEPARENT`, default false
+    /// (an incoming `traceparent` is always read).
+    public var propagateTraceparent = false
+
+    /// Whether transactions may be recorded at all: a rate or a sampler is set.
+    public var tracingEnabled: Bool { tracesSampleRate != nil || tracesSampler != nil }
     /// Breadcrumbs kept per scope. `SENTRY_MAX_BREADCRUMBS`, default 100.
     public var maxBreadcrumbs = 100
     /// Attach the stack where an event is captured (as the current thread's) to every event; errors that record where
@@ -96,7 +106,10 @@ public struct SentryOptions: Sendable {
         serverName = given("SENTRY_SERVER_NAME") ?? serverName
         spoolDirectory = given("SENTRY_SPOOL_DIR")
         if given("SENTRY_SAMPLE_RATE") != nil { sampleRate = try reader.fraction("SENTRY_SAMPLE_RATE", default: sampleRate) }
-        if given("SENTRY_TRACES_SAMPLE_RATE") != nil { tracesSampleRate = try reader.fraction("SENTRY_TRACES_SAMPLE_RATE", default: tracesSampleRate) }
+        if given("SENTRY_TRACES_SAMPLE_RATE") != nil { tracesSampleRate = try reader.fraction("SENTRY_TRACES_SAMPLE_RATE", default: 0) }
+        if given("SENTRY_PROPAGATE_TRACEPARENT") != nil {
+            propagateTraceparent = try reader.boolean("SENTRY_PROPAGATE_TRACEPARENT", default: propagateTraceparent)
+        }
         if given("SENTRY_MAX_BREADCRUMBS") != nil {
             maxBreadcrumbs = try reader.integer("SENTRY_MAX_BREADCRUMBS", default: maxBreadcrumbs, in: 0...1000, allowed: "an integer from 0 to 1000")
         }

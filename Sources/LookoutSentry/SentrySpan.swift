@@ -12,8 +12,13 @@ public final class SentrySpan: Sendable {
     public let traceID: String
     public let spanID: String
     public let parentSpanID: String?
+    /// Whether the span records (its transaction was sampled and tracing is on). Not the propagated decision, which
+    /// may be deferred: see ``samplingDecision``.
     public let sampled: Bool
     let transaction: TransactionRecorder
+
+    /// The trace's sampling decision as it is propagated: nil while deferred (tracing off and no caller decision).
+    public var samplingDecision: Bool? { transaction.decision }
 
     struct Mutable {
         var op: String
@@ -98,11 +103,12 @@ public final class SentrySpan: Sendable {
         }
     }
 
-    /// The outgoing propagation headers (`sentry-trace`, `traceparent`, `baggage`) for calls made inside this span.
+    /// The outgoing propagation headers for calls made inside this span: `sentry-trace` and `baggage`, and W3C
+    /// `traceparent` when ``SentryOptions/propagateTraceparent`` is on.
     public var propagationHeaders: [String: String] {
         TraceContext.headers(
-            traceID: traceID, spanID: spanID, sampled: sampled, dynamicSamplingContext: transaction.dynamicSamplingContext,
-            foreignBaggage: transaction.foreignBaggage
+            traceID: traceID, spanID: spanID, sampled: transaction.decision, dynamicSamplingContext: transaction.dynamicSamplingContext,
+            foreignBaggage: transaction.foreignBaggage, traceparent: transaction.client.options.propagateTraceparent
         )
     }
 
@@ -145,23 +151,36 @@ final class TransactionRecorder: Sendable {
     let incomingDSC: [String: String]?
     let foreignBaggage: [String]
     let sampleRate: Double?
-    let sampled: Bool
+    /// The trace's random number for sampling decisions (`sample_rand`).
+    let sampleRand: Double
+    /// The trace's sampling decision as propagated: nil while it is deferred (tracing off, no caller decision).
+    let decision: Bool?
+    /// Whether this transaction records spans and is sent.
+    let recording: Bool
     let scope: ScopeBox?
     private let spans = Mutex<[SpanRecord]>([])
     private let frozenDSC = Mutex<[String: String]?>(nil)
 
     init(
         client: SentryClient, traceID: String, rootSpanID: String, name: String, source: TransactionSource, incoming: TraceContext?, sampleRate: Double?,
-        sampled: Bool, scope: ScopeBox?
+        sampleRand: Double, decision: Bool?, recording: Bool, scope: ScopeBox?
     ) {
         self.client = client
         self.traceID = traceID
         self.rootSpanID = rootSpanID
         self.source = Mutex((name, source))
-        self.incomingDSC = incoming.flatMap { $0.dynamicSamplingContext.isEmpty ? nil : $0.dynamicSamplingContext }
+        // The caller's context is passed on as it came, with the `sample_rand` we decided with when it had none.
+        self.incomingDSC = incoming.flatMap { incoming in
+            guard !incoming.dynamicSamplingContext.isEmpty else { return nil }
+            var dsc = incoming.dynamicSamplingContext
+            if dsc["sample_rand"] == nil { dsc["sample_rand"] = Self.format(sampleRand) }
+            return dsc
+        }
         self.foreignBaggage = incoming?.foreignBaggage ?? []
         self.sampleRate = sampleRate
-        self.sampled = sampled
+        self.sampleRand = sampleRand
+        self.decision = decision
+        self.recording = recording
         self.scope = scope
     }
 
@@ -183,10 +202,18 @@ final class TransactionRecorder: Sendable {
             var dsc = client.dynamicSamplingContext(traceID: traceID)
             if source != .url { dsc["transaction"] = name }
             if let sampleRate { dsc["sample_rate"] = String(sampleRate) }
-            dsc["sampled"] = sampled ? "true" : "false"
+            if let decision { dsc["sampled"] = decision ? "true" : "false" }
+            dsc["sample_rand"] = Self.format(sampleRand)
             frozen = dsc
             return dsc
         }
+    }
+
+    /// `0.000000`…`0.999999`: six decimals, as propagated.
+    static func format(_ sampleRand: Double) -> String {
+        let millionths = min(max(Int(sampleRand * 1_000_000), 0), 999_999)
+        let digits = String(millionths)
+        return "0." + String(repeating: "0", count: 6 - digits.count) + digits
     }
 
     func finish(root: SpanRecord) {

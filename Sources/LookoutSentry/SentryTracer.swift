@@ -10,7 +10,8 @@ import Tracing
 ///   `cache.get`) or else the operation name, and its description is the operation name.
 /// - A `.server` or `.consumer` span with no Sentry parent starts a transaction (continuing an extracted trace), when the
 ///   tracer has a client. Other spans outside a transaction record nothing.
-/// - `inject` writes `sentry-trace`, `baggage` and `traceparent`; `extract` reads them.
+/// - `inject` writes `sentry-trace`, `baggage` and (with ``SentryOptions/propagateTraceparent``) `traceparent`;
+///   `extract` reads all three.
 ///
 /// Install it once, in `main`: `InstrumentationSystem.bootstrap(SentryTracer(client: client))`.
 public struct SentryTracer: Tracer {
@@ -67,7 +68,8 @@ public struct SentryTracer: Tracer {
         } else if let incoming = context.incomingTrace {
             headers = TraceContext.headers(
                 traceID: incoming.traceID, spanID: incoming.spanID, sampled: incoming.sampled,
-                dynamicSamplingContext: incoming.dynamicSamplingContext, foreignBaggage: incoming.foreignBaggage
+                dynamicSamplingContext: incoming.dynamicSamplingContext, foreignBaggage: incoming.foreignBaggage,
+                traceparent: client?.options.propagateTraceparent ?? false
             )
         } else {
             return

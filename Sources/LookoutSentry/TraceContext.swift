@@ -84,11 +84,13 @@ public struct TraceContext: Sendable, Equatable {
     }
 
     /// The outgoing headers for a span of this trace.
-    public static func headers(traceID: String, spanID: String, sampled: Bool?, dynamicSamplingContext: [String: String], foreignBaggage: [String]) -> [String: String] {
-        var headers = [
-            "sentry-trace": "\(traceID)-\(spanID)" + (sampled.map { $0 ? "-1" : "-0" } ?? ""),
-            "traceparent": "00-\(traceID)-\(spanID)-\(sampled == true ? "01" : "00")",
-        ]
+    /// A deferred decision (`sampled` nil) leaves the flag out of `sentry-trace`; `traceparent`, which has no such
+    /// state, then says `00`.
+    public static func headers(
+        traceID: String, spanID: String, sampled: Bool?, dynamicSamplingContext: [String: String], foreignBaggage: [String], traceparent: Bool = false
+    ) -> [String: String] {
+        var headers = ["sentry-trace": "\(traceID)-\(spanID)" + (sampled.map { $0 ? "-1" : "-0" } ?? "")]
+        if traceparent { headers["traceparent"] = "00-\(traceID)-\(spanID)-\(sampled == true ? "01" : "00")" }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_.!~*'()"))
         let sentry = dynamicSamplingContext.sorted { $0.key < $1.key }.map {
             "sentry-\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.value)"

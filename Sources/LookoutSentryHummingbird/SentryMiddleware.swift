@@ -55,8 +55,10 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
         let incoming = TraceContext(
             sentryTrace: request.headers[.sentryTrace], baggage: request.headers[.baggage], traceparent: request.headers[.traceparent]
         )
+        // A sampler's request attributes, built only when there is a sampler to read them.
+        let attributes = client.options.tracesSampler == nil ? [:] : ["http.request.method": method, "url.path": request.uri.path]
         let transaction = client.startTransaction(
-            name: "\(method) \(request.uri.path)", op: "http.server", source: .url, continuing: incoming, scope: scope
+            name: "\(method) \(request.uri.path)", op: "http.server", source: .url, continuing: incoming, scope: scope, attributes: attributes
         )
         var instrumentation = InstrumentationContext.current ?? .topLevel
         instrumentation.incomingTrace = incoming

@@ -26,6 +26,7 @@ import Tracing
         let sink = CollectingSink()
         var options = SentryOptions(dsn: try DSN("http://publickey@127.0.0.1:9/1"))
         options.tracesSampleRate = 1
+        options.propagateTraceparent = true
         options.release = "api@2.0"
         let client = SentryClient(options: options, sink: sink)
         var configuration = HTTPClient.Configuration()

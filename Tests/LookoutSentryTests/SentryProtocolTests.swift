@@ -122,7 +122,7 @@ import TestSupport
         #expect(!options.isEnabled)
         #expect(options.maxBreadcrumbs == 100)
         #expect(!options.sendDefaultPII)
-        #expect(options.tracesSampleRate == 0)
+        #expect(options.tracesSampleRate == nil && !options.tracingEnabled, "unset: tracing off, decisions deferred")
     }
 
     @Test func theEnvironmentConfiguresTheClient() throws {

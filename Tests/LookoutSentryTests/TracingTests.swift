@@ -45,14 +45,18 @@ import Tracing
 @Suite struct TracingTests {
     static let dsn = try! DSN("http://publickey@127.0.0.1:9000/1")
 
-    static func client(rate: Double = 1, sampler: (@Sendable (String) -> Double)? = nil) -> (SentryClient, CollectingSink) {
+    static func client(
+        rate: Double? = 1, sampler: (@Sendable (SamplingContext) -> Double)? = nil, traceparent: Bool = false,
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) -> (SentryClient, CollectingSink) {
         var options = SentryOptions(dsn: dsn)
         options.release = "lookout@0.1.0"
         options.environment = "test"
         options.tracesSampleRate = rate
         options.tracesSampler = sampler
+        options.propagateTraceparent = traceparent
         let sink = CollectingSink()
-        return (SentryClient(options: options, sink: sink), sink)
+        return (SentryClient(options: options, sink: sink, random: random), sink)
     }
 
     /// A request-shaped transaction with a database, a cache and a queue child span, checked by Relay.
@@ -113,7 +117,7 @@ import Tracing
     }
 
     @Test func theSamplerDecidesByNameAndDropsAreCounted() throws {
-        let (client, sink) = Self.client(rate: 1, sampler: { $0.hasPrefix("GET /health") ? 0 : 1 })
+        let (client, sink) = Self.client(rate: 1, sampler: { $0.name.hasPrefix("GET /health") ? 0 : 1 })
         client.startTransaction(name: "GET /health", op: "http.server", source: .route)?.finish()
         client.startTransaction(name: "POST /api/v1/payments", op: "http.server", source: .route)?.finish()
         #expect(sink.envelopes.count == 1)
@@ -124,7 +128,7 @@ import Tracing
     }
 
     @Test func outgoingHeadersCarryTheSpanAndTheFrozenHeadContext() throws {
-        let (client, _) = Self.client()
+        let (client, _) = Self.client(traceparent: true)
         let tracer = SentryTracer(client: client)
         var incoming = InstrumentationContext.topLevel
         tracer.extract(
@@ -138,7 +142,13 @@ import Tracing
         tracer.inject(span.context, into: &headers, using: DictionaryInjector())
         #expect(headers["sentry-trace"] == "771a43a4192642f0b136d5159a501700-\(root.spanID)-1")
         #expect(headers["traceparent"] == "00-771a43a4192642f0b136d5159a501700-\(root.spanID)-01")
-        #expect(headers["baggage"] == "vendor=x,sentry-sample_rate=0.25,sentry-trace_id=771a43a4192642f0b136d5159a501700", "the head's context, not ours")
+        // The head's context, not ours, with the sample_rand the caller did not send: drawn below its rate, as its
+        // decision (sampled at 0.25) implies.
+        let baggage = try #require(headers["baggage"])
+        #expect(baggage.hasPrefix("vendor=x,sentry-sample_rand=0."))
+        #expect(baggage.hasSuffix(",sentry-sample_rate=0.25,sentry-trace_id=771a43a4192642f0b136d5159a501700"))
+        let rand = try #require(Double(baggage.split(separator: ",")[1].dropFirst("sentry-sample_rand=".count)))
+        #expect(rand < 0.25)
         span.end()
     }
 
