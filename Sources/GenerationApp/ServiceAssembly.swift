@@ -282,8 +282,9 @@ public struct ServiceAssembly: Sendable {
         return serviceGroup(services)
     }
 
-    /// First in the group, so that it stops last: it flushes what the draining services report.
-    private var sentryServices: [any Service] { sentry.transport.map { [$0] } ?? [] }
+    /// First in the group, so that they stop last: the transport sends what the draining services report, after the
+    /// session flusher (stopping just before it) has handed over the last minute's sessions.
+    private var sentryServices: [any Service] { sentry.transport.map { [$0, SessionFlusher(client: sentry.client)] } ?? [] }
 
     private func serviceGroup(_ services: [any Service]) -> ServiceGroup {
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

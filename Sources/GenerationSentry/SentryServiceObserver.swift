@@ -4,7 +4,8 @@ import LookoutSentry
 
 /// The reference service's business story told to Sentry: breadcrumbs for what users did (registered, paid,
 /// submitted, got a result) in the scope of the request or job where it happened, the signed-in user's id on that
-/// scope, and an event for every failed job attempt with its job id, generation id and attempt.
+/// scope, an event for every failed job attempt with its job id, generation id and attempt, and each attempt counted
+/// as a release-health session.
 ///
 /// Breadcrumbs carry ids, amounts and kinds, never e-mail addresses or prompts.
 public struct SentryServiceObserver: ServiceObserver {
@@ -58,6 +59,12 @@ public struct SentryServiceObserver: ServiceObserver {
     }
 
     public func jobFinished(_ job: ClaimedJob, outcome: JobAttemptOutcome, duration: TimeInterval) {
+        // Release health: each attempt is a session, as each request is.
+        switch outcome {
+        case .completed: client.recordSession(.exited)
+        case .retried, .deadLettered: client.recordSession(.errored)
+        case .leaseLost, .released: client.recordSession(.abnormal)
+        }
         let message =
             switch outcome {
             case .completed: "generation completed"

@@ -69,7 +69,10 @@ public struct CrashReports: Sendable {
                 try? manager.moveItem(atPath: claimed, toPath: (directory as NSString).appendingPathComponent(file + ".unreadable"))
                 continue
             }
-            if let id = client.capture(event: report.event(file: file)) { sent.append(id) }
+            let event = report.event(file: file)
+            if let id = client.capture(event: event) { sent.append(id) }
+            // Release health: the request or job the process was running when it died, at the minute it died.
+            client.recordSession(.crashed, at: event.timestamp)
             logger.notice("crash of an earlier run reported to Sentry", metadata: ["file": .string(file), "crash": .string(report.description)])
             try? manager.removeItem(atPath: claimed)
         }

@@ -26,6 +26,8 @@ public final class SentryClient: Sendable {
     /// process here (`client.globalScope.update { $0.tags["replica"] = "2" }`); breadcrumbs recorded outside a request
     /// or job land here too, so that the next event anywhere shows what happened before it.
     public let globalScope: ScopeBox
+    /// Release health: requests and jobs counted per minute by how they ended (``recordSession(_:at:)``).
+    public let sessions: SessionAggregator
     private let eventProcessors = Mutex<[@Sendable (SentryEvent) -> SentryEvent?]>([])
 
     public init(
@@ -40,6 +42,7 @@ public final class SentryClient: Sendable {
         self.scrubber = Scrubber(sendDefaultPII: options.sendDefaultPII)
         self.baseContexts = Self.runtimeContexts()
         self.globalScope = ScopeBox(Scope(maxBreadcrumbs: options.maxBreadcrumbs))
+        self.sessions = SessionAggregator(discards: discards)
         if options.isEnabled && options.attachStacktrace { CapturedBacktrace.prepare() }
     }
 

@@ -24,9 +24,16 @@ public struct SentryOptions: Sendable {
     /// request attributes); when set, it wins over ``tracesSampleRate`` and over the caller's decision (return
     /// `context.parentSampled.map { $0 ? 1 : 0 } ?? 0.1` to follow callers).
     public var tracesSampler: (@Sendable (SamplingContext) -> Double)?
+    /// Release health: count each request and job as a session and send the counts every minute.
+    /// `SENTRY_AUTO_SESSION_TRACKING`, default true; sessions also need a release (`SENTRY_RELEASE`).
+    public var autoSessionTracking = true
     /// Send W3C `traceparent` beside `sentry-trace` on outgoing requests. `SENTRY_PROPAGATE_TRACEPARENT`, default false
     /// (an incoming `traceparent` is always read).
     public var propagateTraceparent = false
+
+    /// Whether sessions are counted: Sentry is enabled, session tracking is on and a release is set (Sentry drops
+    /// sessions without one).
+    public var tracksSessions: Bool { isEnabled && autoSessionTracking && release != nil }
 
     /// Whether transactions may be recorded at all: a rate or a sampler is set.
     public var tracingEnabled: Bool { tracesSampleRate != nil || tracesSampler != nil }
@@ -107,6 +114,9 @@ public struct SentryOptions: Sendable {
         spoolDirectory = given("SENTRY_SPOOL_DIR")
         if given("SENTRY_SAMPLE_RATE") != nil { sampleRate = try reader.fraction("SENTRY_SAMPLE_RATE", default: sampleRate) }
         if given("SENTRY_TRACES_SAMPLE_RATE") != nil { tracesSampleRate = try reader.fraction("SENTRY_TRACES_SAMPLE_RATE", default: 0) }
+        if given("SENTRY_AUTO_SESSION_TRACKING") != nil {
+            autoSessionTracking = try reader.boolean("SENTRY_AUTO_SESSION_TRACKING", default: autoSessionTracking)
+        }
         if given("SENTRY_PROPAGATE_TRACEPARENT") != nil {
             propagateTraceparent = try reader.boolean("SENTRY_PROPAGATE_TRACEPARENT", default: propagateTraceparent)
         }

@@ -7,7 +7,8 @@ import Tracing
 
 /// Reports a Hummingbird application to Sentry: one transaction per request, named by its route template, continuing
 /// the caller's trace; thrown errors and 5xx responses captured as events with the request, the route and the
-/// breadcrumbs of that request.
+/// breadcrumbs of that request; each request counted as a release-health session (errored when its status is one that
+/// is captured).
 ///
 /// Add it first (outermost), so that everything inside runs in the request's scope: each request gets its own
 /// ``ScopeBox`` (bound task-locally), so concurrent requests never share tags, user or breadcrumbs, and log lines
@@ -69,10 +70,12 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
                 do {
                     let response = try await next(request, context)
                     let status = Int(response.status.code)
-                    if configuration.captureStatuses.contains(status), !scope.capturedError {
+                    let failed = configuration.captureStatuses.contains(status)
+                    if failed, !scope.capturedError {
                         Self.annotate(scope, method: method, context: context, status: status, configuration)
                         client.capture(message: "HTTP \(status) on \(method) \(routeName(context))", level: .error)
                     }
+                    client.recordSession(failed ? .errored : .exited)
                     // A sampled transaction ends when the client has the body (a streamed one takes its time).
                     guard let transaction, transaction.sampled else {
                         transaction?.finish()
@@ -81,6 +84,7 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
                     return response.whenWritten { [self] _ in finish(transaction, scope: scope, context: context, method: method, status: status) }
                 } catch {
                     let status = HandledRequest.status(of: error)
+                    client.recordSession(configuration.captureStatuses.contains(status) ? .errored : .exited)
                     finish(transaction, scope: scope, context: context, method: method, status: status)
                     SentryErrorMiddleware<Context>.capture(error, status: status, request: request, context: context, client: client, configuration: configuration)
                     throw error

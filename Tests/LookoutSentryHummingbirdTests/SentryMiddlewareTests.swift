@@ -41,9 +41,10 @@ struct ErrorsToResponses<Context: RequestContext>: RouterMiddleware {
 }
 
 @Suite struct SentryMiddlewareTests {
-    static func app(rate: Double = 1) -> (some ApplicationProtocol, Collected, SentryClient) {
+    static func app(rate: Double = 1, release: String? = nil) -> (some ApplicationProtocol, Collected, SentryClient) {
         var options = SentryOptions(dsn: try! DSN("http://key@127.0.0.1:9/1"))
         options.tracesSampleRate = rate
+        options.release = release
         let sink = Collected()
         let client = SentryClient(options: options, sink: sink)
         let logger = Logger(label: "app") { SentryLogHandler(label: $0, client: client) }
@@ -102,6 +103,24 @@ struct ErrorsToResponses<Context: RequestContext>: RouterMiddleware {
         #expect(messages == ["HTTP 503 on GET /busy"])
         let names = Set(sink.payloads("transaction").compactMap { $0["transaction"] as? String })
         #expect(names == ["GET /busy", "GET /missing", "GET <unmatched>"], "bounded names: no raw path")
+    }
+
+    /// Release health: each request a session, errored when its status is a captured one (a thrown error that became
+    /// a 500, a 503), healthy otherwise (a 404 is the client's); probes are not sessions.
+    @Test func everyRequestIsASessionCountedByHowItEnded() async throws {
+        let (app, sink, client) = Self.app(rate: 0, release: "lookout@1.2.3")
+        try await app.test(.router) { http in
+            for uri in ["/orders/1", "/busy", "/missing", "/echo/1", "/echo/2", "/health"] {
+                _ = try await http.execute(uri: uri, method: .get)
+            }
+        }
+        client.flushSessions()
+        let sessions = try #require(sink.payloads("sessions").first)
+        #expect(sessions["attrs"] as? [String: String] == ["release": "lookout@1.2.3", "environment": "production"])
+        let aggregates = try #require(sessions["aggregates"] as? [[String: Any]])
+        let errored = aggregates.reduce(0) { $0 + ($1["errored"] as? Int ?? 0) }
+        let exited = aggregates.reduce(0) { $0 + ($1["exited"] as? Int ?? 0) }
+        #expect(errored == 2 && exited == 3, "\(aggregates)")
     }
 
     @Test func headOptionsAndProbesAreLeftAlone() async throws {

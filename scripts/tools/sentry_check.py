@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks an envelope file the way Sentry would: parses it with sentry-sdk's own envelope parser, then normalises
-every event item with sentry-relay's StoreNormalizer (Sentry's ingestion code). Prints one JSON object:
+every event item with sentry-relay's StoreNormalizer (Sentry's ingestion code) and checks `sessions` items as Relay's
+session aggregate type reads them. Prints one JSON object:
 {"items": [{"type", "length_ok", "normalized", "errors"}]}. Used by the Swift tests; needs sentry-sdk and sentry-relay."""
 import json
 import sys
@@ -24,6 +25,40 @@ def declared_lengths_hold(raw):
     return results
 
 
+def session_aggregates_errors(payload):
+    """The checks Relay's SessionAggregates type makes when it parses a `sessions` item (relay-event-schema,
+    protocol/session.rs): `attrs.release` set, each aggregate's `started` an RFC 3339 time, counts non-negative
+    integers, no other keys."""
+    from datetime import datetime
+    errors = []
+    try:
+        body = json.loads(payload)
+    except ValueError as error:
+        return [f"not JSON: {error}"]
+    attrs = body.get("attrs") or {}
+    if not attrs.get("release"):
+        errors.append("attrs.release is missing")
+    for key in attrs:
+        if key not in ("release", "environment", "ip_address", "user_agent"):
+            errors.append(f"attrs.{key} is not a session attribute")
+    aggregates = body.get("aggregates")
+    if not isinstance(aggregates, list) or not aggregates:
+        return errors + ["aggregates must be a non-empty list"]
+    for index, aggregate in enumerate(aggregates):
+        try:
+            datetime.fromisoformat(aggregate["started"].replace("Z", "+00:00"))
+        except (KeyError, ValueError, AttributeError):
+            errors.append(f"aggregates[{index}].started is not an RFC 3339 time")
+        for key, value in aggregate.items():
+            if key in ("started", "did"):
+                continue
+            if key not in ("exited", "errored", "abnormal", "crashed"):
+                errors.append(f"aggregates[{index}].{key} is not a session count")
+            elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                errors.append(f"aggregates[{index}].{key} is not a non-negative integer")
+    return errors
+
+
 def main(path):
     raw = open(path, "rb").read()
     envelope = Envelope.deserialize(raw)
@@ -40,6 +75,9 @@ def main(path):
                 entry["errors"] = normalized.get("errors", [])
             except Exception as error:  # an invalid payload raises
                 entry["errors"] = [str(error)]
+        elif entry["type"] == "sessions":
+            entry["normalized"] = json.loads(payload)
+            entry["errors"] = session_aggregates_errors(payload)
         report["items"].append(entry)
     print(json.dumps(report))
 
