@@ -5,6 +5,7 @@ import LookoutMetricsHummingbird
 import LookoutProber
 import LookoutSLA
 import LookoutSLAMetrics
+import LookoutSentry
 import ServiceLifecycle
 import UnixSignals
 
@@ -43,8 +44,10 @@ public enum ProberProgram {
         }
         LoggingSetup.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
         let logger = Logger(label: "lookout.prober")
+        // Sentry here reports each check as a cron monitor (SentryProbeMonitors); nothing else.
+        let sentry = SentrySetup(options: configuration.sentry)
         do {
-            try await serviceGroup(configuration: configuration, baseURL: baseURL, logger: logger).run()
+            try await serviceGroup(configuration: configuration, baseURL: baseURL, logger: logger, sentry: sentry).run()
             logger.info("stopped cleanly")
             return 0
         } catch {
@@ -55,14 +58,17 @@ public enum ProberProgram {
 
     /// The prober and its metrics server, in one group that stops on SIGTERM or SIGINT.
     public static func serviceGroup(
-        configuration: AppConfiguration, baseURL: URL?, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+        configuration: AppConfiguration, baseURL: URL?, logger: Logger, sentry: SentrySetup? = nil,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> ServiceGroup {
         let settings = configuration.prober
         let checks = settings.checks
         let account = settings.account ?? .random()
         let variables = (settings.file?.variables ?? [:]).merging(account.variables) { file, _ in file }
         var observers: [any ProbeObserver] = []
-        var services: [any Service] = []
+        // The transport first, so that it stops last and sends the final check-ins.
+        var services: [any Service] = sentry?.transport.map { [$0] } ?? []
+        if let sentry, sentry.isEnabled { observers.append(SentryProbeMonitors(client: sentry.client, checks: checks)) }
         if configuration.metrics.enabled {
             let registry = MetricsRegistry(configuration: .init(maxSeriesPerFamily: configuration.metrics.maxSeriesPerFamily))
             BuildInfo.register(in: registry, revision: configuration.buildRevision)

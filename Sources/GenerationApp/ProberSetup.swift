@@ -4,6 +4,7 @@ import LookoutMetrics
 import LookoutProber
 import LookoutSLA
 import LookoutSLAMetrics
+import LookoutSentry
 import LookoutStatusPage
 
 /// Counts every probe run toward the `availability` objective straight into the exported SLO counters, for the
@@ -45,6 +46,7 @@ extension ServiceAssembly {
         var observers: [any ProbeObserver] = [SLAProbeRecorder(recorder: slaRecorder)]
         let checks = settings.checks
         if let metrics { observers.append(ProbeMetrics(registry: metrics, checks: checks)) }
+        if sentry.isEnabled { observers.append(SentryProbeMonitors(client: sentry.client, checks: checks)) }
         let account = settings.account ?? .random()
         let variables = (settings.file?.variables ?? [:]).merging(account.variables) { file, _ in file }
         return ProberService(
@@ -64,5 +66,25 @@ extension ServiceAssembly {
             let reachable = host == "0.0.0.0" ? "127.0.0.1" : host == "::" ? "[::1]" : host.contains(":") ? "[\(host)]" : host
             return URL(string: "http://\(reachable):\(bound)")
         }
+    }
+}
+
+/// Each check a Sentry cron monitor (`probe-<check>`): a failed run reported at once, a passing one at most once a
+/// minute, and an issue opened after as many failed runs in a row as confirm an outage (the check's
+/// `failuresToConfirm`). Sentry then also says when the prober itself stops running (a missed check-in).
+struct SentryProbeMonitors: ProbeObserver {
+    let monitors: [String: PeriodicMonitor]
+
+    init(client: SentryClient, checks: [ProbeCheck]) {
+        monitors = Dictionary(uniqueKeysWithValues: checks.map { check in
+            let monitor = PeriodicMonitor(
+                client: client, slug: "probe-\(check.name)", every: max(check.interval, .seconds(60)), failuresToConfirm: check.failuresToConfirm
+            )
+            return (check.name, monitor)
+        })
+    }
+
+    func probeFinished(_ outcome: ProbeOutcome, check: ProbeCheck, status: CheckStatus) {
+        monitors[check.name]?.runFinished(succeeded: outcome.failure == nil, duration: .milliseconds(Int64(outcome.duration * 1000)))
     }
 }

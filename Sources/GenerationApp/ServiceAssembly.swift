@@ -242,7 +242,7 @@ public struct ServiceAssembly: Sendable {
             onListening: onListening
         )
         application.addServices(sentryServices)
-        application.addServices(SLAFlushService(recorder: slaRecorder, store: storage, logger: logger))
+        application.addServices(SLAFlushService(recorder: slaRecorder, store: storage, logger: logger, flushed: slaFlushMonitor()))
         application.addServices(makeReconciler())
         if configuration.workerEnabled { application.addServices(makeWorker(), makeRetention()) }
         return application
@@ -280,6 +280,14 @@ public struct ServiceAssembly: Sendable {
             )
         }
         return serviceGroup(services)
+    }
+
+    /// The SLA flush as a Sentry cron monitor (`sla-flush`): a failed flush at once, a working one once a minute. Nil
+    /// when Sentry is disabled.
+    private func slaFlushMonitor() -> (@Sendable (Bool, Duration) -> Void)? {
+        guard sentry.isEnabled else { return nil }
+        let monitor = PeriodicMonitor(client: sentry.client, slug: "sla-flush", every: .seconds(60))
+        return { succeeded, duration in monitor.runFinished(succeeded: succeeded, duration: duration) }
     }
 
     /// First in the group, so that they stop last: the transport sends what the draining services report, after the

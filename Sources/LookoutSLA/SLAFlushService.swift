@@ -9,13 +9,19 @@ public struct SLAFlushService<C: Clock>: Service where C.Duration == Duration {
     let interval: Duration
     let clock: C
     let logger: Logger
+    let flushed: (@Sendable (_ succeeded: Bool, _ duration: Duration) -> Void)?
 
-    public init(recorder: SLARecorder, store: any SLAStore, interval: Duration = .seconds(10), clock: C, logger: Logger) {
+    /// - Parameter flushed: told after each flush whether it wrote and how long it took (a cron monitor's check-in).
+    public init(
+        recorder: SLARecorder, store: any SLAStore, interval: Duration = .seconds(10), clock: C, logger: Logger,
+        flushed: (@Sendable (_ succeeded: Bool, _ duration: Duration) -> Void)? = nil
+    ) {
         self.recorder = recorder
         self.store = store
         self.interval = interval
         self.clock = clock
         self.logger = logger
+        self.flushed = flushed
     }
 
     public func run() async throws {
@@ -28,16 +34,22 @@ public struct SLAFlushService<C: Clock>: Service where C.Duration == Duration {
 
     /// Writes what is pending now.
     public func flush() async {
+        let start = ContinuousClock.now
         do {
             try await recorder.flush { try await store.addSLABuckets($0) }
+            flushed?(true, .now - start)
         } catch {
             logger.warning("writing SLA counts failed; they will be written with the next flush", metadata: ["error": "\(error)"])
+            flushed?(false, .now - start)
         }
     }
 }
 
 extension SLAFlushService where C == ContinuousClock {
-    public init(recorder: SLARecorder, store: any SLAStore, interval: Duration = .seconds(10), logger: Logger) {
-        self.init(recorder: recorder, store: store, interval: interval, clock: ContinuousClock(), logger: logger)
+    public init(
+        recorder: SLARecorder, store: any SLAStore, interval: Duration = .seconds(10), logger: Logger,
+        flushed: (@Sendable (_ succeeded: Bool, _ duration: Duration) -> Void)? = nil
+    ) {
+        self.init(recorder: recorder, store: store, interval: interval, clock: ContinuousClock(), logger: logger, flushed: flushed)
     }
 }

@@ -53,12 +53,14 @@ import TestSupport
         let recorder = SLARecorder()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let flusher = SLAFlushService(recorder: recorder, store: store, logger: logger)
+        let outcomes = Mutex<[Bool]>([])
+        let flusher = SLAFlushService(recorder: recorder, store: store, logger: logger, flushed: { ok, _ in outcomes.withLock { $0.append(ok) } })
         recorder.record("availability", good: true, at: noon)
         await flusher.flush()
         #expect(store.stored.withLock { $0 }.isEmpty)
         recorder.record("availability", good: false, at: noon)
         await flusher.flush()
+        #expect(outcomes.withLock { $0 } == [false, true], "each flush reported (the Sentry monitor's check-ins)")
         let minute = Int64(noon.timeIntervalSince1970 / 60)
         #expect(store.stored.withLock { $0 } == ["availability": [MinuteBucket(minute: minute, good: 1, total: 2)]])
     }

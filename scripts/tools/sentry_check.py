@@ -59,6 +59,46 @@ def session_aggregates_errors(payload):
     return errors
 
 
+def check_in_errors(payload):
+    """The checks Relay's CheckIn type makes (relay-monitors): a UUID check-in id, a slug Sentry accepts, a known
+    status, a non-negative duration, a schedule of a known type."""
+    import re
+    import uuid
+    errors = []
+    try:
+        body = json.loads(payload)
+    except ValueError as error:
+        return [f"not JSON: {error}"]
+    try:
+        uuid.UUID(body.get("check_in_id", ""))
+    except ValueError:
+        errors.append("check_in_id is not a UUID")
+    if not re.fullmatch(r"[a-z0-9_-]{1,50}", body.get("monitor_slug", "")):
+        errors.append("monitor_slug is not a slug")
+    if body.get("status") not in ("in_progress", "ok", "error"):
+        errors.append("status is not in_progress, ok or error")
+    duration = body.get("duration")
+    if duration is not None and (not isinstance(duration, (int, float)) or duration < 0):
+        errors.append("duration is not a non-negative number")
+    config = body.get("monitor_config")
+    if config is not None:
+        schedule = config.get("schedule") or {}
+        if schedule.get("type") == "crontab":
+            if not isinstance(schedule.get("value"), str):
+                errors.append("a crontab schedule needs a string value")
+        elif schedule.get("type") == "interval":
+            if not isinstance(schedule.get("value"), int) or schedule["value"] < 1:
+                errors.append("an interval schedule needs a positive integer")
+            if schedule.get("unit") not in ("year", "month", "week", "day", "hour", "minute"):
+                errors.append("an interval schedule needs a unit")
+        else:
+            errors.append("schedule.type is not crontab or interval")
+        for key in config:
+            if key not in ("schedule", "checkin_margin", "max_runtime", "timezone", "failure_issue_threshold", "recovery_threshold", "owner"):
+                errors.append(f"monitor_config.{key} is not a monitor setting")
+    return errors
+
+
 def main(path):
     raw = open(path, "rb").read()
     envelope = Envelope.deserialize(raw)
@@ -75,6 +115,9 @@ def main(path):
                 entry["errors"] = normalized.get("errors", [])
             except Exception as error:  # an invalid payload raises
                 entry["errors"] = [str(error)]
+        elif entry["type"] == "check_in":
+            entry["normalized"] = json.loads(payload)
+            entry["errors"] = check_in_errors(payload)
         elif entry["type"] == "sessions":
             entry["normalized"] = json.loads(payload)
             entry["errors"] = session_aggregates_errors(payload)
