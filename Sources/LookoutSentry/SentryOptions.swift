@@ -27,6 +27,12 @@ public struct SentryOptions: Sendable {
     /// Release health: count each request and job as a session and send the counts every minute.
     /// `SENTRY_AUTO_SESSION_TRACKING`, default true; sessions also need a release (`SENTRY_RELEASE`).
     public var autoSessionTracking = true
+    /// The hosts outgoing requests carry `sentry-trace` and `baggage` to (and `traceparent`): a host matches an entry
+    /// equal to it or that it ends with after a dot (`example.com` matches `api.example.com`); `*` matches any. Nil (the
+    /// default, as Sentry's `.*`): every host. A third-party API then learns nothing of the trace, the release or the
+    /// route. `SENTRY_TRACE_PROPAGATION_TARGETS` (comma-separated). Requests whose host cannot be known (a carrier
+    /// other than AsyncHTTPClient's headers, such as a queued job's) always carry them.
+    public var tracePropagationTargets: [String]?
     /// Send W3C `traceparent` beside `sentry-trace` on outgoing requests. `SENTRY_PROPAGATE_TRACEPARENT`, default false
     /// (an incoming `traceparent` is always read).
     public var propagateTraceparent = false
@@ -117,6 +123,7 @@ public struct SentryOptions: Sendable {
         if given("SENTRY_AUTO_SESSION_TRACKING") != nil {
             autoSessionTracking = try reader.boolean("SENTRY_AUTO_SESSION_TRACKING", default: autoSessionTracking)
         }
+        if let raw = given("SENTRY_TRACE_PROPAGATION_TARGETS") { tracePropagationTargets = modules(raw) }
         if given("SENTRY_PROPAGATE_TRACEPARENT") != nil {
             propagateTraceparent = try reader.boolean("SENTRY_PROPAGATE_TRACEPARENT", default: propagateTraceparent)
         }
@@ -155,6 +162,20 @@ public struct SentryOptions: Sendable {
             ignoreErrors.contains { name in
                 name == exception.type || exception.type.hasSuffix(".\(name)") || exception.module.map { "\($0).\(exception.type)" } == name
             }
+        }
+    }
+
+    /// Whether an outgoing request to `host` carries the trace headers (``tracePropagationTargets``).
+    public func propagatesTrace(toHost host: String) -> Bool {
+        guard let targets = tracePropagationTargets else { return true }
+        var host = host.lowercased()
+        // `Host: api.example.com:8443` and `[::1]:8080` name the host before the port.
+        if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]"), host.first == "[" || host.filter({ $0 == ":" }).count == 1 {
+            host = String(host[..<colon])
+        }
+        return targets.contains { target in
+            let target = target.lowercased()
+            return target == "*" || target == ".*" || host == target || host.hasSuffix(".\(target)")
         }
     }
 }

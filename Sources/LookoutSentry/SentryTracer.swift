@@ -1,5 +1,6 @@
 import Foundation
 import Instrumentation
+import NIOHTTP1
 import Tracing
 
 /// A swift-distributed-tracing `Tracer` that turns spans into Sentry spans, so that libraries and the service's core
@@ -62,6 +63,12 @@ public struct SentryTracer: Tracer {
 
     public func inject<Carrier, Inject>(_ context: InstrumentationContext, into carrier: inout Carrier, using injector: Inject)
     where Inject: Injector, Inject.Carrier == Carrier {
+        // AsyncHTTPClient injects into headers that already name the host: only the propagation targets get the trace.
+        if let options = client?.options, options.tracePropagationTargets != nil, let outgoing = carrier as? HTTPHeaders,
+            let host = outgoing.first(name: "host"), !options.propagatesTrace(toHost: host)
+        {
+            return
+        }
         let headers: [String: String]
         if let span = context.sentrySpan {
             headers = span.propagationHeaders

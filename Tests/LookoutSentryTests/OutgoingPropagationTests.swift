@@ -57,4 +57,47 @@ import Tracing
         let outgoing = try #require(spans.first { $0["op"] as? String == "http.client" }, "\(spans)")
         #expect(sentryTrace.contains("-\(outgoing["span_id"] as? String ?? "?")-"), "the callee's parent is the client span")
     }
+
+    /// `tracePropagationTargets`: a host not on the list learns nothing of the trace (its id, the release, the route).
+    @Test func onlyThePropagationTargetsGetTheTrace() async throws {
+        let router = Router()
+        router.get("/echo") { request, _ -> String in
+            ["sentry-trace", "baggage"].compactMap { request.headers[HTTPField.Name($0)!] }.joined(separator: "\n")
+        }
+        let (server, port) = await LocalHTTPServer.start(router)
+        defer { server.cancel() }
+
+        func headersSent(targets: [String]?) async throws -> String {
+            var options = SentryOptions(dsn: try DSN("http://publickey@127.0.0.1:9/1"))
+            options.tracesSampleRate = 1
+            options.tracePropagationTargets = targets
+            let client = SentryClient(options: options, sink: CollectingSink())
+            var configuration = HTTPClient.Configuration()
+            configuration.tracing.tracer = SentryTracer(client: client)
+            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let root = try #require(client.startTransaction(name: "GET /orders", op: "http.server", source: .route))
+            let echoed = try await InstrumentationContext.$current.withValue(root.context) {
+                let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo"), timeout: .seconds(30))
+                return String(buffer: try await response.body.collect(upTo: 1 << 16))
+            }
+            try await http.shutdown()
+            return echoed
+        }
+        #expect(try await headersSent(targets: nil).contains("sentry-trace_id="), "no list: every host")
+        #expect(try await headersSent(targets: ["127.0.0.1"]).contains("sentry-trace_id="))
+        #expect(try await headersSent(targets: ["api.example.com"]).isEmpty, "another host: nothing")
+    }
+
+    @Test func targetsMatchHostsAndTheirSubdomains() {
+        var options = SentryOptions()
+        options.tracePropagationTargets = ["example.com", "10.0.0.7"]
+        #expect(options.propagatesTrace(toHost: "example.com"))
+        #expect(options.propagatesTrace(toHost: "API.example.com:8443"))
+        #expect(options.propagatesTrace(toHost: "10.0.0.7:8080"))
+        #expect(!options.propagatesTrace(toHost: "badexample.com"))
+        #expect(!options.propagatesTrace(toHost: "example.com.attacker.net"))
+        #expect(!options.propagatesTrace(toHost: "[::1]:8080"))
+        options.tracePropagationTargets = ["*"]
+        #expect(options.propagatesTrace(toHost: "anything.net"))
+    }
 }
