@@ -84,16 +84,18 @@ public final class SQLiteStorage: StorageHealthCheck {
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction. `operation` names it for metrics (a fixed name per call site).
     func transaction<T: Sendable>(_ operation: StaticString, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await traced(operation) {
+        try await traced(operation) { span in
             let requested = ContinuousClock.now
             return try await self.writer.writeWithoutTransaction { db in
                 try self.measured(operation, requested: requested) {
-                    var result: T?
-                    try db.inTransaction(.immediate) {
-                        result = try body(db)
-                        return .commit
+                    try Self.notingStatements(db, on: span) {
+                        var result: T?
+                        try db.inTransaction(.immediate) {
+                            result = try body(db)
+                            return .commit
+                        }
+                        return result!
                     }
-                    return result!
                 }
             }
         }
@@ -101,9 +103,11 @@ public final class SQLiteStorage: StorageHealthCheck {
 
     /// Runs `body` on a reader connection.
     func read<T: Sendable>(_ operation: StaticString, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await traced(operation) {
+        try await traced(operation) { span in
             let requested = ContinuousClock.now
-            return try await self.writer.read { db in try self.measured(operation, requested: requested) { try body(db) } }
+            return try await self.writer.read { db in
+                try self.measured(operation, requested: requested) { try Self.notingStatements(db, on: span) { try body(db) } }
+            }
         }
     }
 
@@ -125,17 +129,37 @@ public final class SQLiteStorage: StorageHealthCheck {
             span.attributes["db.system"] = "sqlite"
             span.attributes["db.operation.name"] = "\(operation)"
             let requested = ContinuousClock.now
-            return try writer.unsafeRead { db in try measured(operation, requested: requested) { try body(db) } }
+            return try writer.unsafeRead { db in try measured(operation, requested: requested) { try Self.notingStatements(db, on: span) { try body(db) } } }
         }
     }
 
     /// A client span per database operation, named by the operation (a fixed name per call site, never SQL text).
-    private func traced<T>(_ operation: StaticString, _ body: () async throws -> T) async throws -> T {
+    private func traced<T>(_ operation: StaticString, _ body: (any Span) async throws -> T) async throws -> T {
         try await withSpan("\(operation)", ofKind: .client) { span in
             span.attributes["db.system"] = "sqlite"
             span.attributes["db.operation.name"] = "\(operation)"
-            return try await body()
+            return try await body(span)
         }
+    }
+
+    /// Runs `body`; when `span` records (a sampled transaction), notes the statements it ran as `db.query.text`: the
+    /// SQL with its `?` placeholders (never the values), which Sentry's Queries view groups by. A request that is not
+    /// traced pays one check.
+    private static func notingStatements<T>(_ db: Database, on span: any Span, _ body: () throws -> T) throws -> T {
+        guard span.isRecording else { return try body() }
+        let statements = Mutex<[String]>([])
+        db.trace(options: .statement) { event in
+            if case .statement(let statement) = event { statements.withLock { $0.append(statement.sql) } }
+        }
+        defer { db.trace(options: [], nil) }
+        let result = try body()
+        let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+        let text = statements.withLock { $0 }
+            .filter { statement in !control.contains { statement.hasPrefix($0) } }
+            .map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }  // one line, as Sentry shows it
+            .joined(separator: "; ")
+        if !text.isEmpty { span.attributes["db.query.text"] = text }
+        return result
     }
 
     /// Runs `body` while the connection is held, reporting the wait for it, the time it was held and any failure.

@@ -92,9 +92,10 @@ public final class SentrySpan: Sendable {
             return state
         }
         guard let state, sampled else { return }
+        let op = isRoot ? state.op : Self.op(state)
         let record = SpanRecord(
-            traceID: traceID, spanID: spanID, parentSpanID: parentSpanID, op: isRoot ? state.op : Self.op(state), description: state.description, start: start,
-            end: max(end, start), status: state.status ?? .ok, data: Self.data(state.attributes)
+            traceID: traceID, spanID: spanID, parentSpanID: parentSpanID, op: op, description: isRoot ? state.description : Self.description(state, op: op),
+            start: start, end: max(end, start), status: state.status ?? .ok, data: Self.data(state.attributes)
         )
         if isRoot {
             transaction.finish(root: record)
@@ -120,6 +121,25 @@ public final class SentrySpan: Sendable {
         if attributes.get("cache.hit") != nil { return "cache.get" }
         if attributes.get("http.request.method") != nil { return "http.client" }
         return state.op
+    }
+
+    /// The description Sentry's Requests and Queries views read: `GET https://host/path` for an HTTP client span
+    /// (AsyncHTTPClient names its spans by the method alone; the query is left out, as Sentry's SDKs do), the statement
+    /// for a database span that recorded it (`db.query.text`), else what was set.
+    static func description(_ state: Mutable, op: String) -> String? {
+        let attributes = state.attributes
+        switch op {
+        case "http.client":
+            guard case .string(let method)? = attributes.get("http.request.method"), case .string(let url)? = attributes.get("url.full") else {
+                return state.description
+            }
+            return "\(method) \(Scrubber.stripQuery(url))"
+        case "db":
+            if case .string(let statement)? = attributes.get("db.query.text") { return statement }
+            return state.description
+        default:
+            return state.description
+        }
     }
 
     static func data(_ attributes: SpanAttributes) -> [String: JSONValue] {

@@ -243,6 +243,11 @@ import TestSupport
         let requestOps = Set(spans(request).compactMap { $0["op"] as? String })
         #expect(requestOps.isSuperset(of: ["db", "queue.publish", "cache.get"]), "\(requestOps)")
         let publish = try #require(spans(request).first { $0["op"] as? String == "queue.publish" })
+        // Database spans are described by their statements, placeholders and not values, for Sentry's Queries view.
+        let statements = spans(request).filter { $0["op"] as? String == "db" }.compactMap { $0["description"] as? String }
+        #expect(statements.contains { $0.contains("INSERT INTO generations (id, user_id, kind, prompt,") && $0.contains("VALUES (?, ?") }, "\(statements)")
+        #expect(!statements.contains { $0.contains("COMMIT") || $0.contains("\n") }, "\(statements)")
+        #expect(!statements.contains { $0.contains("lighthouse") }, "no values: the prompt is not in them")
 
         let job = transactions["generate image"]
         #expect(trace(job)["trace_id"] as? String == traceID, "the job continues the request's trace")

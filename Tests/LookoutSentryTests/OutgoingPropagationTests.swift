@@ -56,6 +56,7 @@ import Tracing
         let spans = try #require(normalized["spans"] as? [[String: Any]])
         let outgoing = try #require(spans.first { $0["op"] as? String == "http.client" }, "\(spans)")
         #expect(sentryTrace.contains("-\(outgoing["span_id"] as? String ?? "?")-"), "the callee's parent is the client span")
+        #expect(outgoing["description"] as? String == "GET http://127.0.0.1:\(port)/echo", "what Sentry's Requests view reads")
     }
 
     /// `tracePropagationTargets`: a host not on the list learns nothing of the trace (its id, the release, the route).

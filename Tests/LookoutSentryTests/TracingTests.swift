@@ -167,6 +167,30 @@ import Tracing
         #expect(trace["span_id"] as? String == root.spanID)
     }
 
+    /// Sentry's Requests and Queries views read the description: method and URL (no query) for an HTTP call, the
+    /// statement for a query that recorded one.
+    @Test func clientSpansAreDescribedAsSentrysViewsReadThem() throws {
+        let (client, sink) = Self.client()
+        let tracer = SentryTracer(client: client)
+        let root = try #require(client.startTransaction(name: "POST /api/v1/payments", op: "http.server", source: .route))
+        tracer.withSpan("POST", context: root.context, ofKind: .client) { span in
+            span.attributes["http.request.method"] = "POST"
+            span.attributes["url.full"] = "https://psp.example.com/v1/charges?idempotency=p-1"
+        }
+        tracer.withSpan("payment by id", context: root.context, ofKind: .client) { span in
+            span.attributes["db.system"] = "sqlite"
+            span.attributes["db.query.text"] = "SELECT * FROM payments WHERE id = ?"
+        }
+        tracer.withSpan("user by session", context: root.context, ofKind: .client) { span in span.attributes["db.system"] = "sqlite" }
+        root.finish()
+        let item = try #require(sink.envelopes.first?.items.first)
+        let payload = try #require(try JSONSerialization.jsonObject(with: Data(item.payload)) as? [String: Any])
+        let spans = try #require(payload["spans"] as? [[String: Any]]).map { "\($0["op"] ?? "") \($0["description"] ?? "")" }
+        #expect(spans.sorted() == [
+            "db SELECT * FROM payments WHERE id = ?", "db user by session", "http.client POST https://psp.example.com/v1/charges",
+        ])
+    }
+
     @Test func spansOutsideATransactionRecordNothing() {
         let (client, sink) = Self.client()
         let tracer = SentryTracer(client: client)
