@@ -11,6 +11,8 @@ public enum DiscardReason: String, Sendable, CaseIterable {
     case beforeSend = "before_send"
     case eventProcessor = "event_processor"
     case sendError = "send_error"
+    /// The SDK could not read back what it had stored (a damaged spool file).
+    case internalSDKError = "internal_sdk_error"
 }
 
 /// Counts dropped items by reason and category until they are reported, so that nothing disappears silently.

@@ -7,6 +7,9 @@ public struct Envelope: Sendable {
     public struct Item: Sendable {
         public var type: String
         private var bytes: DeferredBytes
+        /// For a transaction: its spans and its root, the `span` quantity client reports count when it is dropped.
+        /// Set by the client; read from the payload for an item read back from the spool.
+        public var spanCount: Int?
 
         /// The payload's bytes. For an item made with ``init(type:deferred:)``, made on first use and kept.
         public var payload: [UInt8] {
@@ -55,6 +58,14 @@ public struct Envelope: Sendable {
     /// An envelope carrying one error or message event.
     public init(event: SentryEvent, dsn: DSN?, sdk: SDKInfo = .lookout) {
         self.init(eventID: event.eventID, dsn: dsn, sdk: sdk, items: [Item(type: "event", value: event.json(sdk: sdk))])
+    }
+
+    /// The spans a dropped item takes with it, for client reports: a transaction's spans and root, else none.
+    static func spansDropped(with item: Item) -> Int {
+        guard item.type == "transaction" else { return 0 }
+        if let count = item.spanCount { return count }
+        let object = try? JSONSerialization.jsonObject(with: Data(item.payload)) as? [String: Any]
+        return ((object?["spans"] as? [Any])?.count ?? 0) + 1
     }
 
     /// The bytes its items' payloads take, making deferred payloads now: what it holds in memory once they are made

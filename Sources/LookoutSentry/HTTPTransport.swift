@@ -238,7 +238,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         var wakeUpIterator = wakeUps.makeAsyncIterator()
         while !Task.isCancelled {
             guard let head = queue.head else {
-                if !discards.snapshot.isEmpty {
+                if !discards.snapshot.isEmpty, !rateLimits.withLock({ $0 }).isLimited("internal", now: ContinuousClock.now) {
                     _ = await send(Envelope(eventID: nil, dsn: dsn, items: []), dsn: dsn)
                 }
                 if await wakeUpIterator.next() == nil, queue.head == nil { return }
@@ -260,7 +260,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
             case .spooled(let file):
                 guard let bytes = try? await offThePool({ try queue.read(file) }), let parsed = try? Envelope(parsing: bytes) else {
                     logger.warning("dropping an unreadable spooled Sentry envelope", metadata: ["file": "\(file.name)"])
-                    discards.record(.eventProcessor, category: "error")
+                    discards.record(.internalSDKError, category: "default")
                     await finish(head)
                     continue
                 }
@@ -330,7 +330,9 @@ public final class HTTPTransport: EnvelopeSink, Service {
     private func send(_ envelope: Envelope, dsn: DSN) async -> SendOutcome {
         var envelope = envelope
         dropRateLimitedItems(&envelope)
-        let report = discards.drain()
+        // A limit on everything holds client reports too: their counts wait (they are not drops) for the limit to end.
+        let reportsHeld = rateLimits.withLock { $0 }.isLimited("internal", now: ContinuousClock.now)
+        let report = reportsHeld ? [:] : discards.drain()
         if !report.isEmpty { envelope.items.append(Envelope.clientReport(report)) }
         guard !envelope.items.isEmpty else { return .done }
 
@@ -371,6 +373,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         envelope.items.removeAll { item in
             guard limits.isLimited(item.category, now: now) else { return false }
             discards.record(.rateLimitBackoff, category: item.category)
+            discards.record(.rateLimitBackoff, category: "span", quantity: Envelope.spansDropped(with: item))
             return true
         }
     }
@@ -381,6 +384,9 @@ public final class HTTPTransport: EnvelopeSink, Service {
     }
 
     private func countDrop(_ envelope: Envelope, _ reason: DiscardReason) {
-        for item in envelope.items where item.category != "internal" { discards.record(reason, category: item.category) }
+        for item in envelope.items where item.category != "internal" {
+            discards.record(reason, category: item.category)
+            discards.record(reason, category: "span", quantity: Envelope.spansDropped(with: item))
+        }
     }
 }

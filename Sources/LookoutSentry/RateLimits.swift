@@ -33,9 +33,9 @@ public struct RateLimits: Sendable, Equatable {
         }
     }
 
-    /// Whether items of `category` must be dropped now. Client reports (`internal`) are never limited.
+    /// Whether items of `category` must be held back now. A limit on every category covers client reports (`internal`)
+    /// too; the transport keeps their counts until it ends rather than dropping them.
     public func isLimited(_ category: String, now: ContinuousClock.Instant) -> Bool {
-        guard category != "internal" else { return false }
         if let until = limits[category], until > now { return true }
         if let until = limits[""], until > now { return true }
         return false

@@ -41,7 +41,11 @@ extension SentryClient {
         }
         if decision == nil, let rate {
             decision = sampleRand < rate
-            if rate > 0, decision == false { discards.record(.sampleRate, category: "transaction") }
+            if rate > 0, decision == false {
+                // Its spans were never recorded: the root is the one span a client report can count.
+                discards.record(.sampleRate, category: "transaction")
+                discards.record(.sampleRate, category: "span")
+            }
         }
         let recording = options.tracingEnabled && decision == true
         let traceID = incoming?.traceID ?? TraceContext.newTraceID()
@@ -100,15 +104,16 @@ extension SentryClient {
         if let hook = options.beforeSendTransaction {
             guard let kept = hook(transaction) else {
                 discards.record(.beforeSend, category: "transaction")
+                discards.record(.beforeSend, category: "span", quantity: transaction.spans.count + 1)
                 return
             }
             transaction = kept
         }
         // Scrubbed and serialised by the transport's task, as events are.
         let (scrubber, sdk, snapshot) = (scrubber, sdk, transaction)
-        var envelope = Envelope(
-            eventID: transaction.eventID, dsn: dsn, sdk: sdk, items: [.init(type: "transaction") { scrubber.scrub(snapshot).json(sdk: sdk).serialized }]
-        )
+        var item = Envelope.Item(type: "transaction") { scrubber.scrub(snapshot).json(sdk: sdk).serialized }
+        item.spanCount = transaction.spans.count + 1
+        var envelope = Envelope(eventID: transaction.eventID, dsn: dsn, sdk: sdk, items: [item])
         envelope.trace = transaction.dynamicSamplingContext
         sink.enqueue(envelope)
     }

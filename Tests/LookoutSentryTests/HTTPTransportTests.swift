@@ -94,9 +94,9 @@ import TestSupport
         #expect(transport.statistics.sentEnvelopes == 5)
     }
 
-    /// Each form Sentry uses to say "slow down": the limited category is dropped before sending and reported in a
-    /// client report; the envelope the server refused is not reported (the protocol says so); other categories flow
-    /// when only one is limited.
+    /// Each form Sentry uses to say "slow down": the limited category is dropped before sending and counted; the
+    /// envelope the server refused is not (the protocol says so); other categories flow when only one is limited. A
+    /// limit on everything holds the client report too (its counts wait; nothing is sent until the limit ends).
     @Test(arguments: [
         ("X-Sentry-Rate-Limits", "2.5:error:key", false),
         ("X-Sentry-Rate-Limits", "30::organization", true),
@@ -112,14 +112,43 @@ import TestSupport
             #expect(await transport.flush(timeout: .seconds(5)))
             transport.enqueue(Self.event("dropped while limited", dsn: server.dsn))
             transport.enqueue(Self.transaction(dsn: server.dsn))
-            #expect(await eventually { server.reportedDiscards()["ratelimit_backoff/error"] == 1 })
+            if limitsEverything {
+                #expect(await eventually {
+                    transport.discards.snapshot == [
+                        .init(reason: .rateLimitBackoff, category: "error"): 1, .init(reason: .rateLimitBackoff, category: "transaction"): 1,
+                        .init(reason: .rateLimitBackoff, category: "span"): 1,
+                    ]
+                })
+            } else {
+                #expect(await eventually { server.reportedDiscards()["ratelimit_backoff/error"] == 1 })
+            }
         }
         await server.stop()
         #expect(server.items("event").isEmpty, "neither error event reached the server")
         #expect(server.items("transaction").count == (limitsEverything ? 0 : 1))
-        let reported = server.reportedDiscards()
-        #expect(reported["ratelimit_backoff/transaction"] == (limitsEverything ? 1 : nil))
-        #expect(reported.keys.allSatisfy { $0.hasPrefix("ratelimit_backoff/") }, "the server's own 429 is not reported: \(reported)")
+        if limitsEverything {
+            #expect(server.requests == 1, "nothing after the 429 while everything is limited, client reports included")
+        } else {
+            #expect(server.reportedDiscards().keys.allSatisfy { $0.hasPrefix("ratelimit_backoff/") }, "the server's own 429 is not reported")
+        }
+    }
+
+    /// The counts held during a limit on everything are reported once it ends, with the spans of the transaction
+    /// dropped (its spans and its root).
+    @Test func heldClientReportsGoOutWhenTheLimitEnds() async throws {
+        let server = try await ScriptedSentryServer(script: [.status(429, headers: ["X-Sentry-Rate-Limits": "1::organization"])])
+        let transport = HTTPTransport(options: Self.options(server.dsn), discards: DiscardCounter(), configuration: Self.fast)
+        try await Self.running(transport) {
+            transport.enqueue(Self.event("refused by the server", dsn: server.dsn))
+            #expect(await eventually { server.requests == 1 })
+            let id = SentryEvent.newID()
+            transport.enqueue(Envelope(eventID: id, dsn: server.dsn, items: [
+                try Envelope.Item(type: "transaction", json: ["event_id": id, "type": "transaction", "spans": [["span_id": "a"], ["span_id": "b"]]]),
+            ]))
+            #expect(await eventually { server.reportedDiscards()["ratelimit_backoff/transaction"] == 1 })
+        }
+        await server.stop()
+        #expect(server.reportedDiscards() == ["ratelimit_backoff/transaction": 1, "ratelimit_backoff/span": 3])
     }
 
     @Test func tooLargeIsDroppedAndReported() async throws {
@@ -347,7 +376,9 @@ import TestSupport
         #expect(!limits.isLimited("error", now: now.advanced(by: .seconds(2.6))))
         #expect(limits.isLimited("attachment", now: now.advanced(by: .seconds(59))))
         #expect(!limits.isLimited("session", now: now))
-        #expect(!limits.isLimited("internal", now: now), "client reports are never limited")
+        #expect(!limits.isLimited("internal", now: now), "a limit on other categories leaves client reports alone")
+        limits.update(status: 429, rateLimits: "5::organization", retryAfter: nil, now: now)
+        #expect(limits.isLimited("internal", now: now), "a limit on every category holds them too")
     }
 
     @Test func theLongestLimitWins() {

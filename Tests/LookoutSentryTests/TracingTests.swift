@@ -167,6 +167,24 @@ import Tracing
         #expect(trace["span_id"] as? String == root.spanID)
     }
 
+    /// Client reports count what a dropped transaction took with it: its spans and root (one when sampled out, as no
+    /// span was recorded).
+    @Test func droppedTransactionsCountTheirSpans() throws {
+        let (sampledOut, _) = Self.client(rate: 0.5, random: { 0.9 })
+        sampledOut.startTransaction(name: "GET /a", op: "http.server", source: .route)?.finish()
+        #expect(sampledOut.discards.snapshot == [.init(reason: .sampleRate, category: "transaction"): 1, .init(reason: .sampleRate, category: "span"): 1])
+
+        var options = SentryOptions(dsn: Self.dsn)
+        options.tracesSampleRate = 1
+        options.beforeSendTransaction = { _ in nil }
+        let client = SentryClient(options: options, sink: CollectingSink())
+        let tracer = SentryTracer(client: client)
+        let root = try #require(client.startTransaction(name: "GET /b", op: "http.server", source: .route))
+        for name in ["one", "two"] { tracer.withSpan(name, context: root.context, ofKind: .client) { _ in } }
+        root.finish()
+        #expect(client.discards.snapshot == [.init(reason: .beforeSend, category: "transaction"): 1, .init(reason: .beforeSend, category: "span"): 3])
+    }
+
     /// Sentry's Requests and Queries views read the description: method and URL (no query) for an HTTP call, the
     /// statement for a query that recorded one.
     @Test func clientSpansAreDescribedAsSentrysViewsReadThem() throws {
