@@ -27,6 +27,9 @@ public struct AppConfiguration: Sendable {
     public var httpHost = "127.0.0.1"
     /// TCP port; 0 picks a free one (and the chosen port is logged). `LOOKOUT_HTTP_PORT`, default 8080.
     public var httpPort = 8080
+    /// The address users reach the API at (`https://api.example.com`), which request URLs in Sentry events start with.
+    /// `LOOKOUT_PUBLIC_URL`; unset: `http://` and the request's `Host` header, when it is a plain host name.
+    public var publicURL: URL?
     /// Where data lives. `LOOKOUT_DATABASE_URL`, default `sqlite://./data/lookout.sqlite`.
     public var database: SQLiteStorage.Location = .file(path: "./data/lookout.sqlite")
     /// When a commit is on disk. `LOOKOUT_SQLITE_SYNCHRONOUS`, `full` (default: a power loss loses no approved
@@ -216,6 +219,12 @@ public struct AppConfiguration: Sendable {
         var reader = EnvironmentReader(environment: environment, secrets: Set(SecretFiles.names))
         httpHost = try reader.string("LOOKOUT_HTTP_HOST", default: httpHost, allowed: "a hostname or IP address, e.g. 127.0.0.1 or 0.0.0.0")
         httpPort = try reader.integer("LOOKOUT_HTTP_PORT", default: httpPort, in: 0...65535, allowed: "an integer 0-65535 (0 = any free port)")
+        publicURL = try reader.optional("LOOKOUT_PUBLIC_URL", allowed: "an http:// or https:// URL without a path, e.g. https://api.example.com") {
+            guard let url = URL(string: $0), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
+                url.path.isEmpty || url.path == "/", url.query == nil
+            else { return nil }
+            return url
+        }
         database = try reader.value("LOOKOUT_DATABASE_URL", default: database, allowed: "sqlite://PATH (e.g. sqlite://./data/lookout.sqlite) or sqlite::memory:", parse: Self.parseDatabaseURL)
         sqliteSynchronous = try reader.value("LOOKOUT_SQLITE_SYNCHRONOUS", default: sqliteSynchronous, allowed: "full or normal") {
             SQLiteStorage.Synchronous(rawValue: $0.lowercased())

@@ -162,7 +162,10 @@ public struct ServiceAssembly: Sendable {
         if sentry.isEnabled {
             // After the metrics (which time what clients see), around everything else, logging included; plus the error capture inside the
             // problem-details translation, where thrown errors still have their type.
-            let sentryMiddleware = SentryMiddleware<APIRequestContext>.Configuration()
+            var sentryMiddleware = SentryMiddleware<APIRequestContext>.Configuration()
+            sentryMiddleware.publicBaseURL = configuration.publicURL.map { url in
+                url.absoluteString.hasSuffix("/") ? String(url.absoluteString.dropLast()) : url.absoluteString
+            }
             observability.middleware.append(SentryMiddleware(client: sentry.client, configuration: sentryMiddleware))
             observability.innerMiddleware = [SentryErrorMiddleware(client: sentry.client, configuration: sentryMiddleware)]
         }

@@ -28,6 +28,10 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
         public var unmatchedRoute = "<unmatched>"
         /// Request headers kept on events (after scrubbing). Default: none besides these.
         public var recordedHeaders: [HTTPField.Name] = [.userAgent, .contentType, .accept, .contentLength]
+        /// Where users reach the service (`https://api.example.com`): request URLs in events are this and the path.
+        /// Default nil: `http://` and the request's `Host`, which the client chose, kept only when it is a plain
+        /// `host[:port]` (else `localhost`).
+        public var publicBaseURL: String?
 
         public init() {}
     }
@@ -51,8 +55,8 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
         initial.tags["http.method"] = method
         // The request is described only if something is reported (most requests are not): see `describe`.
         let head = request.head
-        let recordedHeaders = configuration.recordedHeaders
-        let scope = ScopeBox(initial, request: { Self.describe(head, recordedHeaders: recordedHeaders) })
+        let (recordedHeaders, baseURL) = (configuration.recordedHeaders, configuration.publicBaseURL)
+        let scope = ScopeBox(initial, request: { Self.describe(head, recordedHeaders: recordedHeaders, baseURL: baseURL) })
         let incoming = TraceContext(
             sentryTrace: request.headers[.sentryTrace], baggage: request.headers[.baggage], traceparent: request.headers[.traceparent]
         )
@@ -97,12 +101,27 @@ public struct SentryMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// The request as an event shows it: method, URL (the path, without the query) and the recorded headers, with
     /// `Authorization` and `Cookie` kept for the scrubber to mask (so that an event shows they were sent).
-    static func describe(_ head: HTTPRequest, recordedHeaders: [HTTPField.Name]) -> SentryRequest {
+    static func describe(_ head: HTTPRequest, recordedHeaders: [HTTPField.Name], baseURL: String? = nil) -> SentryRequest {
         var headers: [String: String] = [:]
         for name in recordedHeaders { if let value = head.headerFields[name] { headers[name.canonicalName] = value } }
         for field in head.headerFields where field.name == .authorization || field.name == .cookie { headers[field.name.canonicalName] = field.value }
         let path = head.path.map { $0.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0] } ?? "/"
-        return SentryRequest(method: head.method.rawValue, url: "http://\(head.authority ?? "localhost")\(path)", headers: headers)
+        let base = baseURL ?? "http://\(head.authority.flatMap(plainAuthority) ?? "localhost")"
+        return SentryRequest(method: head.method.rawValue, url: "\(base)\(path)", headers: headers)
+    }
+
+    /// The `Host` header when it is a plain `host[:port]` (letters, digits, `.`, `-`, `:` and IPv6 brackets, at most
+    /// 255 bytes); nil for anything a client could use to make an event's URL point elsewhere (`evil.com/x@`, spaces).
+    static func plainAuthority(_ authority: String) -> String? {
+        guard !authority.isEmpty, authority.utf8.count <= 255 else { return nil }
+        let allowed = authority.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "]"): true
+            default: false
+            }
+        }
+        return allowed ? authority : nil
     }
 
     static func routeName(_ context: Context, _ configuration: Configuration) -> String {

@@ -41,6 +41,8 @@ import Testing
     @Test(arguments: [
         ("LOOKOUT_HTTP_PORT", "http", "an integer 0-65535"),
         ("LOOKOUT_HTTP_PORT", "70000", "an integer 0-65535"),
+        ("LOOKOUT_PUBLIC_URL", "https://api.example.com/v1", "without a path"),
+        ("LOOKOUT_PUBLIC_URL", "api.example.com", "an http:// or https:// URL"),
         ("LOOKOUT_DATABASE_URL", "mysql://db", "sqlite://PATH"),
         ("LOOKOUT_LOG_FORMAT", "xml", "text or json"),
         ("LOOKOUT_LOG_LEVEL", "loud", "trace, debug"),
