@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What Sentry costs the service it watches: a capture on the caller's side, and the request path with the Sentry
-# middleware and tracing at 0 % and 100 %, against a baseline without Sentry measured in the same run.
+# middleware and tracing at 0 %, 100 % and unset, against a baseline without Sentry measured in the same run.
 # Prints the machine, the date and the numbers; BENCHMARKS.md records them.
 #
 #   ./scripts/bench-sentry.sh

@@ -70,7 +70,7 @@ struct PaymentFailed: Error, CustomStringConvertible {
 }
 
 let dsn = try DSN("http://publickey@127.0.0.1:9/1")
-func client(tracesRate: Double, sink: any EnvelopeSink) -> SentryClient {
+func client(tracesRate: Double?, sink: any EnvelopeSink) -> SentryClient {
     var options = SentryOptions(dsn: dsn)
     options.tracesSampleRate = tracesRate
     options.release = "lookout@bench"
@@ -198,6 +198,7 @@ let scenarios: [(String, SentryClient?)] = [
     ("baseline: no Sentry", nil),
     ("Sentry on, tracing 0 %", client(tracesRate: 0, sink: plainSink)),
     ("Sentry on, tracing 100 % (one transaction per request)", client(tracesRate: 1, sink: plainSink)),
+    ("Sentry on, tracing unset (off, decisions deferred; sessions counted)", client(tracesRate: nil, sink: plainSink)),
 ]
 var results: [Double] = []
 for (name, sentry) in scenarios {
@@ -210,6 +211,6 @@ for (name, sentry) in scenarios {
     }
     results.append(perRequest)
 }
-say(String(format: "   added per request: tracing 0 %% %+.1f µs (×%.2f), tracing 100 %% %+.1f µs (×%.2f); transactions sent: %d",
+say(String(format: "   added per request: tracing 0 %% %+.1f µs (×%.2f), tracing 100 %% %+.1f µs (×%.2f), unset %+.1f µs (×%.2f); transactions sent: %d",
              (results[1] - results[0]) / 1000, results[1] / results[0], (results[2] - results[0]) / 1000, results[2] / results[0],
-             plainSink.count.load(ordering: .relaxed)))
+             (results[3] - results[0]) / 1000, results[3] / results[0], plainSink.count.load(ordering: .relaxed)))

@@ -123,7 +123,12 @@ public struct SessionFlusher<C: Clock>: Service where C.Duration == Duration {
     }
 
     public func run() async throws {
-        guard client.options.tracksSessions else { return }
+        guard client.options.tracksSessions else {
+            // Nothing to send; but a service that returns ends its whole group (ServiceLifecycle's default), so it
+            // waits for the shutdown like the others.
+            try? await gracefulShutdown()
+            return
+        }
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await clock.sleep(for: interval) }
             client.flushSessions()

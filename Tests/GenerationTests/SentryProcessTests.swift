@@ -253,6 +253,13 @@ import TestSupport
         #expect(trace(job)["trace_id"] as? String == traceID, "the job continues the request's trace")
         #expect(trace(job)["parent_span_id"] as? String == publish["span_id"] as? String)
         #expect(trace(job)["op"] as? String == "queue.process")
+        // Sentry's Queues view pairs a publish with its processing by message id and destination.
+        let published = try #require(publish["data"] as? [String: Any])
+        let processed = try #require(trace(job)["data"] as? [String: Any])
+        #expect(published["messaging.message.id"] as? String == location.split(separator: "/").last.map(String.init))
+        #expect(processed["messaging.message.id"] as? String == published["messaging.message.id"] as? String)
+        #expect(processed["messaging.destination.name"] as? String == "generation_queue")
+        #expect(processed["messaging.message.retry.count"] as? Int == 0)
         let jobOps = Set(spans(job).compactMap { $0["op"] as? String })
         #expect(jobOps.isSuperset(of: ["generator", "db"]), "\(jobOps)")
     }

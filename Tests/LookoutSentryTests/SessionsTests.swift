@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
 import Testing
 import TestSupport
 
@@ -87,5 +90,29 @@ import TestSupport
         task.cancel()
         _ = try await task.value
         #expect(sink.envelopes.count == 2, "the last minute is sent on the way out")
+    }
+
+    /// Tracking off: the flusher has nothing to do, but returning at once would end the service group it is in (and
+    /// with it the process): it waits for the shutdown.
+    @Test func withTrackingOffTheFlusherWaitsForTheShutdown() async throws {
+        let (client, sink) = Self.client(tracking: false)
+        let group = ServiceGroup(configuration: .init(
+            services: [SessionFlusher(client: client, interval: .seconds(60), clock: ManualClock()), Idle()], gracefulShutdownSignals: [],
+            logger: Logger(label: "test")
+        ))
+        let running = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(!Idle.cancelled.withLock { $0 }, "the group still runs")
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(sink.envelopes.isEmpty)
+    }
+
+    /// A service that runs until the group shuts it down, and says whether it was cancelled instead.
+    struct Idle: Service {
+        static let cancelled = Mutex(false)
+        func run() async throws {
+            do { try await gracefulShutdown() } catch { Self.cancelled.withLock { $0 = true } }
+        }
     }
 }

@@ -166,6 +166,7 @@ public struct AccountService: Sendable {
         let cached = withSpan("sessions", ofKind: .internal) { span in
             let value = sessionCache.value(forKey: token.selector)
             span.attributes["cache.hit"] = value != nil
+            span.attributes["cache.key"] = ["sessions"]  // the cache, never the token's selector
             return value
         }
         if let cached {

@@ -114,8 +114,11 @@ public struct GenerationService: Sendable {
         )
         // Enqueueing is a publish: the job carries this span's trace headers, so that its processing continues the trace.
         return try await withSpan("generation_queue", ofKind: .producer) { span in
+            // The attributes Sentry's Queues view reads; the message is the generation (one job each).
             span.attributes["messaging.operation.type"] = "publish"
             span.attributes["messaging.destination.name"] = "generation_queue"
+            span.attributes["messaging.message.id"] = generation.id
+            span.attributes["messaging.message.body.size"] = prompt.utf8.count
             var headers = traceHeaders
             InstrumentationSystem.instrument.inject(span.context, into: &headers, using: DictionaryInjector())
             let stored = try await store.submitGeneration(
@@ -130,6 +133,7 @@ public struct GenerationService: Sendable {
         let cached = withSpan("finished_generations", ofKind: .internal) { span in
             let value = finishedCache.value(forKey: id)
             span.attributes["cache.hit"] = value != nil
+            span.attributes["cache.key"] = ["finished_generations:\(id)"]  // as Sentry's Caches view reads it
             return value
         }
         if let cached, cached.userID == userID { return cached }

@@ -146,8 +146,13 @@ public struct GenerationWorker: Service {
         var context = InstrumentationContext.topLevel
         InstrumentationSystem.instrument.extract(job.traceHeaders, into: &context, using: DictionaryExtractor())
         await withSpan("generate \(job.kind.rawValue)", context: context, ofKind: .consumer) { span in
+            // The attributes Sentry's Queues view reads, matching the publish span's (the message is the generation).
             span.attributes["messaging.operation.type"] = "process"
-            span.attributes["messaging.message.id"] = job.jobID
+            span.attributes["messaging.destination.name"] = "generation_queue"
+            span.attributes["messaging.message.id"] = job.generationID
+            span.attributes["messaging.message.retry.count"] = job.attempt - 1
+            span.attributes["messaging.message.receive.latency"] = Int(max(0, now().timeIntervalSince(job.becameDueAt)) * 1000)
+            span.attributes["generation.job_id"] = job.jobID
             span.attributes["generation.attempt"] = job.attempt
             await run(job)
         }
