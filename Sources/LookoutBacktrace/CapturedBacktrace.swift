@@ -40,11 +40,13 @@ public struct CapturedBacktrace: Sendable, Equatable, CustomStringConvertible {
     /// No stack at all: set on an event, it keeps the capture's own stack off (a crash reported at the next start).
     public static let none = CapturedBacktrace(frames: [], images: [])
 
-    /// The stack of the caller of `here`, or nil where backtraces are not available.
+    /// The stack of the caller of `here`, or nil where backtraces are not available, or before ``prepare()`` (nothing
+    /// in the process reports errors, so an error made now costs no capture).
     ///
     /// `skipping` drops that many more frames from the top (a helper that captures on its caller's behalf skips itself).
     @inline(never)
     public static func here(skipping: Int = 0) -> CapturedBacktrace? {
+        guard capturing.load(ordering: .relaxed) else { return nil }
         #if canImport(Runtime)
         let images = ImageCache.shared.current
         // Offset 1 drops this function's own frame.
@@ -57,13 +59,18 @@ public struct CapturedBacktrace: Sendable, Equatable, CustomStringConvertible {
         #endif
     }
 
-    /// Loads the images of this process ahead of the first capture (about half a millisecond, once), so that the first
-    /// error of a process costs no more than the next.
+    /// Turns capturing on, for the whole process: called by whatever will send stacks (an enabled Sentry client).
+    /// Until then ``here()`` takes nothing, so that errors cost a few microseconds less where nobody reports them.
+    /// Also loads the images of this process ahead of the first capture (about half a millisecond, once), so that the
+    /// first error of a process costs no more than the next.
     public static func prepare() {
         #if canImport(Runtime)
         _ = ImageCache.shared.current
         #endif
+        capturing.store(true, ordering: .relaxed)
     }
+
+    private static let capturing = Atomic<Bool>(false)
 
     /// Frames innermost first, with names and modules from the symbol tables, and the images (executable and shared
     /// libraries) the frames are in. Tens of microseconds once an image's symbols are loaded (the first call reads them).

@@ -43,7 +43,8 @@ public final class SentryClient: Sendable {
         self.baseContexts = Self.runtimeContexts()
         self.globalScope = ScopeBox(Scope(maxBreadcrumbs: options.maxBreadcrumbs))
         self.sessions = SessionAggregator(discards: discards)
-        if options.isEnabled && options.attachStacktrace { CapturedBacktrace.prepare() }
+        // Errors record where they were made only once something will report them (whatever attachStacktrace says).
+        if options.isEnabled { CapturedBacktrace.prepare() }
     }
 
     /// Captures a Swift error. Returns the event id, or nil when nothing was sent (disabled, sampled out, dropped).

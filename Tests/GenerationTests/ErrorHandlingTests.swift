@@ -11,6 +11,13 @@ import Testing
 
 /// Bad input gets a 4xx problem document with a reason, never a 500.
 @Suite struct ErrorHandlingTests {
+    /// The core decides which errors record a stack (only reported ones: 5xx); the HTTP adapter decides the status.
+    /// They must agree, or a 5xx reaches Sentry without its frames.
+    @Test(arguments: ServiceError.Code.allCases)
+    func serverFaultsAreExactlyTheCodesAnsweredWith5xx(code: ServiceError.Code) {
+        #expect(code.isServerFault == (ProblemDetails.statusAndTitle(for: code).0.code >= 500))
+    }
+
     @Test(arguments: [
         (#"{"email": "a@example.com", "password": }"#, "not valid JSON"),
         (#"[1, 2, 3]"#, "must be a JSON object"),

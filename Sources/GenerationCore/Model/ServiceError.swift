@@ -26,6 +26,15 @@ public struct ServiceError: Error, BacktraceCarrying, Sendable, Equatable, Custo
         case rateLimited = "rate-limited"
         /// The server has too much of this work queued (password hashing); `retry_after_seconds` says when to try again.
         case overloaded = "overloaded"
+
+        /// The service's or a dependency's fault rather than the caller's (the API answers 5xx): such errors are
+        /// reported, so only they record where they were made.
+        public var isServerFault: Bool {
+            switch self {
+            case .paymentProviderError, .paymentProviderTimeout, .overloaded: true
+            default: false
+            }
+        }
     }
 
     /// A typed extra member of the problem (RFC 9457 extension member).
@@ -38,13 +47,16 @@ public struct ServiceError: Error, BacktraceCarrying, Sendable, Equatable, Custo
     public var message: String
     /// Extra facts for the client, e.g. the balance that was too low.
     public var details: [String: Detail]
-    /// Where the error was made, for error reports (a few microseconds; not part of equality).
-    public var backtrace = CapturedBacktrace.here()
+    /// Where the error was made, for error reports (a few microseconds; not part of equality). Taken only for
+    /// ``Code/isServerFault`` codes: a 4xx is the caller's doing and never reported, and `authenticate` makes one per
+    /// request that fails to sign in.
+    public var backtrace: CapturedBacktrace?
 
     public init(_ code: Code, _ message: String, details: [String: Detail] = [:]) {
         self.code = code
         self.message = message
         self.details = details
+        self.backtrace = code.isServerFault ? CapturedBacktrace.here(skipping: 1) : nil
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
