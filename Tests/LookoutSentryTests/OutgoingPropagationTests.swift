@@ -12,6 +12,21 @@ import Tracing
 
 /// Outgoing requests made with AsyncHTTPClient inside a transaction carry the trace, and show up as `http.client` spans.
 @Suite struct OutgoingPropagationTests {
+    /// Calls `/echo` on `port` with an AsyncHTTPClient traced by `client`, inside a transaction it starts: what the
+    /// server echoed, and the transaction's root (still open).
+    static func callEcho(port: Int, insideATransactionOf client: SentryClient) async throws -> (echoed: String, root: SentrySpan) {
+        var configuration = HTTPClient.Configuration()
+        configuration.tracing.tracer = SentryTracer(client: client)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let root = try #require(client.startTransaction(name: "GET /orders", op: "http.server", source: .route))
+        let echoed = try await InstrumentationContext.$current.withValue(root.context) {
+            let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo"), timeout: .seconds(30))
+            return String(buffer: try await response.body.collect(upTo: 1 << 16))
+        }
+        try await http.shutdown()
+        return (echoed, root)
+    }
+
     @Test(.integration("sentry-relay in .venv"))
     func asyncHTTPClientCarriesTheTraceAndRecordsASpan() async throws {
         let router = Router()
@@ -29,17 +44,8 @@ import Tracing
         options.propagateTraceparent = true
         options.release = "api@2.0"
         let client = SentryClient(options: options, sink: sink)
-        var configuration = HTTPClient.Configuration()
-        configuration.tracing.tracer = SentryTracer(client: client)
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-
-        let root = try #require(client.startTransaction(name: "GET /orders", op: "http.server", source: .route))
-        let echoed = try await InstrumentationContext.$current.withValue(root.context) {
-            let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo"), timeout: .seconds(5))
-            return String(buffer: try await response.body.collect(upTo: 1 << 16))
-        }
+        let (echoed, root) = try await Self.callEcho(port: port, insideATransactionOf: client)
         root.finish()
-        try await http.shutdown()
 
         let headers = Dictionary(uniqueKeysWithValues: echoed.split(separator: "\n").map {
             let parts = $0.split(separator: "=", maxSplits: 1)
@@ -72,17 +78,7 @@ import Tracing
             var options = SentryOptions(dsn: try DSN("http://publickey@127.0.0.1:9/1"))
             options.tracesSampleRate = 1
             options.tracePropagationTargets = targets
-            let client = SentryClient(options: options, sink: CollectingSink())
-            var configuration = HTTPClient.Configuration()
-            configuration.tracing.tracer = SentryTracer(client: client)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-            let root = try #require(client.startTransaction(name: "GET /orders", op: "http.server", source: .route))
-            let echoed = try await InstrumentationContext.$current.withValue(root.context) {
-                let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/echo"), timeout: .seconds(30))
-                return String(buffer: try await response.body.collect(upTo: 1 << 16))
-            }
-            try await http.shutdown()
-            return echoed
+            return try await Self.callEcho(port: port, insideATransactionOf: SentryClient(options: options, sink: CollectingSink())).echoed
         }
         #expect(try await headersSent(targets: nil).contains("sentry-trace_id="), "no list: every host")
         #expect(try await headersSent(targets: ["127.0.0.1"]).contains("sentry-trace_id="))
