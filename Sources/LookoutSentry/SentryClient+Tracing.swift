@@ -24,8 +24,9 @@ extension SentryClient {
     ) -> SentrySpan? {
         guard options.isEnabled else { return nil }
         let parentRate = incoming?.dynamicSamplingContext["sample_rate"].flatMap(Double.init).map(Self.clampedRate)
-        let sampleRand = incoming?.dynamicSamplingContext["sample_rand"].flatMap(Double.init).flatMap { (0..<1).contains($0) ? $0 : nil }
-            ?? Self.sampleRand(consistentWith: incoming?.sampled, rate: parentRate, random: random())
+        // The caller's `sample_rand`; ours is drawn only if a rate decides (or, later, when the context is propagated):
+        // a random number per request would be a system call per request with tracing off.
+        var sampleRand = incoming?.dynamicSamplingContext["sample_rand"].flatMap(Double.init).flatMap { (0..<1).contains($0) ? $0 : nil }
         var rate: Double?
         var decision: Bool?
         if let sampler = options.tracesSampler {
@@ -40,7 +41,9 @@ extension SentryClient {
             rate = options.tracesSampleRate.map(Self.clampedRate)
         }
         if decision == nil, let rate {
-            decision = sampleRand < rate
+            let rand = sampleRand ?? Self.sampleRand(consistentWith: incoming?.sampled, rate: parentRate, random: random())
+            sampleRand = rand
+            decision = rand < rate
             if rate > 0, decision == false {
                 // Its spans were never recorded: the root is the one span a client report can count.
                 discards.record(.sampleRate, category: "transaction")

@@ -168,11 +168,13 @@ final class TransactionRecorder: Sendable {
     let traceID: String
     let rootSpanID: String
     let source: Mutex<(name: String, source: TransactionSource)>
+    /// The caller's dynamic sampling context, when it sent one.
     let incomingDSC: [String: String]?
     let foreignBaggage: [String]
     let sampleRate: Double?
-    /// The trace's random number for sampling decisions (`sample_rand`).
-    let sampleRand: Double
+    /// The trace's random number for sampling decisions (`sample_rand`), when the decision needed it; otherwise drawn
+    /// when the sampling context is first propagated or sent (most requests, with tracing off, never need one).
+    let sampleRand: Double?
     /// The trace's sampling decision as propagated: nil while it is deferred (tracing off, no caller decision).
     let decision: Bool?
     /// Whether this transaction records spans and is sent.
@@ -183,19 +185,13 @@ final class TransactionRecorder: Sendable {
 
     init(
         client: SentryClient, traceID: String, rootSpanID: String, name: String, source: TransactionSource, incoming: TraceContext?, sampleRate: Double?,
-        sampleRand: Double, decision: Bool?, recording: Bool, scope: ScopeBox?
+        sampleRand: Double?, decision: Bool?, recording: Bool, scope: ScopeBox?
     ) {
         self.client = client
         self.traceID = traceID
         self.rootSpanID = rootSpanID
         self.source = Mutex((name, source))
-        // The caller's context is passed on as it came, with the `sample_rand` we decided with when it had none.
-        self.incomingDSC = incoming.flatMap { incoming in
-            guard !incoming.dynamicSamplingContext.isEmpty else { return nil }
-            var dsc = incoming.dynamicSamplingContext
-            if dsc["sample_rand"] == nil { dsc["sample_rand"] = Self.format(sampleRand) }
-            return dsc
-        }
+        self.incomingDSC = incoming.flatMap { $0.dynamicSamplingContext.isEmpty ? nil : $0.dynamicSamplingContext }
         self.foreignBaggage = incoming?.foreignBaggage ?? []
         self.sampleRate = sampleRate
         self.sampleRand = sampleRand
@@ -213,17 +209,27 @@ final class TransactionRecorder: Sendable {
         if !kept { client.discards.record(.eventProcessor, category: "span") }
     }
 
-    /// The head's dynamic sampling context: the caller's when it sent one, else ours, frozen on first use.
+    /// The head's dynamic sampling context, frozen on first use: the caller's when it sent one (passed on as it came,
+    /// with our `sample_rand` when it had none), else ours.
     var dynamicSamplingContext: [String: String] {
-        if let incomingDSC { return incomingDSC }
-        return frozenDSC.withLock { frozen in
+        frozenDSC.withLock { frozen in
             if let frozen { return frozen }
-            let (name, source) = self.source.withLock { $0 }
-            var dsc = client.dynamicSamplingContext(traceID: traceID)
-            if source != .url { dsc["transaction"] = name }
-            if let sampleRate { dsc["sample_rate"] = String(sampleRate) }
-            if let decision { dsc["sampled"] = decision ? "true" : "false" }
-            dsc["sample_rand"] = Self.format(sampleRand)
+            // Drawn only now when the decision did not need it: consistent with the decision at its rate.
+            let rand = Self.format(
+                sampleRand ?? SentryClient.sampleRand(consistentWith: decision, rate: sampleRate, random: client.random())
+            )
+            var dsc: [String: String]
+            if let incomingDSC {
+                dsc = incomingDSC
+                if dsc["sample_rand"] == nil { dsc["sample_rand"] = rand }
+            } else {
+                let (name, source) = self.source.withLock { $0 }
+                dsc = client.dynamicSamplingContext(traceID: traceID)
+                if source != .url { dsc["transaction"] = name }
+                if let sampleRate { dsc["sample_rate"] = String(sampleRate) }
+                if let decision { dsc["sampled"] = decision ? "true" : "false" }
+                dsc["sample_rand"] = rand
+            }
             frozen = dsc
             return dsc
         }

@@ -41,6 +41,20 @@ import Testing
         #expect(client.discards.totals.isEmpty, "tracing off is not a drop")
     }
 
+    /// With tracing off, a request that propagates nothing draws no random number (a system call each, by default);
+    /// one is drawn when the context is first propagated, and kept.
+    @Test func tracingOffDrawsNoRandomNumberUntilTheContextIsPropagated() throws {
+        let draws = Mutex(0)
+        let (client, _) = TracingTests.client(rate: nil, random: { draws.withLock { $0 += 1 }; return 0.5 })
+        let quiet = try #require(client.startTransaction(name: "GET /api/v1/me", op: "http.server", source: .url))
+        quiet.finish()
+        #expect(draws.withLock { $0 } == 0)
+        let calling = try #require(client.startTransaction(name: "GET /api/v1/me", op: "http.server", source: .url))
+        #expect(Self.baggage(calling)["sample_rand"] == "0.500000")
+        #expect(Self.baggage(calling)["sample_rand"] == "0.500000", "frozen")
+        #expect(draws.withLock { $0 } == 1)
+    }
+
     @Test func tracingOffPassesTheCallersDecisionOn() throws {
         let (client, sink) = TracingTests.client(rate: nil)
         let root = try #require(client.startTransaction(name: "GET /a", op: "http.server", source: .url, continuing: Self.incoming("-1")))
