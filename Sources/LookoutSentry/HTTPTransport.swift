@@ -238,7 +238,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
         var wakeUpIterator = wakeUps.makeAsyncIterator()
         while !Task.isCancelled {
             guard let head = queue.head else {
-                if !discards.snapshot.isEmpty, !rateLimits.withLock({ $0 }).isLimited("internal", now: ContinuousClock.now) {
+                if !discards.snapshot.isEmpty, !clientReportsHeld {
                     _ = await send(Envelope(eventID: nil, dsn: dsn, items: []), dsn: dsn)
                 }
                 if await wakeUpIterator.next() == nil, queue.head == nil { return }
@@ -254,9 +254,9 @@ public final class HTTPTransport: EnvelopeSink, Service {
             let queue = self.queue
             switch head.storage {
             case .memory(let value):
+                // Its items' bytes were made when it arrived (takeFromStream, off the cooperative pool, for the byte
+                // limit) and are kept: nothing to make here.
                 envelope = value
-                // Its items' bytes are made here, once (see Envelope.Item's deferred payload), off the cooperative pool.
-                _ = try? await offThePool { value.items.reduce(0) { $0 + $1.payload.count } }
             case .spooled(let file):
                 guard let bytes = try? await offThePool({ try queue.read(file) }), let parsed = try? Envelope(parsing: bytes) else {
                     logger.warning("dropping an unreadable spooled Sentry envelope", metadata: ["file": "\(file.name)"])
@@ -330,9 +330,7 @@ public final class HTTPTransport: EnvelopeSink, Service {
     private func send(_ envelope: Envelope, dsn: DSN) async -> SendOutcome {
         var envelope = envelope
         dropRateLimitedItems(&envelope)
-        // A limit on everything holds client reports too: their counts wait (they are not drops) for the limit to end.
-        let reportsHeld = rateLimits.withLock { $0 }.isLimited("internal", now: ContinuousClock.now)
-        let report = reportsHeld ? [:] : discards.drain()
+        let report = clientReportsHeld ? [:] : discards.drain()
         if !report.isEmpty { envelope.items.append(Envelope.clientReport(report)) }
         guard !envelope.items.isEmpty else { return .done }
 
@@ -364,6 +362,11 @@ public final class HTTPTransport: EnvelopeSink, Service {
             noteFailure("\(error)")
             return .networkError
         }
+    }
+
+    /// A limit on every category holds client reports too: their counts wait (they are not drops) for it to end.
+    private var clientReportsHeld: Bool {
+        rateLimits.withLock { $0.isLimited("internal", now: ContinuousClock.now) }
     }
 
     /// Removes the items whose category Sentry asked us to hold back, counting them (`ratelimit_backoff`).

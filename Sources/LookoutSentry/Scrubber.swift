@@ -351,11 +351,8 @@ public struct Scrubber: Sendable {
         return request
     }
 
-    func scrub(tags: [String: String]) -> [String: String] {
-        var result: [String: String] = [:]
-        for (key, value) in tags { result[key] = isSecret(key: key) ? Self.filtered : scrub(text: value) }
-        return result
-    }
+    /// Tags are scrubbed as headers are: by key, then as text.
+    func scrub(tags: [String: String]) -> [String: String] { scrub(tags) }
 
     /// Only the id unless PII sending is on.
     func scrub(user: [String: String]) -> [String: String] {

@@ -123,7 +123,7 @@ public struct SentryOptions: Sendable {
         if given("SENTRY_AUTO_SESSION_TRACKING") != nil {
             autoSessionTracking = try reader.boolean("SENTRY_AUTO_SESSION_TRACKING", default: autoSessionTracking)
         }
-        if let raw = given("SENTRY_TRACE_PROPAGATION_TARGETS") { tracePropagationTargets = modules(raw) }
+        if let raw = given("SENTRY_TRACE_PROPAGATION_TARGETS") { tracePropagationTargets = commaSeparated(raw) }
         if given("SENTRY_PROPAGATE_TRACEPARENT") != nil {
             propagateTraceparent = try reader.boolean("SENTRY_PROPAGATE_TRACEPARENT", default: propagateTraceparent)
         }
@@ -146,10 +146,10 @@ public struct SentryOptions: Sendable {
         }
         if given("SENTRY_DEBUG") != nil { debug = try reader.boolean("SENTRY_DEBUG", default: debug) }
         if given("SENTRY_ATTACH_STACKTRACE") != nil { attachStacktrace = try reader.boolean("SENTRY_ATTACH_STACKTRACE", default: attachStacktrace) }
-        func modules(_ raw: String) -> [String] { raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-        if let raw = given("SENTRY_IGNORE_ERRORS") { ignoreErrors = modules(raw) }
-        if let raw = given("SENTRY_IN_APP_INCLUDE") { inApp.include = modules(raw) }
-        if let raw = given("SENTRY_IN_APP_EXCLUDE") { inApp.exclude += modules(raw) }
+        func commaSeparated(_ raw: String) -> [String] { raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let raw = given("SENTRY_IGNORE_ERRORS") { ignoreErrors = commaSeparated(raw) }
+        if let raw = given("SENTRY_IN_APP_INCLUDE") { inApp.include = commaSeparated(raw) }
+        if let raw = given("SENTRY_IN_APP_EXCLUDE") { inApp.exclude += commaSeparated(raw) }
         if given("SENTRY_STACKTRACE_SOURCE_LOCATIONS") != nil {
             inApp.sourceLocations = try reader.boolean("SENTRY_STACKTRACE_SOURCE_LOCATIONS", default: inApp.sourceLocations)
         }
